@@ -1,0 +1,263 @@
+"""The ``promptlint`` command.
+
+Exit codes: 0 nothing found; 1 findings (or files that could not be read or parsed); 2 a usage or
+configuration error, a rule pack that fails to load, or a crash inside a rule (still 2 under --exit-zero).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+from promptlint import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+_SUBCOMMANDS = ("check", "rule", "models")
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for, reported as one line with exit code 2."""
+
+
+def _codes(value: str) -> List[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="promptlint",
+        description="Find what makes LLM calls expensive, in the source, and price each fix.",
+    )
+    parser.add_argument("--version", action="version", version=f"promptlint {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser("check", help="lint files and directories (the default command)")
+    check.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
+    check.add_argument("--select", type=_codes, action="extend", help="rules to enable: codes, prefixes, ALL")
+    check.add_argument("--extend-select", type=_codes, action="extend", help="rules to enable on top")
+    check.add_argument(
+        "--ignore", type=_codes, action="extend", help="rules to disable: codes, prefixes, ALL"
+    )
+    check.add_argument("--output-format", choices=("text", "json"), default="text")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when issues are found")
+    check.add_argument("--config", type=Path, help="a pyproject.toml to use instead of the nearest one")
+    check.add_argument("--quiet", "-q", action="store_true", help="print the diagnostics and nothing else")
+    check.add_argument(
+        "--force-exclude",
+        action="store_true",
+        default=None,
+        help="apply exclusions even to files named on the command line (as pre-commit passes them)",
+    )
+    check.add_argument("--default-model", help="the model assumed where a call's model is not a literal")
+    check.add_argument("--calls-per-month", type=int, help="call volume per call site, for monthly figures")
+    check.add_argument(
+        "--no-cache", action="store_true", help="accepted for compatibility; nothing is cached yet"
+    )
+
+    rule = sub.add_parser("rule", help="print a rule's documentation")
+    rule.add_argument("code", nargs="?", help="a rule code or name, e.g. LLM201")
+    rule.add_argument("--all", action="store_true", help="list every rule")
+
+    sub.add_parser("models", help="print the model table in use (prices, limits, sources, date)")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or (
+        args_list[0] not in _SUBCOMMANDS and args_list[0] not in ("-h", "--help", "--version")
+    ):
+        args_list.insert(0, "check")
+    parser = _parser()
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exit_:
+        return EXIT_ERROR if exit_.code not in (0, None) else EXIT_CLEAN
+    try:
+        if args.command == "rule":
+            return _rule_command(args)
+        if args.command == "models":
+            return _models_command(args)
+        return _check_command(args)
+    except UsageError as error:
+        print(f"promptlint: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+def _load_registry():
+    from promptlint.registry import PluginError, load_registry
+
+    try:
+        return load_registry()
+    except PluginError as error:
+        raise UsageError(str(error)) from error
+
+
+def _check_command(args: argparse.Namespace) -> int:
+    from promptlint.config import ConfigError, find_config, load_settings
+    from promptlint.discover import discover
+
+    cwd = Path.cwd()
+    registry = _load_registry()
+    try:
+        if args.config is not None:
+            if not args.config.is_file():
+                raise UsageError(f"{args.config}: configuration file not found")
+            config_path = args.config
+        else:
+            config_path = find_config(cwd)
+        settings = load_settings(config_path, registry, cwd)
+    except ConfigError as error:
+        raise UsageError(str(error)) from error
+    if args.calls_per_month is not None and args.calls_per_month <= 0:
+        raise UsageError("--calls-per-month must be a positive integer")
+    try:
+        selected = registry.select(
+            args.select if args.select is not None else settings.select,
+            [*settings.ignore, *(args.ignore or ())],
+            [*settings.extend_select, *(args.extend_select or ())],
+        )
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+
+    paths = args.paths or ["."]
+    force_exclude = settings.force_exclude if args.force_exclude is None else args.force_exclude
+    found = discover(
+        paths,
+        root=settings.root,
+        exclude=settings.exclude,
+        extend_exclude=settings.extend_exclude,
+        force_exclude=force_exclude,
+        respect_gitignore=settings.respect_gitignore,
+    )
+    missing = [error for error in found.errors]
+    for error in missing:
+        print(f"promptlint: error: {error.path}: {error.reason}", file=sys.stderr)
+    if missing and not found.files:
+        return EXIT_ERROR
+
+    from promptlint.engine import LintOptions, lint_file
+    from promptlint.reporters import Report
+
+    options = LintOptions(
+        rules=selected,
+        rule_options=settings.rule_options,
+        default_model=args.default_model or settings.default_model,
+        project_root=settings.root,
+        models=settings.models,
+    )
+    diagnostics = []
+    errors = []
+    internal_error = bool(missing)
+    models = None
+    for path in found.files:
+        display = str(path)
+        per_file_ignored = settings.ignored_for(path)
+        file_options = options
+        if per_file_ignored:
+            ignored = {rule.code for selector in per_file_ignored for rule in registry.matching(selector)}
+            file_options = LintOptions(
+                rules=[rule for rule in selected if rule.code not in ignored],
+                rule_options=options.rule_options,
+                default_model=options.default_model,
+                project_root=options.project_root,
+                models=options.models,
+            )
+        if models is None and file_options.rules:
+            from promptlint.engine import _Models
+
+            models = _Models(settings.models)
+        if not file_options.rules:
+            continue
+        result = lint_file(path, display, file_options, models)
+        diagnostics.extend(result.diagnostics)
+        for error in result.errors:
+            if error.reason.startswith("rule "):
+                internal_error = True
+            errors.append(error)
+
+    calls_per_month = args.calls_per_month or settings.calls_per_month
+    if diagnostics:
+        diagnostics = _priced(diagnostics, models, calls_per_month)
+    diagnostics.sort(key=lambda d: d.sort_key)
+    errors.sort(key=lambda e: (e.path, e.reason))
+    report = Report(diagnostics, errors, len(found.files), calls_per_month)
+    for error in errors:
+        print(f"promptlint: error: {error.path}: {error.reason}", file=sys.stderr)
+    if args.output_format == "json":
+        from promptlint.reporters.json import render
+
+        sys.stdout.write(render(report))
+    else:
+        from promptlint.reporters.text import print_report
+
+        print_report(report, sys.stdout, _use_color(), quiet=args.quiet)
+    if not found.files and not missing:
+        print("promptlint: warning: no Python files found", file=sys.stderr)
+    if internal_error:
+        return EXIT_ERROR
+    if args.exit_zero:
+        return EXIT_CLEAN
+    return EXIT_FINDINGS if diagnostics or errors else EXIT_CLEAN
+
+
+def _priced(diagnostics, models, calls_per_month):
+    from dataclasses import replace
+
+    from promptlint.models import ModelDataError
+    from promptlint.savings import price
+
+    try:
+        table = models.table
+    except ModelDataError as error:
+        raise UsageError(f"model data: {error}") from error
+    return [
+        replace(d, savings=price(d.basis, table, calls_per_month)) if d.basis is not None else d
+        for d in diagnostics
+    ]
+
+
+def _use_color() -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty()
+
+
+def _rule_command(args: argparse.Namespace) -> int:
+    from promptlint.docs import rule_document, rules_table
+
+    registry = _load_registry()
+    if args.all or args.code is None:
+        sys.stdout.write(rules_table(registry))
+        return EXIT_CLEAN
+    rule = registry.find(args.code)
+    if rule is None:
+        raise UsageError(f"unknown rule `{args.code}` (see `promptlint rule --all`)")
+    sys.stdout.write(rule_document(rule))
+    return EXIT_CLEAN
+
+
+def _models_command(args: argparse.Namespace) -> int:
+    from promptlint.config import ConfigError, find_config, load_settings
+    from promptlint.docs import models_table
+    from promptlint.models import ModelDataError, load_model_table
+
+    registry = _load_registry()
+    try:
+        settings = load_settings(find_config(Path.cwd()), registry, Path.cwd())
+        table = load_model_table(settings.models)
+    except (ConfigError, ModelDataError) as error:
+        raise UsageError(str(error)) from error
+    sys.stdout.write(models_table(table))
+    return EXIT_CLEAN
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""What the engine reports: diagnostics with positions, fixes as text edits, and priced savings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+from promptlint.rule import SavingsBasis
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text from (line, column) up to (end_line, end_column), 1-based, end exclusive."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    content: str
+
+
+@dataclass(frozen=True)
+class FixInfo:
+    description: str
+    applicability: str  # "safe" | "unsafe"
+    edits: Tuple[Edit, ...]
+    # The affected source lines before and after the fix, for the text reporter's small diff.
+    before: Tuple[str, ...] = ()
+    after: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Savings:
+    model: Optional[str]
+    tokens_per_call: int
+    usd_per_call: Optional[float]
+    usd_per_1k_calls: Optional[float]
+    usd_per_month: Optional[float]
+    assumptions: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    name: str
+    severity: str
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    message: str
+    fix: Optional[FixInfo]
+    basis: Optional[SavingsBasis]
+    source: Tuple[str, ...] = ()  # the reported lines, for the text reporter
+    help: Optional[str] = None  # the rule's suggestion, shown when there is no fix
+    savings: Optional[Savings] = None
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.path, self.line, self.column, self.code, self.message)
+
+
+@dataclass(frozen=True)
+class FileError:
+    path: str
+    reason: str

@@ -1,0 +1,512 @@
+"""Expand the paths given on the command line into the Python files to lint.
+
+Ruff's rules, so that a project configured for one behaves the same under the other:
+
+* Directories are walked recursively and keep ``*.py`` files (not ``.pyi``). Directory symlinks are
+  followed; one that points back at a directory being walked (or an ancestor of it) is reported once
+  as a ``symlink loop`` and not entered.
+* ``exclude`` (``None`` means ``DEFAULT_EXCLUDE``) and ``extend_exclude`` hold gitignore-like globs. A
+  pattern without ``/`` matches the name of any file or directory at any depth (``fixtures``); one with
+  ``/`` is anchored at ``root`` (``tests/data/*.py``, ``/build``, ``./build``). ``*``, ``?`` and ``[...]``
+  stay within one path component, ``**`` spans components, a trailing ``/`` matches directories only.
+  Paths outside ``root`` are matched by name only: their own name, and the names of what is found
+  below them when walked.
+* A path named on the command line is never excluded, by ``exclude`` or ``.gitignore``, unless
+  ``force_exclude`` is set, in which case ``exclude`` (not ``.gitignore``) applies to it and to its
+  directories up to ``root``: pre-commit passes every staged file explicitly, and tracked files are
+  linted even if they match a ``.gitignore``, as git itself would.
+* With ``respect_gitignore``, ``.gitignore`` files apply the way git applies them: those of the
+  repository's directories from the top of the work tree (the nearest directory holding ``.git``, else
+  ``root``) down to each walked directory, deeper files overriding shallower ones, then
+  ``.git/info/exclude``. git is never run; the global excludes file and ``core.ignorecase`` are not read.
+
+Problems with a path (missing, unreadable, a loop) become ``DiscoveryError`` lines and the rest is
+linted. Files come back as the user expects to see them: relative to the working directory when under
+it, else absolute, sorted by path components, each real file once.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Set, Tuple
+
+DEFAULT_EXCLUDE: Tuple[str, ...] = (
+    ".bzr",
+    ".direnv",
+    ".eggs",
+    ".git",
+    ".git-rewrite",
+    ".hg",
+    ".ipynb_checkpoints",
+    ".mypy_cache",
+    ".nox",
+    ".pants.d",
+    ".promptlint_cache",
+    ".pyenv",
+    ".pytest_cache",
+    ".pytype",
+    ".ruff_cache",
+    ".svn",
+    ".tox",
+    ".venv",
+    ".vscode",
+    "__pycache__",
+    "__pypackages__",
+    "_build",
+    "buck-out",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+    "venv",
+    "*.egg-info",
+)
+
+
+@dataclass(frozen=True)
+class DiscoveryError:
+    """A path problem, reported as one line while linting goes on."""
+
+    path: str  # as the user wrote it, or as displayed for paths found by walking
+    reason: str
+
+
+@dataclass(frozen=True)
+class Discovered:
+    files: Tuple[Path, ...]
+    errors: Tuple[DiscoveryError, ...]
+
+
+def discover(
+    paths: Sequence[str],
+    *,
+    root: Path,
+    exclude: Optional[Sequence[str]] = None,
+    extend_exclude: Sequence[str] = (),
+    force_exclude: bool = False,
+    respect_gitignore: bool = True,
+) -> Discovered:
+    """Expand ``paths`` into the Python files to lint; see the module docstring for the rules."""
+    patterns = list(DEFAULT_EXCLUDE if exclude is None else exclude) + list(extend_exclude)
+    excludes = _PatternSet([p for p in map(_exclude_pattern, patterns) if p is not None])
+    walker = _Walker(root, excludes, force_exclude, respect_gitignore)
+    for arg in paths:
+        walker.add(arg)
+    return walker.result()
+
+
+# --- glob patterns --------------------------------------------------------------------------------------
+
+_POSIX_CLASSES = {
+    "alnum": "a-zA-Z0-9",
+    "alpha": "a-zA-Z",
+    "blank": " \\t",
+    "cntrl": "\\x00-\\x1f\\x7f",
+    "digit": "0-9",
+    "graph": "!-~",
+    "lower": "a-z",
+    "print": " -~",
+    "punct": "!-/:-@\\[-`{-~",
+    "space": " \\t\\n\\r\\f\\v",
+    "upper": "A-Z",
+    "xdigit": "0-9A-Fa-f",
+}
+_NEVER = "(?!)"
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    regex: str  # matches a whole path (anchored) or a whole name
+    anchored: bool
+    dir_only: bool
+    negated: bool = False
+
+
+def _translate(glob: str) -> str:
+    """Regex source for a ``/``-separated glob; never fails, malformed parts match literally or never."""
+    out: List[str] = []
+    i, n = 0, len(glob)
+    while i < n:
+        c = glob[i]
+        if c == "*":
+            j = i
+            while j < n and glob[j] == "*":
+                j += 1
+            whole_component = (i == 0 or glob[i - 1] == "/") and (j == n or glob[j] == "/")
+            if j - i >= 2 and whole_component:
+                if j == n:
+                    out.append(".*")  # `a/**`: everything inside a
+                else:
+                    out.append("(?:.*/)?")  # `**/`: zero or more directories
+                    j += 1
+            else:
+                out.append("[^/]*")
+            i = j
+        elif c == "?":
+            out.append("[^/]")
+            i += 1
+        elif c == "[":
+            piece, i = _translate_class(glob, i)
+            out.append(piece)
+        elif c == "\\" and i + 1 < n:
+            out.append(re.escape(glob[i + 1]))
+            i += 2
+        else:
+            out.append(re.escape(c))
+            i += 1
+    return "".join(out)
+
+
+def _translate_class(glob: str, start: int) -> Tuple[str, int]:
+    """``[...]``, ``[!...]``, ``[^...]`` with ranges and ``[:name:]``; an unclosed ``[`` is literal."""
+    i, n = start + 1, len(glob)
+    negate = i < n and glob[i] in "!^"
+    if negate:
+        i += 1
+    items: List[str] = []
+    valid = True
+    first = True
+    while i < n and (glob[i] != "]" or first):
+        first = False
+        if glob.startswith("[:", i):
+            end = glob.find(":]", i + 2)
+            if end != -1:
+                name = glob[i + 2 : end]
+                valid = valid and name in _POSIX_CLASSES
+                items.append(_POSIX_CLASSES.get(name, ""))
+                i = end + 2
+                continue
+        low, i = _class_char(glob, i)
+        if i + 1 < n and glob[i] == "-" and glob[i + 1] != "]":
+            high, i = _class_char(glob, i + 1)
+            if low <= high:
+                items.append(re.escape(low) + "-" + re.escape(high))
+        else:
+            items.append(re.escape(low))
+    if i >= n:
+        return re.escape("["), start + 1
+    body = "".join(items)
+    if not valid or not body:
+        return _NEVER, i + 1
+    return ("[^/" + body + "]" if negate else "(?!/)[" + body + "]"), i + 1
+
+
+def _class_char(glob: str, i: int) -> Tuple[str, int]:
+    if glob[i] == "\\" and i + 1 < len(glob):
+        return glob[i + 1], i + 2
+    return glob[i], i + 1
+
+
+def _make_pattern(body: str, *, negated: bool = False, anchored: bool = False) -> Optional[_Pattern]:
+    dir_only = body.endswith("/")
+    body = body.rstrip("/")
+    anchored = anchored or "/" in body
+    body = body.lstrip("/")
+    if not body:
+        return None
+    return _Pattern(_translate(body), anchored, dir_only, negated)
+
+
+def _exclude_pattern(pattern: str) -> Optional[_Pattern]:
+    """An ``exclude`` entry; ``./x`` and ``/x`` are anchored at the root, as in ruff and git."""
+    anchored = pattern.startswith("./")
+    return _make_pattern(pattern[2:] if anchored else pattern, anchored=anchored)
+
+
+def _gitignore_patterns(text: str) -> List[_Pattern]:
+    """Parse a ``.gitignore``: comments, blanks, ``!``, escapes, unescaped trailing spaces dropped."""
+    patterns = []
+    for line in text.split("\n"):
+        line = line.rstrip("\r")
+        while line.endswith(" ") and not line.endswith("\\ "):
+            line = line[:-1]
+        if not line or line.startswith("#"):
+            continue
+        negated = line.startswith("!")
+        pattern = _make_pattern(line[1:] if negated else line, negated=negated)
+        if pattern is not None:
+            patterns.append(pattern)
+    return patterns
+
+
+class _PatternSet:
+    """Patterns compiled into one regex; as in git, the last pattern that matches decides.
+
+    The subject is ``kind + relative path + NUL + name`` (``kind`` is ``d`` or ``f``), so that anchored
+    patterns, name patterns and directory-only patterns share one ``fullmatch`` call per path.
+    """
+
+    def __init__(self, patterns: Sequence[_Pattern]) -> None:
+        self.empty = not patterns
+        self._all, self._all_negated = self._compile(patterns)
+        self._names, self._names_negated = self._compile([p for p in patterns if not p.anchored])
+
+    @staticmethod
+    def _compile(patterns: Sequence[_Pattern]) -> Tuple[Optional[re.Pattern[str]], Tuple[bool, ...]]:
+        alternatives = []
+        for p in reversed(patterns):  # the first alternative that matches is the last pattern
+            kind = "d" if p.dir_only else "[df]"
+            where = f"(?:{p.regex})\x00[^\x00]*" if p.anchored else f"[^\x00]*\x00(?:{p.regex})"
+            alternatives.append(f"({kind}{where})")
+        if not alternatives:
+            return None, ()
+        regex = re.compile("|".join(alternatives), re.DOTALL)
+        return regex, tuple(p.negated for p in reversed(patterns))
+
+    def decide(self, rel: Optional[str], name: str, is_dir: bool) -> Optional[bool]:
+        """True if excluded, False if re-included by ``!``, None if no pattern matches.
+
+        ``rel`` is the path relative to the patterns' base; ``None`` (outside it) matches names only.
+        """
+        regex, negated = (self._names, self._names_negated) if rel is None else (self._all, self._all_negated)
+        if regex is None:
+            return None
+        match = regex.fullmatch(("d" if is_dir else "f") + (rel or "") + "\x00" + name)
+        if match is None:
+            return None
+        return not negated[match.lastindex - 1]
+
+
+# --- the walk -------------------------------------------------------------------------------------------
+
+_Layer = Tuple[str, _PatternSet]  # (directory prefix ending in os.sep, patterns of its .gitignore)
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """A directory waiting to be scanned, with what its entries inherit."""
+
+    abs: str  # lexical absolute path
+    label: str  # as the user wrote it, or as displayed
+    shown: str  # prefix that makes an entry's name into its displayed path: "" or "dir/"
+    rel: Optional[str]  # relative to root with `/`, None when outside it
+    real: str
+    ancestors: frozenset  # real paths of this directory and those above it
+    layers: Tuple[_Layer, ...]
+    via_link: bool
+
+
+class _Walker:
+    def __init__(self, root: Path, excludes: _PatternSet, force_exclude: bool, gitignore: bool) -> None:
+        self.cwd = os.getcwd()
+        self.root = os.path.abspath(root)
+        self.root_real = os.path.realpath(self.root)
+        self.excludes = excludes
+        self.force_exclude = force_exclude
+        self.gitignore = gitignore
+        self.found: Dict[str, Tuple[bool, List[str], str]] = {}  # real -> (via link, sort key, shown)
+        self.errors: List[DiscoveryError] = []
+        self._seen_errors: Set[DiscoveryError] = set()
+        self._ignore_files: Dict[str, Optional[_PatternSet]] = {}
+        self._git_tops: Dict[str, Optional[str]] = {}
+
+    def result(self) -> Discovered:
+        files = sorted(self.found.values(), key=lambda item: item[1])
+        return Discovered(tuple(Path(shown) for _, _, shown in files), tuple(self.errors))
+
+    def error(self, path: str, reason: str) -> None:
+        item = DiscoveryError(path, reason)
+        if item not in self._seen_errors:
+            self._seen_errors.add(item)
+            self.errors.append(item)
+
+    def add(self, arg: str) -> None:
+        """One command-line path: a file to lint, a directory to walk, or an error."""
+        abs_path = os.path.abspath(arg)
+        try:
+            mode = os.stat(abs_path).st_mode
+        except OSError as exc:
+            self.error(arg, _os_reason(exc))
+            return
+        is_dir = stat.S_ISDIR(mode)
+        if not is_dir and not (stat.S_ISREG(mode) and abs_path.endswith(".py")):
+            self.error(arg, "not a Python file")
+            return
+        rel = self.relative(abs_path)
+        if self.force_exclude and self.force_excluded(abs_path, rel, is_dir):
+            return
+        real = os.path.realpath(abs_path)
+        shown = self.display(abs_path)
+        if not is_dir:
+            self.keep(real, real != abs_path, shown)
+            return
+        ancestors = set()
+        up = real
+        while up not in ancestors:
+            ancestors.add(up)
+            up = os.path.dirname(up)
+        layers = self.ignore_chain(abs_path) if self.gitignore else ()
+        shown_prefix = "" if shown == "." else _prefix(shown)
+        start = _Frame(abs_path, arg, shown_prefix, rel, real, frozenset(ancestors), layers, real != abs_path)
+        self.walk(start)
+
+    def walk(self, start: _Frame) -> None:
+        stack = [start]
+        while stack:
+            frame = stack.pop()
+            try:
+                with os.scandir(frame.abs) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+            except OSError as exc:
+                self.error(frame.label, _os_reason(exc))
+                continue
+            layers = frame.layers
+            if self.gitignore and any(e.name == ".gitignore" for e in entries):
+                patterns = self.ignore_file(os.path.join(frame.abs, ".gitignore"))
+                if patterns is not None:
+                    layers = layers + ((_prefix(frame.abs), patterns),)
+            children = []
+            abs_prefix, real_prefix = _prefix(frame.abs), _prefix(frame.real)
+            for entry in entries:
+                child = self.visit(frame, layers, entry, abs_prefix, real_prefix)
+                if child is not None:
+                    children.append(child)
+            stack.extend(reversed(children))
+
+    def visit(
+        self, frame: _Frame, layers: Tuple[_Layer, ...], entry: os.DirEntry, abs_prefix: str, real_prefix: str
+    ) -> Optional[_Frame]:
+        """Keep a Python file, return a directory to scan, or skip the entry."""
+        name = entry.name
+        abs_path = abs_prefix + name
+        shown = frame.shown + name
+        try:
+            is_dir = entry.is_dir()
+            if not is_dir and not (name.endswith(".py") and entry.is_file()):
+                return None
+            is_link = entry.is_symlink()
+        except OSError as exc:  # a symlink that loops on itself, or an entry that vanished
+            if exc.errno == errno.ELOOP:
+                self.error(shown, "symlink loop")
+            return None
+        rel = None if frame.rel is None else (f"{frame.rel}/{name}" if frame.rel else name)
+        if self.excludes.decide(rel, name, is_dir):
+            return None
+        if layers and _gitignored(layers, abs_path, name, is_dir):
+            return None
+        real = os.path.realpath(abs_path) if is_link else real_prefix + name
+        via_link = frame.via_link or is_link
+        if not is_dir:
+            self.keep(real, via_link, shown)
+            return None
+        if real in frame.ancestors:
+            self.error(shown, "symlink loop")
+            return None
+        return _Frame(
+            abs_path,
+            shown,
+            shown + os.sep,
+            rel,
+            real,
+            frame.ancestors | {real},
+            layers,
+            via_link,
+        )
+
+    def keep(self, real: str, via_link: bool, shown: str) -> None:
+        """Record a file once per real path, preferring a path that goes through no symlink."""
+        candidate = (via_link, shown.split(os.sep), shown)
+        current = self.found.get(real)
+        if current is None or candidate[:2] < current[:2]:
+            self.found[real] = candidate
+
+    def display(self, abs_path: str) -> str:
+        if abs_path == self.cwd:
+            return "."
+        prefix = _prefix(self.cwd)
+        return abs_path[len(prefix) :] if abs_path.startswith(prefix) else abs_path
+
+    def relative(self, abs_path: str) -> Optional[str]:
+        """``abs_path`` relative to root with ``/`` separators, trying real paths if lexically outside."""
+        for base, path in ((self.root, abs_path), (self.root_real, None)):
+            path = path if path is not None else os.path.realpath(abs_path)
+            if path == base:
+                return ""
+            prefix = _prefix(base)
+            if path.startswith(prefix):
+                return path[len(prefix) :].replace(os.sep, "/")
+        return None
+
+    def force_excluded(self, abs_path: str, rel: Optional[str], is_dir: bool) -> bool:
+        """Whether ``exclude`` matches an explicit path or one of its directories below root."""
+        if rel is None:
+            return bool(self.excludes.decide(None, os.path.basename(abs_path), is_dir))
+        parts = rel.split("/") if rel else []
+        for end in range(len(parts), 0, -1):
+            if self.excludes.decide("/".join(parts[:end]), parts[end - 1], is_dir or end < len(parts)):
+                return True
+        return False
+
+    def ignore_chain(self, start: str) -> Tuple[_Layer, ...]:
+        """The ignore files that apply above ``start``: info/exclude, then .gitignore top-down."""
+        top = self.git_top(start)
+        base = top if top is not None else (self.root if self.relative(start) is not None else start)
+        dirs = []
+        up = start
+        while up != base and os.path.dirname(up) != up:
+            up = os.path.dirname(up)
+            dirs.append(up)
+        if not dirs or dirs[-1] != base:  # start is not below base (a real-path match): only its own tree
+            dirs = []
+        layers: List[_Layer] = []
+        files = [(top, os.path.join(top, ".git", "info", "exclude"))] if top is not None else []
+        files += [(directory, os.path.join(directory, ".gitignore")) for directory in reversed(dirs)]
+        for directory, path in files:
+            patterns = self.ignore_file(path)
+            if patterns is not None:
+                layers.append((_prefix(directory), patterns))
+        return tuple(layers)
+
+    def ignore_file(self, path: str) -> Optional[_PatternSet]:
+        """The parsed ignore file at ``path``, read once per run."""
+        if path not in self._ignore_files:
+            self._ignore_files[path] = _read_patterns(path)
+        return self._ignore_files[path]
+
+    def git_top(self, start: str) -> Optional[str]:
+        """The nearest directory at or above ``start`` holding ``.git`` (a directory or a worktree file)."""
+        if start not in self._git_tops:
+            parent = os.path.dirname(start)
+            if os.path.lexists(os.path.join(start, ".git")):
+                self._git_tops[start] = start
+            else:
+                self._git_tops[start] = None if parent == start else self.git_top(parent)
+        return self._git_tops[start]
+
+
+def _gitignored(layers: Tuple[_Layer, ...], abs_path: str, name: str, is_dir: bool) -> bool:
+    """Deeper ignore files first; within one, the last matching pattern wins."""
+    for prefix, patterns in reversed(layers):
+        verdict = patterns.decide(abs_path[len(prefix) :].replace(os.sep, "/"), name, is_dir)
+        if verdict is not None:
+            return verdict
+    return False
+
+
+def _read_patterns(path: str) -> Optional[_PatternSet]:
+    """The patterns of an ignore file; None when it is missing, unreadable or has no patterns."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            patterns = _gitignore_patterns(handle.read())
+    except OSError:
+        return None
+    return _PatternSet(patterns) if patterns else None
+
+
+def _prefix(directory: str) -> str:
+    return directory if directory.endswith(os.sep) else directory + os.sep
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ENOENT:
+        return "No such file or directory"
+    if exc.errno == errno.ELOOP:
+        return "symlink loop"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    return exc.strerror or str(exc)

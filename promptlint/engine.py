@@ -1,0 +1,190 @@
+"""Lint one file: read, prefilter, parse, extract, run the rules, place the findings.
+
+Heavy imports (libcst, the tokenizer, the model table) happen only once a file passes the prefilter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type
+
+from promptlint.diagnostics import Diagnostic, Edit, FileError, FixInfo
+from promptlint.prefilter import may_call_llm
+from promptlint.rule import Finding, Rule, RuleContext
+from promptlint.source import SourceError, read_source
+from promptlint.suppress import file_ignores, is_suppressed, suppressions
+
+_CONTEXT_LINES = 3  # reported lines kept for the text reporter
+
+
+@dataclass
+class FileResult:
+    diagnostics: List[Diagnostic] = field(default_factory=list)
+    errors: List[FileError] = field(default_factory=list)
+    parsed: bool = False  # whether the file reached the parser
+
+
+@dataclass
+class LintOptions:
+    rules: Sequence[Type[Rule]]
+    rule_options: Mapping[str, Mapping[str, Any]]
+    default_model: Optional[str]
+    project_root: Path
+    models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+class _Models:
+    """The model table, loaded on first use."""
+
+    def __init__(self, overrides: Mapping[str, Mapping[str, Any]]) -> None:
+        self._overrides = overrides
+        self._table = None
+
+    @property
+    def table(self):
+        if self._table is None:
+            from promptlint.models import load_model_table
+
+            self._table = load_model_table(self._overrides)
+        return self._table
+
+    def info(self, model: Optional[str]):
+        return self.table.lookup(model) if model else None
+
+    def count(self, text: str, model: Optional[str]) -> int:
+        from promptlint.tokens import count_tokens
+
+        tokens = count_tokens(text)
+        info = self.info(model)
+        factor = info.tokenizer_factor if info is not None else 1.0
+        return tokens if factor == 1.0 else int(round(tokens * factor))
+
+
+def lint_file(path: Path, display: str, options: LintOptions, models: Optional[_Models] = None) -> FileResult:
+    result = FileResult()
+    try:
+        source = read_source(path)
+    except SourceError as error:
+        result.errors.append(FileError(display, error.reason))
+        return result
+    if not may_call_llm(source.raw):
+        return result
+    result.parsed = True
+    import libcst as cst
+
+    try:
+        module = cst.parse_module(source.text)
+    except cst.ParserSyntaxError as error:
+        reason = f"syntax error at {error.editor_line}:{error.editor_column}: {error.message.splitlines()[0]}"
+        result.errors.append(FileError(display, reason))
+        return result
+    except RecursionError:
+        result.errors.append(FileError(display, "too deeply nested to parse"))
+        return result
+    except MemoryError:
+        result.errors.append(FileError(display, "too large to parse"))
+        return result
+
+    from promptlint.extract import extract_calls
+
+    try:
+        calls, _resolver = extract_calls(module, path, options.project_root)
+    except RecursionError:
+        result.errors.append(FileError(display, "too deeply nested to analyse"))
+        return result
+    if not calls:
+        return result
+    models = models or _Models(options.models)
+    findings: List[Tuple[Type[Rule], Finding]] = []
+    for rule_class in options.rules:
+        rule_options = {**rule_class.options, **options.rule_options.get(rule_class.code, {})}
+        context = RuleContext(rule_options, options.default_model, models.info, models.count, module)
+        rule = rule_class()
+        for call in calls:
+            try:
+                findings.extend((rule_class, finding) for finding in rule.check(call, context))
+            except Exception as error:  # a crashing rule is reported, and the other rules still run
+                result.errors.append(
+                    FileError(display, f"rule {rule_class.code} crashed: {type(error).__name__}: {error}")
+                )
+                break
+    if findings:
+        result.diagnostics = _place(findings, module, source.text, display)
+    return result
+
+
+def _place(findings, module, text: str, display: str) -> List[Diagnostic]:
+    """Give findings positions, drop suppressed ones, and lower fixes to text edits."""
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    lines = text.splitlines()
+    table = suppressions(text)
+    ignored_file = file_ignores(text)
+    placed: Dict[tuple, Diagnostic] = {}
+    for rule_class, finding in findings:
+        if "*" in ignored_file or rule_class.code in ignored_file or rule_class.name in ignored_file:
+            continue
+        where = positions.get(finding.node)
+        if where is None:
+            continue
+        line, column = where.start.line, where.start.column + 1
+        if is_suppressed(table, line, rule_class.code, rule_class.name):
+            continue
+        fix = None
+        if finding.fix is not None:
+            fix = _lower_fix(finding.fix, module, text)
+        diagnostic = Diagnostic(
+            code=rule_class.code,
+            name=rule_class.name,
+            severity=rule_class.severity,
+            path=display,
+            line=line,
+            column=column,
+            end_line=where.end.line,
+            end_column=where.end.column + 1,
+            message=finding.message,
+            fix=fix,
+            basis=finding.savings,
+            source=tuple(lines[line - 1 : min(where.end.line, line - 1 + _CONTEXT_LINES)]),
+            help=rule_class.fix_title,
+        )
+        placed.setdefault(diagnostic.sort_key, diagnostic)
+    return sorted(placed.values(), key=lambda d: d.sort_key)
+
+
+def _lower_fix(fix, module, text: str) -> Optional[FixInfo]:
+    """Turn node replacements into one minimal text edit, with the changed lines before and after.
+
+    The new code is rendered inside the whole module, so that indentation and layout carry over exactly.
+    """
+    new_module = module
+    for replacement in fix.replacements:
+        new_module = new_module.deep_replace(replacement.old, replacement.new)
+    new_text = new_module.code
+    if new_text == text:
+        return None
+    start = 0
+    limit = min(len(text), len(new_text))
+    while start < limit and text[start] == new_text[start]:
+        start += 1
+    end = 0
+    while end < limit - start and text[-1 - end] == new_text[-1 - end]:
+        end += 1
+    line, column = _position(text, start)
+    end_line, end_column = _position(text, len(text) - end)
+    edit = Edit(line, column + 1, end_line, end_column + 1, new_text[start : len(new_text) - end])
+    old_lines = text.splitlines()
+    new_lines = new_text.splitlines()
+    delta = len(new_lines) - len(old_lines)
+    before = tuple(old_lines[line - 1 : end_line])
+    after = tuple(new_lines[line - 1 : end_line + delta])
+    return FixInfo(fix.description, fix.applicability.value, (edit,), before, after)
+
+
+def _position(text: str, offset: int) -> Tuple[int, int]:
+    """1-based line and 0-based column of a character offset."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1)

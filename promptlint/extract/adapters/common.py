@@ -1,0 +1,106 @@
+"""What every SDK adapter shares: the request being recognised and how output caps are read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence, Tuple
+
+import libcst as cst
+
+from promptlint.extract.arguments import Arguments, dict_keys
+from promptlint.extract.provenance import Origin
+from promptlint.extract.scopes import CallSite, Scope
+from promptlint.extract.text import TextResolver
+from promptlint.ir import LimitStatus, LLMCall, OutputLimit, PromptPart
+
+
+@dataclass
+class Request:
+    """A call whose callee has been traced, with its arguments collected."""
+
+    origin: Origin
+    site: CallSite
+    node: cst.Call
+    args: Arguments
+    resolver: TextResolver
+
+    @property
+    def scope(self) -> Scope:
+        return self.site.scope
+
+    def scope_of(self, name: str) -> Scope:
+        return self.args.scopes.get(name, self.site.scope)
+
+    def literal(self, name: str, index: Optional[int] = None) -> Tuple[Optional[str], Optional[cst.CSTNode]]:
+        expr = self.args.param(name, index)
+        if expr is None:
+            return None, None
+        scope = self.args.scopes.get(name, self.site.scope)
+        return self.resolver.literal(expr, scope), expr
+
+
+def int_value(expr: Optional[cst.BaseExpression]) -> Optional[int]:
+    if isinstance(expr, cst.Integer):
+        try:
+            return int(expr.value.replace("_", ""), 0)
+        except ValueError:
+            return None
+    return None
+
+
+def keyword_limit(
+    request: Request, params: Sequence[str], fix_parameter: str, opaque: Sequence[str] = ()
+) -> OutputLimit:
+    """A cap passed as a keyword of the call (or through a resolvable ``**mapping``).
+
+    ``opaque`` names keywords that may smuggle the cap in (``extra_body``, ``model_kwargs``): when present
+    and not a mapping with known keys, the cap is unknown.
+    """
+    for name in params:
+        if name in request.args.keywords:
+            return OutputLimit(LimitStatus.PRESENT, int_value(request.args.keywords[name]), name)
+    if request.args.unresolved_splat:
+        return OutputLimit(LimitStatus.UNKNOWN, parameter=fix_parameter)
+    for name in opaque:
+        value = request.args.keywords.get(name)
+        if value is None:
+            continue
+        keys = dict_keys(value, request.scope_of(name), request.resolver)
+        if keys is None:
+            return OutputLimit(LimitStatus.UNKNOWN, parameter=fix_parameter)
+        for param in params:
+            if param in keys:
+                return OutputLimit(LimitStatus.PRESENT, int_value(keys[param][0]), param)
+    return OutputLimit(LimitStatus.MISSING, parameter=fix_parameter, fix_target="call")
+
+
+def make_call(
+    request: Request,
+    provider: str,
+    endpoint: str,
+    model: Optional[str],
+    model_node: Optional[cst.CSTNode],
+    prompt: Sequence[PromptPart],
+    prompt_complete: bool,
+    output_limit: OutputLimit,
+    is_async: bool = False,
+) -> LLMCall:
+    return LLMCall(
+        provider=provider,
+        endpoint=endpoint,
+        callee=_one_line(cst.Module([]).code_for_node(request.node.func)),
+        model=model,
+        keywords=tuple(sorted(request.args.keywords)),
+        has_unresolved_splat=request.args.unresolved_splat,
+        prompt=tuple(prompt),
+        prompt_complete=prompt_complete,
+        output_limit=output_limit,
+        is_async=is_async or request.site.awaited,
+        in_loop=request.site.in_loop,
+        node=request.node,
+        model_node=model_node,
+    )
+
+
+def _one_line(code: str) -> str:
+    return " ".join(code.split())

@@ -1,0 +1,185 @@
+"""Where an expression comes from: an imported SDK object, an instance of an SDK client, or nothing known.
+
+Recognition is by provenance, never by method name: ``client.messages.create`` is an Anthropic call only when
+``client`` can be traced back, through assignments, parameters' annotations, ``with`` targets, ``self``
+attributes or a factory's return annotation, to an ``anthropic`` import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Tuple, Union
+
+import libcst as cst
+
+from promptlint.extract.scopes import Binding, Scope
+
+# Classes whose instances are SDK clients (or model handles), by the dotted name their import gives them.
+CLIENT_CLASSES = {
+    "openai.OpenAI": "openai",
+    "openai.AsyncOpenAI": "openai",
+    "openai.AzureOpenAI": "openai",
+    "openai.AsyncAzureOpenAI": "openai",
+    "openai.Client": "openai",
+    "openai.AsyncClient": "openai",
+    "anthropic.Anthropic": "anthropic",
+    "anthropic.AsyncAnthropic": "anthropic",
+    "anthropic.AnthropicBedrock": "anthropic",
+    "anthropic.AsyncAnthropicBedrock": "anthropic",
+    "anthropic.AnthropicVertex": "anthropic",
+    "anthropic.AsyncAnthropicVertex": "anthropic",
+    "anthropic.Client": "anthropic",
+    "anthropic.AsyncClient": "anthropic",
+    "google.genai.Client": "google",
+    "google.genai.client.Client": "google",
+    "google.generativeai.GenerativeModel": "google-legacy",
+}
+
+_MAX_DEPTH = 12
+
+
+@dataclass(frozen=True)
+class Qualified:
+    """A module-level object reached through imports: ``openai``, ``openai.OpenAI``, ``litellm.completion``."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Instance:
+    """An SDK client instance, and the attribute path taken from it (``("chat", "completions", "create")``)."""
+
+    cls: str
+    path: Tuple[str, ...]
+    constructor: Optional[cst.Call] = None
+    constructor_scope: Optional[Scope] = None
+
+    @property
+    def family(self) -> str:
+        return CLIENT_CLASSES[self.cls]
+
+    def extend(self, attribute: str) -> Instance:
+        return Instance(self.cls, self.path + (attribute,), self.constructor, self.constructor_scope)
+
+
+Origin = Union[Qualified, Instance, None]
+
+
+def single_binding(bindings: list) -> Optional[Binding]:
+    """The binding a name stands for, when it is bound exactly once."""
+    return bindings[0] if len(bindings) == 1 else None
+
+
+def qualify(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Origin:
+    """Trace ``expr`` to an SDK object, or return None when it cannot be known."""
+    if depth > _MAX_DEPTH:
+        return None
+    if isinstance(expr, cst.Name):
+        return _qualify_name(expr.value, scope, depth)
+    if isinstance(expr, cst.Attribute):
+        base_self = _self_attribute(expr, scope, depth)
+        if base_self is not None:
+            return base_self
+        base = qualify(expr.value, scope, depth + 1)
+        if isinstance(base, Qualified):
+            return Qualified(f"{base.name}.{expr.attr.value}")
+        if isinstance(base, Instance):
+            return base.extend(expr.attr.value)
+        return None
+    if isinstance(expr, cst.Call):
+        callee = qualify(expr.func, scope, depth + 1)
+        if isinstance(callee, Qualified) and callee.name in CLIENT_CLASSES:
+            return Instance(callee.name, (), expr, scope)
+        if isinstance(callee, Instance) and callee.path and callee.path[-1] in ("with_options", "copy"):
+            return Instance(callee.cls, callee.path[:-1], callee.constructor, callee.constructor_scope)
+        if isinstance(callee, _FactoryResult):
+            return callee.origin
+        return None
+    if isinstance(expr, cst.Await):
+        return qualify(expr.expression, scope, depth + 1)
+    return None
+
+
+@dataclass(frozen=True)
+class _FactoryResult:
+    """What calling a local function whose return annotation names an SDK class gives."""
+
+    origin: Origin
+
+
+def _qualify_name(name: str, scope: Scope, depth: int) -> Origin:
+    owner, bindings = scope.lookup(name)
+    binding = single_binding(bindings)
+    if binding is None:
+        return None
+    if binding.kind == "import":
+        return Qualified(binding.qualified) if binding.qualified else None
+    if binding.kind in ("assign", "with") and binding.value is not None:
+        return qualify(binding.value, binding.scope, depth + 1)
+    if binding.kind == "param" and binding.annotation is not None:
+        return _instance_from_annotation(binding.annotation, binding.scope, depth)
+    if binding.kind == "def" and binding.annotation is not None:
+        origin = _instance_from_annotation(binding.annotation, binding.scope, depth)
+        return _FactoryResult(origin) if origin is not None else None  # type: ignore[return-value]
+    return None
+
+
+def _instance_from_annotation(annotation: cst.BaseExpression, scope: Scope, depth: int) -> Origin:
+    """``client: OpenAI``, ``Optional[OpenAI]``, ``OpenAI | None``, ``"OpenAI"`` -> an instance."""
+    if isinstance(annotation, cst.SimpleString):
+        value = annotation.evaluated_value
+        if not isinstance(value, str):
+            return None
+        try:
+            annotation = cst.parse_expression(value)
+        except cst.ParserSyntaxError:
+            return None
+    if isinstance(annotation, cst.Subscript) and len(annotation.slice) == 1:
+        inner = annotation.slice[0].slice
+        if isinstance(inner, cst.Index):
+            return _instance_from_annotation(inner.value, scope, depth + 1)
+        return None
+    if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+        for side in (annotation.left, annotation.right):
+            if not (isinstance(side, cst.Name) and side.value == "None"):
+                return _instance_from_annotation(side, scope, depth + 1)
+        return None
+    origin = qualify(annotation, scope, depth + 1)
+    if isinstance(origin, Qualified) and origin.name in CLIENT_CLASSES:
+        return Instance(origin.name, ())
+    return None
+
+
+def _self_attribute(expr: cst.Attribute, scope: Scope, depth: int) -> Origin:
+    """``self.client`` inside a method: what the class sets ``client`` to, when it is one thing."""
+    if not isinstance(expr.value, cst.Name):
+        return None
+    function = scope.enclosing_function()
+    if function is None or function.owner_class is None or expr.value.value != function.self_name:
+        return None
+    owner = function.owner_class
+    attribute = expr.attr.value
+    candidates = list(owner.attribute_bindings.get(attribute, [])) + list(owner.bindings.get(attribute, []))
+    if not candidates:
+        return None
+    if len(candidates) == 1 and candidates[0].kind == "assign" and candidates[0].value is not None:
+        return qualify(candidates[0].value, candidates[0].scope, depth + 1)
+    origins = set()
+    for binding in candidates:
+        if binding.kind == "annotated" and binding.annotation is not None:
+            origins.add(_instance_from_annotation(binding.annotation, binding.scope, depth))
+        elif binding.kind == "assign" and binding.value is not None:
+            origins.add(_freeze(qualify(binding.value, binding.scope, depth + 1)))
+        else:
+            return None
+    origins.discard(None)
+    if len(origins) != 1:
+        return None
+    return origins.pop()
+
+
+def _freeze(origin: Origin) -> Origin:
+    """Drop constructor nodes so that two assignments of the same client compare equal."""
+    if isinstance(origin, Instance) and origin.constructor is not None:
+        return Instance(origin.cls, origin.path)
+    return origin

@@ -1,0 +1,355 @@
+"""A light, flow-insensitive symbol table of one module, built in the same traversal that finds calls.
+
+Only what provenance and prompt resolution need: which names are bound where, to what expression, how often;
+which names are parameters; what ``self.attr`` is set to inside a class; which lists and dicts are mutated.
+A name bound more than once is ambiguous and resolves to nothing: precision over recall.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+import libcst as cst
+
+
+@dataclass
+class Binding:
+    """One binding of a name. ``value`` is the bound expression where there is one."""
+
+    kind: str  # assign, import, param, for, with, def, class, unknown
+    value: Optional[cst.BaseExpression]
+    scope: Scope  # the scope in which ``value`` is evaluated
+    qualified: Optional[str] = None  # for imports: the dotted name the local name stands for
+    annotation: Optional[cst.BaseExpression] = None  # parameters, class attributes, return types
+
+
+@dataclass
+class Mutation:
+    """An in-place change to a container bound to a name: ``x.append(v)``, ``x[k] = v``, ``x.update(...)``."""
+
+    method: str  # append, extend, insert, update, setitem, other
+    node: cst.CSTNode
+    key: Optional[cst.BaseExpression] = None
+    value: Optional[cst.BaseExpression] = None
+
+
+@dataclass(eq=False)
+class Scope:
+    kind: str  # module, class, function, comprehension
+    node: cst.CSTNode
+    parent: Optional[Scope]
+    bindings: Dict[str, List[Binding]] = field(default_factory=dict)
+    mutations: Dict[str, List[Mutation]] = field(default_factory=dict)
+    # For a method: the name of its first parameter (``self``/``cls``) and the enclosing class scope.
+    self_name: Optional[str] = None
+    owner_class: Optional[Scope] = None
+    # For a class: ``self.attr = value`` bindings made in any of its methods.
+    attribute_bindings: Dict[str, List[Binding]] = field(default_factory=dict)
+    is_async: bool = False
+    children: List[Scope] = field(default_factory=list)
+
+    def bind(self, name: str, binding: Binding) -> None:
+        self.bindings.setdefault(name, []).append(binding)
+
+    def lookup(self, name: str) -> Tuple[Optional[Scope], List[Binding]]:
+        """Python's lookup, roughly: this scope, enclosing functions (skipping classes), the module."""
+        scope: Optional[Scope] = self
+        first = True
+        while scope is not None:
+            if (first or scope.kind != "class") and name in scope.bindings:
+                return scope, scope.bindings[name]
+            first = False
+            scope = scope.parent
+        return None, []
+
+    def enclosing_function(self) -> Optional[Scope]:
+        scope: Optional[Scope] = self
+        while scope is not None:
+            if scope.kind == "function":
+                return scope
+            scope = scope.parent
+        return None
+
+    @property
+    def is_module_level(self) -> bool:
+        """True when code in this scope runs once, at import (module or class body)."""
+        scope: Optional[Scope] = self
+        while scope is not None and scope.kind == "comprehension":
+            scope = scope.parent
+        return scope is None or scope.kind in ("module", "class")
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """A call expression with what the traversal knew when it met it."""
+
+    node: cst.Call
+    scope: Scope
+    in_loop: bool
+    awaited: bool
+
+
+def _dotted(node: cst.BaseExpression) -> Optional[str]:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
+
+def _relative_module(node: cst.ImportFrom) -> Optional[str]:
+    if node.relative:
+        return None  # a project-local module: never an SDK
+    return _dotted(node.module) if node.module is not None else None
+
+
+_MUTATORS = {
+    "append",
+    "extend",
+    "insert",
+    "update",
+    "setdefault",
+    "pop",
+    "clear",
+    "remove",
+    "sort",
+    "reverse",
+}
+
+
+class ScopeBuilder(cst.CSTVisitor):
+    """Builds the scopes of a module and collects every call with its scope and loop context."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self.module_scope = Scope("module", module, None)
+        self.scope = self.module_scope
+        self.calls: List[CallSite] = []
+        self._loop_depth: List[int] = [0]
+        self._awaited: set = set()
+
+    # -- scopes ------------------------------------------------------------------------------------------
+    def _push(self, scope: Scope) -> None:
+        self.scope.children.append(scope)
+        self.scope = scope
+        self._loop_depth.append(0)
+
+    def _pop(self) -> None:
+        assert self.scope.parent is not None
+        self.scope = self.scope.parent
+        self._loop_depth.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.scope.bind(node.name.value, Binding("class", None, self.scope))
+        self._push(Scope("class", node, self.scope))
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        returns = node.returns.annotation if node.returns is not None else None
+        self.scope.bind(node.name.value, Binding("def", None, self.scope, annotation=returns))
+        outer = self.scope
+        scope = Scope("function", node, outer, is_async=node.asynchronous is not None)
+        params = node.params
+        positional = list(params.posonly_params) + list(params.params)
+        is_static = any(
+            isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators
+        )
+        if outer.kind == "class" and positional and not is_static:
+            scope.self_name = positional[0].name.value
+            scope.owner_class = outer
+        every = positional + list(params.kwonly_params)
+        for extra in (params.star_arg, params.star_kwarg):
+            if isinstance(extra, cst.Param):
+                every.append(extra)
+        for param in every:
+            annotation = param.annotation.annotation if param.annotation is not None else None
+            scope.bind(param.name.value, Binding("param", param.default, outer, annotation=annotation))
+        self._push(scope)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        scope = Scope("function", node, self.scope)
+        for param in node.params.params:
+            scope.bind(param.name.value, Binding("param", None, self.scope))
+        self._push(scope)
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self._pop()
+
+    def _visit_comprehension(self, node: cst.CSTNode) -> None:
+        self._push(Scope("comprehension", node, self.scope))
+        self._loop_depth[-1] = 1
+
+    def visit_ListComp(self, node: cst.ListComp) -> None:
+        self._visit_comprehension(node)
+
+    def leave_ListComp(self, original_node: cst.ListComp) -> None:
+        self._pop()
+
+    def visit_SetComp(self, node: cst.SetComp) -> None:
+        self._visit_comprehension(node)
+
+    def leave_SetComp(self, original_node: cst.SetComp) -> None:
+        self._pop()
+
+    def visit_DictComp(self, node: cst.DictComp) -> None:
+        self._visit_comprehension(node)
+
+    def leave_DictComp(self, original_node: cst.DictComp) -> None:
+        self._pop()
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
+        self._visit_comprehension(node)
+
+    def leave_GeneratorExp(self, original_node: cst.GeneratorExp) -> None:
+        self._pop()
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._bind_target(node.target, None, "for")
+
+    # -- loops -------------------------------------------------------------------------------------------
+    def visit_For(self, node: cst.For) -> None:
+        self._bind_target(node.target, None, "for")
+        self._loop_depth[-1] += 1
+
+    def leave_For(self, original_node: cst.For) -> None:
+        self._loop_depth[-1] -= 1
+
+    def visit_While(self, node: cst.While) -> None:
+        self._loop_depth[-1] += 1
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self._loop_depth[-1] -= 1
+
+    # -- bindings ----------------------------------------------------------------------------------------
+    def _bind_target(
+        self, target: cst.BaseExpression, value: Optional[cst.BaseExpression], kind: str
+    ) -> None:
+        if isinstance(target, cst.Name):
+            self.scope.bind(target.value, Binding(kind, value, self.scope))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._bind_target(element.value, None, "unknown")
+        elif isinstance(target, cst.StarredElement):
+            self._bind_target(target.value, None, "unknown")
+        elif isinstance(target, cst.Attribute):
+            self._bind_attribute(target, value)
+        elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+            key = None
+            if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
+                key = target.slice[0].slice.value
+            mutation = Mutation("setitem", target, key=key, value=value)
+            self._record_mutation(target.value.value, mutation)
+
+    def _bind_attribute(self, target: cst.Attribute, value: Optional[cst.BaseExpression]) -> None:
+        function = self.scope.enclosing_function()
+        if (
+            function is not None
+            and function.owner_class is not None
+            and isinstance(target.value, cst.Name)
+            and target.value.value == function.self_name
+        ):
+            binding = Binding("assign", value, self.scope)
+            function.owner_class.attribute_bindings.setdefault(target.attr.value, []).append(binding)
+
+    def _record_mutation(self, name: str, mutation: Mutation) -> None:
+        owner, _ = self.scope.lookup(name)
+        (owner or self.scope).mutations.setdefault(name, []).append(mutation)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._bind_target(target.target, node.value, "assign")
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind_target(node.target, node.value, "assign")
+        elif isinstance(node.target, cst.Name) and self.scope.kind == "class":
+            # ``client: OpenAI`` in a class body (dataclasses, pydantic models) says what ``self.client`` is.
+            binding = Binding("annotated", None, self.scope, annotation=node.annotation.annotation)
+            self.scope.bind(node.target.value, binding)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Name):
+            self.scope.bind(node.target.value, Binding("unknown", None, self.scope))
+        elif isinstance(node.target, cst.Attribute):
+            self._bind_attribute(node.target, None)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._bind_target(node.target, node.value, "assign")
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._bind_target(node.asname.name, node.item, "with")
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self._bind_target(node.name.name, None, "unknown")
+
+    def visit_Global(self, node: cst.Global) -> None:
+        for item in node.names:
+            self.scope.bind(item.name.value, Binding("unknown", None, self.scope))
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        for item in node.names:
+            self.scope.bind(item.name.value, Binding("unknown", None, self.scope))
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            dotted = _dotted(alias.name)
+            if dotted is None:
+                continue
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.scope.bind(
+                    alias.asname.name.value, Binding("import", None, self.scope, qualified=dotted)
+                )
+            else:
+                head = dotted.split(".")[0]
+                self.scope.bind(head, Binding("import", None, self.scope, qualified=head))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        module = _relative_module(node)
+        if isinstance(node.names, cst.ImportStar):
+            return
+        for alias in node.names:
+            name = _dotted(alias.name)
+            if name is None:
+                continue
+            local = (
+                alias.asname.name.value
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
+                else name
+            )
+            qualified = f"{module}.{name}" if module else None
+            kind = "import" if qualified else "unknown"
+            self.scope.bind(local, Binding(kind, None, self.scope, qualified=qualified))
+
+    # -- calls -------------------------------------------------------------------------------------------
+    def visit_Await(self, node: cst.Await) -> None:
+        self._awaited.add(id(node.expression))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.attr.value in _MUTATORS
+        ):
+            method = (
+                func.attr.value if func.attr.value in ("append", "extend", "insert", "update") else "other"
+            )
+            value = node.args[-1].value if node.args else None
+            self._record_mutation(func.value.value, Mutation(method, node, value=value))
+        self.calls.append(
+            CallSite(node, self.scope, in_loop=any(self._loop_depth[-1:]), awaited=id(node) in self._awaited)
+        )
+
+
+def build_scopes(module: cst.Module) -> ScopeBuilder:
+    builder = ScopeBuilder(module)
+    module.visit(builder)
+    return builder

@@ -1,0 +1,73 @@
+"""The byte-level gate in front of libcst: skip files that never import an LLM SDK.
+
+Parsing is the expensive step, and most files in a repository never talk to a model. One precompiled
+bytes regex looks for import statements of the SDK modules the extractors understand; a false positive
+(an import in a comment or a docstring) only costs a parse, a false negative hides findings, so the
+pattern leans permissive.
+
+Recognised: ``import X``, ``import X.sub as Y``, ``import a, X``, ``from X import ...``,
+``from X.sub import ...`` and, for dotted modules, ``from parent import child`` (also parenthesised and
+spread over lines), at any indentation. Not recognised: an import after ``;`` or ``:`` on the same line,
+backslash continuations inside the module list, ``__import__``/``importlib``, and files that use lone
+``\\r`` line endings.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Tuple
+
+SDK_MODULES: Tuple[str, ...] = (
+    "openai",
+    "anthropic",
+    "google.genai",
+    "google.generativeai",
+    "litellm",
+    "langchain_openai",
+    "langchain_anthropic",
+    "langchain_google_genai",
+    "langchain_community.chat_models",
+    "langchain.chat_models",
+)
+
+
+def _alternation(words: Iterable[str]) -> str:
+    """Longest first, so that the alternation never settles for a shorter name."""
+    escaped = sorted({re.escape(w) for w in words}, key=lambda w: (-len(w), w))
+    return "(?:" + "|".join(escaped) + ")"
+
+
+def _build() -> re.Pattern[bytes]:
+    """Compile the gate.
+
+    The pattern begins with a literal newline so that ``re`` can skip from line start to line start
+    instead of trying every byte; ``may_call_llm`` prepends one so that line 1 is covered too.
+    """
+    sp = r"[ \t\f]"  # horizontal whitespace
+    gap = r"(?:\s|#[^\n]*\n)*"  # inside parentheses: whitespace and whole comment lines
+    module = _alternation(SDK_MODULES) + r"(?!\w)"
+    # `import` up to the name looked for: `import a, b as c, <name>` or `import (a,\n    <name>)`.
+    name = rf"\w+(?:{sp}+as{sp}+\w+)?"
+    paren_name = r"\w+(?:\s+as\s+\w+)?"
+    import_before = rf"import(?:{sp}*\({gap}(?:{paren_name}{gap},{gap})*|{sp}+(?:{name}{sp}*,{sp}*)*)"
+    # `from google import genai` for the dotted `google.genai`.
+    children: dict[str, list[str]] = {}
+    for dotted in SDK_MODULES:
+        if "." in dotted:
+            parent, child = dotted.rsplit(".", 1)
+            children.setdefault(parent, []).append(child)
+    from_parent = "".join(
+        rf"|{re.escape(parent)}{sp}+{import_before}{_alternation(kids)}(?!\w)"
+        for parent, kids in sorted(children.items())
+    )
+    dotted_before = rf"(?:[\w.]+(?:{sp}+as{sp}+\w+)?{sp}*,{sp}*)*"
+    pattern = rf"\n{sp}*(?:from{sp}+(?:{module}{from_parent})|import{sp}+{dotted_before}{module})"
+    return re.compile(pattern.encode("ascii"))
+
+
+_GATE = _build()
+
+
+def may_call_llm(raw: bytes) -> bool:
+    """True when ``raw`` contains an import statement of a module in ``SDK_MODULES``."""
+    return _GATE.search(b"\n" + raw) is not None

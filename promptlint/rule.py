@@ -1,0 +1,122 @@
+"""The plugin interface: what a rule declares and what it reports.
+
+A rule pack is any distribution that exposes, under the ``promptlint.rules`` entry-point group, a sequence of
+``Rule`` subclasses. The entry-point name is the code prefix the pack owns (the built-ins own ``LLM``).
+Rules stay pure: they read an ``LLMCall`` and a ``RuleContext`` and return findings in tokens; the savings
+stage turns tokens into money, and the engine turns nodes into positions.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping, Optional, Tuple
+
+if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.ir import LLMCall
+    from promptlint.models import ModelInfo
+
+
+class Applicability(enum.Enum):
+    """Safe fixes keep what the model receives equivalent; unsafe ones may change its answer."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """Replace one libcst node by another; the engine lowers it to a text edit."""
+
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class Fix:
+    description: str
+    applicability: Applicability
+    replacements: Tuple[Replacement, ...]
+
+
+@dataclass(frozen=True)
+class SavingsBasis:
+    """What a fix saves per call, in tokens; priced later with the model table.
+
+    ``input_tokens`` are no longer sent at all; ``cached_tokens`` are still sent but billed at the cache-read
+    price instead of the input price; ``output_tokens`` are no longer generated. ``tokens_per_call`` in the
+    report is their sum.
+    """
+
+    model: Optional[str]
+    input_tokens: int = 0
+    removed_cached_tokens: int = 0  # no longer sent, and they would have been billed at the cache-read price
+    cached_tokens: int = 0
+    output_tokens: int = 0
+    assumptions: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    node: Any  # the libcst node the diagnostic points at
+    message: str
+    fix: Optional[Fix] = None
+    savings: Optional[SavingsBasis] = None
+
+
+@dataclass
+class RuleContext:
+    """What a rule may consult besides the call: its options, the model data and the tokenizer."""
+
+    options: Mapping[str, Any]
+    default_model: Optional[str]
+    model_info: Callable[[Optional[str]], Optional[ModelInfo]]
+    # Tokens of ``text`` for ``model``: exact o200k_base counts, scaled by the model's documented factor.
+    count_tokens: Callable[[str, Optional[str]], int]
+    module: Any = field(default=None, repr=False)  # the libcst Module, for rules that build fixes
+
+    def model_for(self, call: LLMCall) -> Optional[str]:
+        """The call's literal model, else the configured ``default-model``."""
+        return call.model or self.default_model
+
+
+_CODE = re.compile(r"^[A-Z]{1,3}[0-9]{3}$")
+_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+
+class Rule:
+    """Base class of every rule. Subclasses set the class attributes and implement ``check``.
+
+    The class docstring is the rule's documentation (Markdown, ruff's sections: ``## What it does``,
+    ``## Why is this bad?``, ``## Example``, ``## Use instead``, ``## Fix safety``, ``## Savings``).
+    """
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    severity: ClassVar[str] = "warning"
+    default_enabled: ClassVar[bool] = True
+    fix_title: ClassVar[Optional[str]] = None  # an imperative, shown as the suggestion
+    # Whether findings carry an automatic fix: "none", "sometimes" or "always".
+    fix_availability: ClassVar[str] = "none"
+    # Option name (kebab-case, as written in pyproject.toml) -> default; the default's type is the type.
+    options: ClassVar[Mapping[str, Any]] = {}
+
+    def check(self, call: LLMCall, context: RuleContext) -> Iterable[Finding]:  # pragma: no cover
+        raise NotImplementedError
+
+    @classmethod
+    def validate_declaration(cls) -> None:
+        """Raise ValueError when the class does not declare a usable rule."""
+        for attribute in ("code", "name", "summary"):
+            if not isinstance(getattr(cls, attribute, None), str):
+                raise ValueError(f"{cls.__qualname__} does not declare `{attribute}`")
+        if not _CODE.match(cls.code):
+            raise ValueError(f"{cls.__qualname__}: code `{cls.code}` is not 1-3 capitals and 3 digits")
+        if not _NAME.match(cls.name):
+            raise ValueError(f"{cls.__qualname__}: name `{cls.name}` is not kebab-case")
+        if cls.fix_availability not in ("none", "sometimes", "always"):
+            raise ValueError(f"{cls.__qualname__}: fix_availability must be none|sometimes|always")
+        if cls.severity not in ("error", "warning", "info"):
+            raise ValueError(f"{cls.__qualname__}: severity `{cls.severity}` is not error|warning|info")

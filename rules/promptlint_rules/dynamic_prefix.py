@@ -1,0 +1,115 @@
+"""LLM101 dynamic-prefix."""
+
+from __future__ import annotations
+
+from typing import Iterable, List, Optional, Tuple
+
+from promptlint.ir import Dynamic, LLMCall, Static, Volatility
+from promptlint.rule import Finding, Rule, RuleContext, SavingsBasis
+
+# A token is at least one byte, and no documented tokenizer factor reaches 2: text shorter than half the
+# threshold in bytes cannot reach it, so it is never tokenized.
+_MAX_FACTOR = 2
+
+
+class DynamicPrefix(Rule):
+    r"""
+    ## What it does
+    Checks for prompts where content that changes between requests (a parameter, the user's question, a
+    timestamp) comes before static content that is long enough to be cached: the model's minimum cacheable
+    length (1,024 tokens on most models; per model in `promptlint models`).
+
+    Cache order is the request order: Anthropic caches tools, then `system`, then `messages`; OpenAI the
+    messages in order, Responses' `instructions` first; Gemini the system instruction, then the contents.
+
+    ## Why is this bad?
+    Prompt caches match exact prefixes. Everything after the first changing token is a cache miss on every
+    request, so the static instructions behind it are billed at the full input price each time instead of
+    the cache-read price (about a tenth of it on current models).
+
+    ## Example
+    ```python
+    system = f"The user is {user.name}.\n" + LONG_INSTRUCTIONS
+    client.chat.completions.create(model="gpt-4o", messages=[{"role": "system", "content": system}, ...])
+    ```
+
+    ## Use instead
+    ```python
+    messages = [
+        {"role": "system", "content": LONG_INSTRUCTIONS},
+        {"role": "user", "content": f"The user is {user.name}.\n{question}"},
+    ]
+    ```
+
+    ## Fix safety
+    No automatic fix: moving content changes what the model reads in which order. The suggested change is
+    to move the dynamic part after the static part, e.g. into the last user message.
+
+    ## Savings
+    The static tokens after the dynamic part, billed at the cache-read price instead of the input price, per
+    call, assuming every call after the first hits the cache (an upper bound; cache writes are not counted).
+    Anthropic caches only prefixes marked with `cache_control`.
+
+    ## Options
+    - `min-cacheable-tokens` (int, default 1024): the minimum cacheable length used when the model's own is
+      not in the model table.
+    """
+
+    code = "LLM101"
+    name = "dynamic-prefix"
+    summary = "Per-request content before a cacheable static prompt"
+    fix_title = "Move the dynamic part after the static part"
+    options = {"min-cacheable-tokens": 1024}
+
+    def check(self, call: LLMCall, context: RuleContext) -> Iterable[Finding]:
+        segments: List[object] = [segment for part in call.prompt for segment in part.text.segments]
+        first = _first_varying(segments)
+        if first is None:
+            return
+        run = _static_run(segments, first + 1)
+        model = context.model_for(call)
+        info = context.model_info(model)
+        minimum = info.min_cacheable if info is not None and info.min_cacheable else None
+        minimum = minimum or int(context.options["min-cacheable-tokens"])
+        if len(run.encode("utf-8")) * _MAX_FACTOR < minimum:
+            return
+        tokens = context.count_tokens(run, model)
+        if tokens < minimum:
+            return
+        dynamic = segments[first]
+        assert isinstance(dynamic, Dynamic)
+        how = "changes on every call" if dynamic.volatility is Volatility.PER_CALL else "varies per request"
+        message = (
+            f"`{_short(dynamic.source)}` {how} but comes before {tokens:,} tokens of static prompt: "
+            "they are never served from the prompt cache"
+        )
+        assumptions: Tuple[str, ...] = (
+            "every call after the first hits the cache (upper bound); cache writes not counted",
+        )
+        if call.provider == "anthropic" and "cache_control" not in call.keywords:
+            assumptions += ("Anthropic caches only prefixes marked with `cache_control`",)
+        savings = SavingsBasis(model=model, cached_tokens=tokens, assumptions=assumptions)
+        yield Finding(dynamic.node if dynamic.node is not None else call.node, message, savings=savings)
+
+
+def _first_varying(segments: List[object]) -> Optional[int]:
+    for index, segment in enumerate(segments):
+        if isinstance(segment, Dynamic) and segment.volatility.varies_between_requests:
+            return index
+    return None
+
+
+def _static_run(segments: List[object], start: int) -> str:
+    """The static text from ``start`` up to the next segment that varies between requests."""
+    pieces: List[str] = []
+    for segment in segments[start:]:
+        if isinstance(segment, Static):
+            pieces.append(segment.text)
+        elif isinstance(segment, Dynamic) and segment.volatility.varies_between_requests:
+            break
+    return "".join(pieces)
+
+
+def _short(source: str, limit: int = 40) -> str:
+    flat = " ".join(source.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -1,0 +1,60 @@
+"""The start-up path stays light: no libcst, tokenizer, model table or rich unless a file needs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HEAVY = ("libcst", "tiktoken", "rich", "promptlint.models", "promptlint.tokens", "promptlint.extract")
+
+PROBE = """
+import json, sys
+from promptlint.cli import main
+code = main(sys.argv[1:])
+heavy = sorted(name for name in {heavy!r} if name in sys.modules)
+sys.stderr.write("\\nPROBE" + json.dumps({{"code": code, "heavy": heavy}}) + "\\n")
+"""
+
+
+def probe(cwd: Path, *args: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE.format(heavy=HEAVY), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
+    )
+    line = result.stderr.rsplit("PROBE", 1)[1]
+    return json.loads(line)
+
+
+def test_files_without_llm_calls_import_nothing_heavy(tmp_path: Path) -> None:
+    for index in range(20):
+        (tmp_path / f"module_{index}.py").write_text(f"import os\n\n\ndef f{index}():\n    return os.name\n")
+    (tmp_path / "mentions.py").write_text('HELP = "we use openai-compatible servers"\n')
+    assert probe(tmp_path, "check", ".") == {"code": 0, "heavy": []}
+
+
+def test_version_imports_nothing_heavy(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "promptlint", "--version"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    assert not {name for name in imported if name.split(".")[0] in ("libcst", "tiktoken", "rich")}
+
+
+def test_a_file_with_a_call_does_load_the_parser(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "import anthropic\nanthropic.Anthropic().messages.create(model='m', max_tokens=5, messages=[])\n"
+    )
+    result = probe(tmp_path, "check", ".")
+    assert result["code"] == 0
+    assert "libcst" in result["heavy"]
+    assert "tiktoken" not in result["heavy"]  # nothing needed counting

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import pytest
+
+from promptlint.prefilter import SDK_MODULES, may_call_llm
+
+POSITIVE = [
+    "import openai",
+    "import openai as oa",
+    "import openai.types.chat",
+    "from openai import OpenAI",
+    "from openai.types.chat import ChatCompletionMessageParam",
+    "import os, openai",
+    "import os.path as p, json, anthropic as a",
+    "import anthropic",
+    "from anthropic import Anthropic, AsyncAnthropic",
+    "from google import genai",
+    "from google import auth, genai as g",
+    "from google import generativeai as genai",
+    "from google import (\n    auth,  # credentials\n    genai,\n)",
+    "from google.genai import types",
+    "import google.generativeai as genai",
+    "import litellm",
+    "from litellm import completion",
+    "from langchain_openai import ChatOpenAI",
+    "from langchain_anthropic import ChatAnthropic",
+    "from langchain_google_genai import ChatGoogleGenerativeAI",
+    "from langchain_community.chat_models import ChatOllama",
+    "from langchain.chat_models import init_chat_model",
+    "from langchain.chat_models.base import init_chat_model",
+    "from langchain import chat_models",
+    "from langchain_community import chat_models",
+    "def f():\n    import openai\n",
+    "try:\n\tfrom anthropic import Anthropic\nexcept ImportError:\n    pass\n",
+    "x = 1\r\nimport openai\r\n",
+    "from   openai   import   OpenAI",
+]
+
+NEGATIVE = [
+    "",
+    "import openaix",
+    "import openai_helpers",
+    "from myopenai import x",
+    "from openai_helpers import x",
+    "from .openai import x",
+    "from . import openai",
+    "import my.openai",
+    "import twilio",
+    "from twilio.rest import Client",
+    "import google",
+    "from google.cloud import storage",
+    "from google import auth",
+    "from google import genai_tools",
+    "from langchain import hub",
+    "import langchain",
+    "openai = None",
+    "client = openai.OpenAI()",
+    "s = 'talks to openai'",
+    "importopenai",
+    "fromopenai import x",
+    "x.import openai",
+]
+
+
+@pytest.mark.parametrize("text", POSITIVE)
+def test_positive(text: str) -> None:
+    assert may_call_llm(text.encode()) is True
+    assert may_call_llm(b"'''doc'''\nimport json\n\n" + text.encode() + b"\nx = 1\n") is True
+
+
+@pytest.mark.parametrize("text", NEGATIVE)
+def test_negative(text: str) -> None:
+    assert may_call_llm(text.encode()) is False
+    assert may_call_llm(b"import json\n" + text.encode() + b"\n") is False
+
+
+def test_sdk_modules() -> None:
+    assert SDK_MODULES == (
+        "openai",
+        "anthropic",
+        "google.genai",
+        "google.generativeai",
+        "litellm",
+        "langchain_openai",
+        "langchain_anthropic",
+        "langchain_google_genai",
+        "langchain_community.chat_models",
+        "langchain.chat_models",
+    )
+
+
+@pytest.mark.parametrize("module", SDK_MODULES)
+def test_every_module_in_every_form(module: str) -> None:
+    assert may_call_llm(f"import {module}".encode()) is True
+    assert may_call_llm(f"import json, {module} as m".encode()) is True
+    assert may_call_llm(f"from {module} import x".encode()) is True
+    assert may_call_llm(f"from {module}.sub import x".encode()) is True
+    assert may_call_llm(f"import {module}x".encode()) is False
+
+
+def test_pathological_input_stays_linear() -> None:
+    raw = b"from google import (" + b"  # # # # # # # # # # # # # # # # # # # # # # # # # # #\n" * 2000
+    assert may_call_llm(raw) is False
+    assert may_call_llm(b"import " + b"a, " * 20000 + b"b\n") is False
