@@ -135,7 +135,9 @@ def _check_command(args: argparse.Namespace) -> int:
         force_exclude=force_exclude,
         respect_gitignore=settings.respect_gitignore,
     )
-    missing = [error for error in found.errors]
+    # A path the user named that does not exist is a usage error (exit 2); problems met while walking
+    # (a symlink loop, an unreadable directory) are reported like unreadable files and the rest is linted.
+    missing = [e for e in found.errors if e.path in paths and e.reason == "No such file or directory"]
     for error in missing:
         print(f"promptlint: error: {error.path}: {error.reason}", file=sys.stderr)
     if missing and not found.files:
@@ -151,8 +153,10 @@ def _check_command(args: argparse.Namespace) -> int:
         project_root=settings.root,
         models=settings.models,
     )
+    from promptlint.diagnostics import FileError
+
     diagnostics = []
-    errors = []
+    errors = [FileError(e.path, e.reason) for e in found.errors if e not in missing]
     internal_error = bool(missing)
     models = None
     for path in found.files:

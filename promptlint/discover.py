@@ -324,8 +324,10 @@ class _Walker:
             self.error(arg, _os_reason(exc))
             return
         is_dir = stat.S_ISDIR(mode)
-        if not is_dir and not (stat.S_ISREG(mode) and abs_path.endswith(".py")):
-            self.error(arg, "not a Python file")
+        # A file named explicitly is linted whatever its suffix: the user (or pre-commit's type detection,
+        # which also passes extension-less scripts with a python shebang) has already chosen it.
+        if not is_dir and not stat.S_ISREG(mode):
+            self.error(arg, "not a regular file")
             return
         rel = self.relative(abs_path)
         if self.force_exclude and self.force_excluded(abs_path, rel, is_dir):

@@ -125,7 +125,7 @@ def _place(findings, module, text: str, display: str) -> List[Diagnostic]:
     ignored_file = file_ignores(text)
     placed: Dict[tuple, Diagnostic] = {}
     for rule_class, finding in findings:
-        if "*" in ignored_file or rule_class.code in ignored_file or rule_class.name in ignored_file:
+        if ignored_file and is_suppressed({0: ignored_file}, 0, rule_class.code, rule_class.name):
             continue
         where = positions.get(finding.node)
         if where is None:

@@ -6,7 +6,6 @@ pack owns, its value a sequence of ``Rule`` subclasses.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Type
 
@@ -56,12 +55,24 @@ class Registry:
         return [rule for rule in self.rules if rule.code in chosen]
 
 
-def _entry_points() -> Iterable:
+def _entry_points() -> Iterable[Tuple[object, str]]:
+    """Every ``promptlint.rules`` entry point with the name of the distribution that declares it.
+
+    Walking the distributions (rather than ``entry_points(group=...)``) names the distribution on every
+    Python version; a distribution found twice on ``sys.path`` is counted once.
+    """
     from importlib import metadata
 
-    if sys.version_info >= (3, 10):
-        return metadata.entry_points(group=GROUP)
-    return metadata.entry_points().get(GROUP, ())  # pragma: no cover - Python 3.9
+    seen = set()
+    for distribution in metadata.distributions():
+        name = distribution.metadata["Name"] or "?"
+        for entry_point in distribution.entry_points:
+            if entry_point.group != GROUP:
+                continue
+            key = (name, entry_point.name, entry_point.value)
+            if key not in seen:
+                seen.add(key)
+                yield entry_point, name
 
 
 def load_registry() -> Registry:
@@ -69,9 +80,11 @@ def load_registry() -> Registry:
     rules: Dict[str, Type[Rule]] = {}
     names: Dict[str, str] = {}
     seen_prefixes: Dict[str, str] = {}
-    for entry_point in sorted(_entry_points(), key=lambda ep: (ep.name, ep.value)):
+    for entry_point, distribution_name in sorted(
+        _entry_points(), key=lambda item: (item[0].name, item[0].value)
+    ):
         prefix = entry_point.name
-        distribution = _distribution(entry_point)
+        distribution = f" (from distribution `{distribution_name}`)"
         if prefix in seen_prefixes and seen_prefixes[prefix] != entry_point.value:
             raise PluginError(
                 f"rule packs `{seen_prefixes[prefix]}` and `{entry_point.value}` both claim the prefix `{prefix}`"
@@ -111,9 +124,3 @@ def _rules_of(pack: object, prefix: str, where: str) -> List[Type[Rule]]:
             raise PluginError(f"rule pack `{where}`: code `{rule.code}` is outside its prefix `{prefix}`")
         result.append(rule)
     return result
-
-
-def _distribution(entry_point: object) -> str:
-    dist = getattr(entry_point, "dist", None)
-    name = getattr(dist, "name", None) if dist is not None else None
-    return f" (from distribution `{name}`)" if name else ""

@@ -13,6 +13,7 @@ Only real comments count: the text is tokenized, so ``"# noqa"`` inside a string
 suppression applies to its own physical line only. It does not spread over the other lines of a
 multi-line statement: put it on the line the finding is reported on. Malformed directives
 (``# noqa:`` with no codes, an unclosed ``ignore[``) suppress nothing, so a typo never hides findings.
+Codes come back upper-cased and rule names lower-cased; ``is_suppressed`` compares the same way.
 """
 
 from __future__ import annotations

@@ -248,14 +248,12 @@ def test_symlinked_directories_are_followed_and_deduplicated(tree: Path) -> None
     assert names(run("proj", root=tree / "proj")) == ["proj/alias/mod.py", "proj/ext/o.py", "proj/main.py"]
 
 
-def test_missing_path_and_non_python_files(tree: Path) -> None:
-    make(tree, "a.py", "notes.txt", "stub.pyi", "empty/")
-    result = run("nope.py", "a.py", "notes.txt", "stub.pyi", "empty", "missing/dir")
-    assert names(result) == ["a.py"]
+def test_missing_path_and_explicit_files_of_any_suffix(tree: Path) -> None:
+    make(tree, "a.py", "script", "stub.pyi", "empty/")
+    result = run("nope.py", "a.py", "script", "stub.pyi", "empty", "missing/dir")
+    assert names(result) == ["a.py", "script", "stub.pyi"]
     assert result.errors == (
         DiscoveryError("nope.py", "No such file or directory"),
-        DiscoveryError("notes.txt", "not a Python file"),
-        DiscoveryError("stub.pyi", "not a Python file"),
         DiscoveryError("missing/dir", "No such file or directory"),
     )
 

@@ -102,14 +102,16 @@ def test_third_party_pack_is_loaded_selected_configured_and_documented(tmp_path:
     assert run(site, project, "rule", "XMP001").stdout.startswith("# call-in-loop (XMP001)")
 
 
-def test_third_party_pack_is_off_unless_selected(tmp_path: Path) -> None:
+def test_third_party_pack_is_selected_and_ignored_by_prefix(tmp_path: Path) -> None:
     site = tmp_path / "site"
     site.mkdir()
     install_pack(site, "example_pack", "XMP", "example_pack:RULES", EXAMPLE_PACK)
     (tmp_path / "loop.py").write_text(LOOPING_CALL)
-    result = run(site, tmp_path, "check", "--select", "XMP", ".")
+    result = run(site, tmp_path, "check", ".")
     assert result.returncode == 1
-    assert "loop.py:5:5: XMP001 LLM call inside a loop" in result.stdout
+    assert "loop.py:5:5: XMP001 LLM call inside a loop (`client.messages.create`)" in result.stdout
+    assert run(site, tmp_path, "check", "--ignore", "XMP", ".").returncode == 0
+    assert run(site, tmp_path, "check", "--select", "LLM", ".").returncode == 0
 
 
 def test_broken_pack_is_a_one_line_error(tmp_path: Path) -> None:
