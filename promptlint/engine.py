@@ -5,6 +5,7 @@ Heavy imports (libcst, the tokenizer, the model table) happen only once a file p
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type
@@ -71,12 +72,27 @@ def lint_file(path: Path, display: str, options: LintOptions, models: Optional[_
     if not may_call_llm(source.raw):
         return result
     result.parsed = True
+    from promptlint.deep import MAX_BRACKET_DEPTH, bracket_depth, run_deep
+
+    if source.raw.count(b"(") + source.raw.count(b"[") + source.raw.count(b"{") > MAX_BRACKET_DEPTH:
+        depth = bracket_depth(source.raw)
+        if depth > MAX_BRACKET_DEPTH:
+            result.errors.append(
+                FileError(display, f"brackets nested {depth} deep: more than Python accepts")
+            )
+            return result
+    return run_deep(_analyse, source, path, display, options, models, result)
+
+
+def _analyse(
+    source, path: Path, display: str, options: LintOptions, models, result: FileResult
+) -> FileResult:
     import libcst as cst
 
     try:
         module = cst.parse_module(source.text)
     except cst.ParserSyntaxError as error:
-        reason = f"syntax error at {error.editor_line}:{error.editor_column}: {error.message.splitlines()[0]}"
+        reason = _syntax_error(error)
         result.errors.append(FileError(display, reason))
         return result
     except RecursionError:
@@ -112,6 +128,18 @@ def lint_file(path: Path, display: str, options: LintOptions, models: Optional[_
     if findings:
         result.diagnostics = _place(findings, module, source.text, display)
     return result
+
+
+def _syntax_error(error, limit: int = 100) -> str:
+    """One short line: libcst's parser messages can list every token it expected."""
+    message = (error.message or "").splitlines()[0] if error.message else ""
+    line, column = error.editor_line, error.editor_column
+    if re.match(r"parser error: error at \d+:\d+", message):
+        message = "invalid syntax"  # the position in the message is less precise than the error's own
+    message = message.split(": expected one of")[0] or "invalid syntax"
+    if len(message) > limit:
+        message = message[: limit - 1] + "…"
+    return f"syntax error at {line}:{column}: {message}"
 
 
 def _place(findings, module, text: str, display: str) -> List[Diagnostic]:

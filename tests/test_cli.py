@@ -388,3 +388,41 @@ def test_usage_error_exit_code() -> None:
     )
     assert result.returncode == 2
     assert "invalid choice: 'xml'" in result.stderr
+
+
+def test_deep_valid_code_is_analysed_and_absurd_nesting_is_refused(project: Path, capsys) -> None:
+    call = 'OpenAI().chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": q}])'
+    chain = " + ".join(['"a"'] * 3000)
+    write(project / "chain.py", f"from openai import OpenAI\nPROMPT = {chain}\n\n\ndef ask(q):\n    {call}\n")
+    nested = "[" * 150 + "]" * 150
+    write(
+        project / "literal.py", f"from openai import OpenAI\nDATA = {nested}\n\n\ndef ask(q):\n    {call}\n"
+    )
+    write(project / "parens.py", "import openai\nx = " + "(" * 5000 + "1" + ")" * 5000 + "\n")
+    write(project / "python2.py", 'import openai\nprint "hello"\n')
+    code, document, err = run_json(capsys, ".")
+    assert code == 1
+    assert [(d["path"], d["code"], d["line"]) for d in document["diagnostics"]] == [
+        ("chain.py", "LLM201", 6),
+        ("literal.py", "LLM201", 6),
+    ]
+    assert document["errors"] == [
+        {"path": "parens.py", "reason": "brackets nested 5000 deep: more than Python accepts"},
+        {"path": "python2.py", "reason": "syntax error at 2:1: invalid syntax"},
+    ]
+
+
+def test_oversized_file_is_refused_with_its_reason(project: Path, capsys) -> None:
+    write(project / "generated.py", "import openai\n" + "x = 1\n" * 2_000_000)
+    code, document, _ = run_json(capsys, ".")
+    assert code == 1
+    assert document["errors"] == [{"path": "generated.py", "reason": "file is larger than 10 MiB"}]
+
+
+def test_output_is_identical_across_runs(project: Path, capsys) -> None:
+    write(project / "b.py", OPENAI_CALL)
+    write(project / "a" / "c.py", OPENAI_CALL.replace("gpt-4o", "gpt-4.1"))
+    first = run_json(capsys, ".")[1]
+    second = run_json(capsys, ".")[1]
+    assert first == second
+    assert [d["path"] for d in first["diagnostics"]] == [os.path.join("a", "c.py"), "b.py"]

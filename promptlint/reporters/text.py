@@ -120,8 +120,10 @@ def _plural(count: int, word: str) -> str:
 def _summary(report: Report) -> Line:
     checked = _plural(report.files_checked, "file")
     errors = f"; {_plural(len(report.errors), 'file')} could not be checked" if report.errors else ""
+    if not report.diagnostics and report.errors:
+        return [(f"No LLM cost issues found in {checked} checked{errors}.", "bold yellow")]
     if not report.diagnostics:
-        return [(f"All checks passed: {checked} checked, no LLM cost issues found{errors}.", "bold green")]
+        return [(f"All checks passed: {checked} checked, no LLM cost issues found.", "bold green")]
     files = len({d.path for d in report.diagnostics})
     with_fix = sum(1 for d in report.diagnostics if d.fix is not None)
     suggestions = f"; {with_fix:,} with a suggested fix" if with_fix else ""
