@@ -45,7 +45,9 @@ def _recognise(site: CallSite, resolver: TextResolver) -> Optional[LLMCall]:
         origin = qualify(func, site.scope)
     if origin is None:
         return None
-    request = Request(origin, site, node, collect_arguments(tuple(args), site.scope, resolver), resolver)
+    request = Request(
+        origin, site, node, collect_arguments(tuple(args), site.scope, resolver), resolver, func
+    )
     for adapter in ADAPTERS:
         call = adapter(request)
         if call is not None:

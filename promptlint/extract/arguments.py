@@ -85,8 +85,16 @@ def dict_keys(
                     if more is None:
                         return None
                     keys.update(more)
+            elif mutation.method == "setdefault":
+                key = resolver.literal(mutation.key, owner) if mutation.key is not None else None
+                if key is None:
+                    return None
+                if key not in keys:
+                    keys[key] = (
+                        (mutation.value, owner) if mutation.value is not None else (cst.Name("None"), owner)
+                    )
             elif mutation.method == "other":
-                continue  # pop/clear/setdefault: only ever remove or keep keys we may already list
+                continue  # pop/clear: only ever remove keys we may already list
             else:
                 return None
         return keys

@@ -32,6 +32,8 @@ def message_list(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver,
             return [], False
         parts, complete = message_list(binding.value, binding.scope, resolver, depth + 1)
         for mutation in owner.mutations.get(expr.value, []):
+            if mutation.method == "escape":
+                continue  # ``count_tokens(messages)``, ``log(messages)``: read, not rebuilt
             if mutation.method in ("append", "extend"):
                 # Appended later: after everything already in the list, so the known prefix stands.
                 parts.append(_unknown(mutation.node, "unknown", Volatility.PER_REQUEST))
@@ -70,7 +72,7 @@ def one_message(
         binding = single_binding(bindings)
         if binding is None or binding.kind != "assign" or binding.value is None:
             return None
-        if owner is not None and owner.mutations.get(expr.value):
+        if owner is not None and any(m.method != "escape" for m in owner.mutations.get(expr.value, [])):
             return None
         return one_message(binding.value, binding.scope, resolver, depth + 1)
     if isinstance(expr, cst.Dict):

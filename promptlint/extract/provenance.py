@@ -36,6 +36,8 @@ CLIENT_CLASSES = {
 }
 
 _MAX_DEPTH = 12
+# Attributes that wrap an endpoint without changing the request it sends.
+_TRANSPARENT = {"with_raw_response", "with_streaming_response"}
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,8 @@ def qualify(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Origin:
         if isinstance(base, Qualified):
             return Qualified(f"{base.name}.{expr.attr.value}")
         if isinstance(base, Instance):
+            if expr.attr.value in _TRANSPARENT:
+                return base  # ``client.chat.completions.with_raw_response.create``: the same request
             return base.extend(expr.attr.value)
         return None
     if isinstance(expr, cst.Call):
@@ -97,6 +101,19 @@ def qualify(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Origin:
         return None
     if isinstance(expr, cst.Await):
         return qualify(expr.expression, scope, depth + 1)
+    if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or):
+        # ``client or AsyncOpenAI()`` with ``client: Optional[AsyncOpenAI]``: known only when both sides agree.
+        return _agreeing(expr.left, expr.right, scope, depth)
+    if isinstance(expr, cst.IfExp):
+        return _agreeing(expr.body, expr.orelse, scope, depth)
+    return None
+
+
+def _agreeing(first: cst.BaseExpression, second: cst.BaseExpression, scope: Scope, depth: int) -> Origin:
+    one = _freeze(qualify(first, scope, depth + 1))
+    other = _freeze(qualify(second, scope, depth + 1))
+    if isinstance(one, (Qualified, Instance)) and one == other:
+        return one
     return None
 
 
@@ -111,17 +128,69 @@ def _qualify_name(name: str, scope: Scope, depth: int) -> Origin:
     owner, bindings = scope.lookup(name)
     binding = single_binding(bindings)
     if binding is None:
-        return None
+        return _agreeing_bindings(name, bindings, depth)
     if binding.kind == "import":
         return Qualified(binding.qualified) if binding.qualified else None
     if binding.kind in ("assign", "with") and binding.value is not None:
-        return qualify(binding.value, binding.scope, depth + 1)
+        return _assigned(binding, depth)
     if binding.kind == "param" and binding.annotation is not None:
         return _instance_from_annotation(binding.annotation, binding.scope, depth)
     if binding.kind == "def" and binding.annotation is not None:
         origin = _instance_from_annotation(binding.annotation, binding.scope, depth)
         return _FactoryResult(origin) if origin is not None else None  # type: ignore[return-value]
     return None
+
+
+def _assigned(binding: Binding, depth: int) -> Origin:
+    """What an assignment binds: its value traced, else what its annotation says (``c: OpenAI = make()``)."""
+    assert binding.value is not None
+    origin = qualify(binding.value, binding.scope, depth + 1)
+    if origin is None and binding.annotation is not None:
+        return _instance_from_annotation(binding.annotation, binding.scope, depth)
+    return origin
+
+
+def _agreeing_bindings(name: str, bindings: list, depth: int) -> Origin:
+    """A name bound a few times to the same thing: ``client: Optional[OpenAI] = None`` then ``if client is
+    None: client = OpenAI()`` (or ``client = client or OpenAI()``); an optional import with a ``None``
+    fallback. Any other binding, or two that disagree, and nothing is known."""
+    if not 1 < len(bindings) <= 4:
+        return None
+    origins = set()
+    for binding in bindings:
+        if binding.kind == "param" and binding.annotation is not None:
+            origins.add(_freeze(_instance_from_annotation(binding.annotation, binding.scope, depth)))
+        elif binding.kind == "import" and binding.qualified:
+            origins.add(Qualified(binding.qualified))  # ``try: from openai import OpenAI`` twice over
+        elif binding.kind in ("assign", "with") and binding.value is not None:
+            if isinstance(binding.value, cst.Name) and binding.value.value == "None":
+                continue  # ``except ImportError: OpenAI = None``: never called while it is None
+            value = _other_than(binding.value, name)
+            origins.add(_freeze(qualify(value, binding.scope, depth + 1)) if value is not None else None)
+        else:
+            return None
+    if len(origins) != 1:
+        return None
+    origin = origins.pop()
+    return origin if isinstance(origin, (Instance, Qualified)) else None
+
+
+def _other_than(value: cst.BaseExpression, name: str) -> Optional[cst.BaseExpression]:
+    """``name or X`` and ``X if name is None else name`` -> X; a value that does not mention ``name`` as is."""
+
+    def is_name(node: cst.BaseExpression) -> bool:
+        return isinstance(node, cst.Name) and node.value == name
+
+    if isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or) and is_name(value.left):
+        return value.right
+    if isinstance(value, cst.IfExp):
+        if is_name(value.orelse):
+            return value.body
+        if is_name(value.body):
+            return value.orelse
+    if is_name(value):
+        return None
+    return value
 
 
 def _instance_from_annotation(annotation: cst.BaseExpression, scope: Scope, depth: int) -> Origin:
@@ -163,13 +232,21 @@ def _self_attribute(expr: cst.Attribute, scope: Scope, depth: int) -> Origin:
     if not candidates:
         return None
     if len(candidates) == 1 and candidates[0].kind == "assign" and candidates[0].value is not None:
-        return qualify(candidates[0].value, candidates[0].scope, depth + 1)
+        return _assigned(candidates[0], depth)
+    # Several bindings: a class-level annotation (``client: OpenAI``) types the attribute whatever is assigned
+    # to it; otherwise every assignment but ``= None`` must trace to the same client.
+    annotated = any(binding.kind == "annotated" for binding in candidates)
     origins = set()
     for binding in candidates:
         if binding.kind == "annotated" and binding.annotation is not None:
             origins.add(_instance_from_annotation(binding.annotation, binding.scope, depth))
         elif binding.kind == "assign" and binding.value is not None:
-            origins.add(_freeze(qualify(binding.value, binding.scope, depth + 1)))
+            if isinstance(binding.value, cst.Name) and binding.value.value == "None":
+                continue  # ``self._client = None`` until first use
+            origin = _freeze(_assigned(binding, depth))
+            if origin is None and not annotated:
+                return None  # assigned something that cannot be traced: it may be another kind of client
+            origins.add(origin)
         else:
             return None
     origins.discard(None)

@@ -28,7 +28,9 @@ class Binding:
 class Mutation:
     """An in-place change to a container bound to a name: ``x.append(v)``, ``x[k] = v``, ``x.update(...)``."""
 
-    method: str  # append, extend, insert, update, setitem, other
+    # append, extend, insert, update, setdefault, setitem, setattr; bind (``llm.bind(...)``); escape (passed
+    # to a function that may change it); other (pop, clear, ...: only ever remove or reorder)
+    method: str
     node: cst.CSTNode
     key: Optional[cst.BaseExpression] = None
     value: Optional[cst.BaseExpression] = None
@@ -88,6 +90,8 @@ class CallSite:
     scope: Scope
     in_loop: bool
     awaited: bool
+    # The call made on this call's result, when there is one: the ``.bind(...)`` of ``ChatOpenAI(...).bind(...)``.
+    receiver_of: Optional[cst.Call] = None
 
 
 def _dotted(node: cst.BaseExpression) -> Optional[str]:
@@ -105,6 +109,15 @@ def _relative_module(node: cst.ImportFrom) -> Optional[str]:
     return _dotted(node.module) if node.module is not None else None
 
 
+# Methods that give a LangChain runnable request settings after construction.
+_REBINDERS = {"bind", "configurable_fields"}
+# Builtins that never change the container they are given.
+_PURE_BUILTINS = frozenset(
+    "print len str repr bool isinstance id type hash sorted list tuple dict set frozenset enumerate zip iter "
+    "reversed any all".split()
+)
+# Methods that only read what they are given: logging calls, ``json.dumps``.
+_READ_ONLY_METHODS = frozenset("debug info warning warn error exception critical dumps".split())
 _MUTATORS = {
     "append",
     "extend",
@@ -128,6 +141,7 @@ class ScopeBuilder(cst.CSTVisitor):
         self.calls: List[CallSite] = []
         self._loop_depth: List[int] = [0]
         self._awaited: set = set()
+        self._receivers: Dict[int, cst.Call] = {}
 
     # -- scopes ------------------------------------------------------------------------------------------
     def _push(self, scope: Scope) -> None:
@@ -210,11 +224,12 @@ class ScopeBuilder(cst.CSTVisitor):
         self._pop()
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
-        self._bind_target(node.target, None, "for")
+        self._bind_target(node.target, node.iter if isinstance(node.target, cst.Name) else None, "for")
 
     # -- loops -------------------------------------------------------------------------------------------
     def visit_For(self, node: cst.For) -> None:
-        self._bind_target(node.target, None, "for")
+        # The iterable is kept for a plain name: ``for lang in ("en", "fr")`` takes a few known values.
+        self._bind_target(node.target, node.iter if isinstance(node.target, cst.Name) else None, "for")
         self._loop_depth[-1] += 1
 
     def leave_For(self, original_node: cst.For) -> None:
@@ -228,17 +243,25 @@ class ScopeBuilder(cst.CSTVisitor):
 
     # -- bindings ----------------------------------------------------------------------------------------
     def _bind_target(
-        self, target: cst.BaseExpression, value: Optional[cst.BaseExpression], kind: str
+        self,
+        target: cst.BaseExpression,
+        value: Optional[cst.BaseExpression],
+        kind: str,
+        annotation: Optional[cst.BaseExpression] = None,
     ) -> None:
         if isinstance(target, cst.Name):
-            self.scope.bind(target.value, Binding(kind, value, self.scope))
+            self.scope.bind(target.value, Binding(kind, value, self.scope, annotation=annotation))
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self._bind_target(element.value, None, "unknown")
         elif isinstance(target, cst.StarredElement):
             self._bind_target(target.value, None, "unknown")
         elif isinstance(target, cst.Attribute):
-            self._bind_attribute(target, value)
+            self._bind_attribute(target, value, annotation)
+            if isinstance(target.value, cst.Name):
+                # ``config.max_output_tokens = n``: the object bound to ``config`` changes after it is built.
+                mutation = Mutation("setattr", target, key=target.attr, value=value)
+                self._record_mutation(target.value.value, mutation)
         elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
             key = None
             if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
@@ -246,7 +269,12 @@ class ScopeBuilder(cst.CSTVisitor):
             mutation = Mutation("setitem", target, key=key, value=value)
             self._record_mutation(target.value.value, mutation)
 
-    def _bind_attribute(self, target: cst.Attribute, value: Optional[cst.BaseExpression]) -> None:
+    def _bind_attribute(
+        self,
+        target: cst.Attribute,
+        value: Optional[cst.BaseExpression],
+        annotation: Optional[cst.BaseExpression] = None,
+    ) -> None:
         function = self.scope.enclosing_function()
         if (
             function is not None
@@ -254,7 +282,7 @@ class ScopeBuilder(cst.CSTVisitor):
             and isinstance(target.value, cst.Name)
             and target.value.value == function.self_name
         ):
-            binding = Binding("assign", value, self.scope)
+            binding = Binding("assign", value, self.scope, annotation=annotation)
             function.owner_class.attribute_bindings.setdefault(target.attr.value, []).append(binding)
 
     def _record_mutation(self, name: str, mutation: Mutation) -> None:
@@ -267,7 +295,8 @@ class ScopeBuilder(cst.CSTVisitor):
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
-            self._bind_target(node.target, node.value, "assign")
+            # ``client: OpenAI = field(default_factory=OpenAI)``: the annotation types what the value hides.
+            self._bind_target(node.target, node.value, "assign", node.annotation.annotation)
         elif isinstance(node.target, cst.Name) and self.scope.kind == "class":
             # ``client: OpenAI`` in a class body (dataclasses, pydantic models) says what ``self.client`` is.
             binding = Binding("annotated", None, self.scope, annotation=node.annotation.annotation)
@@ -278,6 +307,9 @@ class ScopeBuilder(cst.CSTVisitor):
             self.scope.bind(node.target.value, Binding("unknown", None, self.scope))
         elif isinstance(node.target, cst.Attribute):
             self._bind_attribute(node.target, None)
+            if isinstance(node.target.value, cst.Name):
+                mutation = Mutation("setattr", node.target, key=node.target.attr, value=None)
+                self._record_mutation(node.target.value.value, mutation)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         self._bind_target(node.target, node.value, "assign")
@@ -309,6 +341,9 @@ class ScopeBuilder(cst.CSTVisitor):
                 )
             else:
                 head = dotted.split(".")[0]
+                existing = self.scope.bindings.get(head, [])
+                if existing and all(b.kind == "import" and b.qualified == head for b in existing):
+                    continue  # ``import os`` and ``import os.path`` bind the same ``os``
                 self.scope.bind(head, Binding("import", None, self.scope, qualified=head))
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
@@ -334,19 +369,37 @@ class ScopeBuilder(cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if (
-            isinstance(func, cst.Attribute)
-            and isinstance(func.value, cst.Name)
-            and func.attr.value in _MUTATORS
-        ):
-            method = (
-                func.attr.value if func.attr.value in ("append", "extend", "insert", "update") else "other"
-            )
-            value = node.args[-1].value if node.args else None
-            self._record_mutation(func.value.value, Mutation(method, node, value=value))
-        self.calls.append(
-            CallSite(node, self.scope, in_loop=any(self._loop_depth[-1:]), awaited=id(node) in self._awaited)
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            name = func.attr.value
+            if name in _MUTATORS:
+                method = name if name in ("append", "extend", "insert", "update", "setdefault") else "other"
+                value = node.args[-1].value if node.args else None
+                key = None
+                if method == "setdefault":
+                    key = node.args[0].value if node.args else None
+                    value = node.args[1].value if len(node.args) > 1 else None
+                self._record_mutation(func.value.value, Mutation(method, node, key=key, value=value))
+            elif name in _REBINDERS:
+                # ``llm.bind(max_tokens=256)``: a LangChain model gets request settings after it is built.
+                self._record_mutation(func.value.value, Mutation("bind", node))
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
+            self._receivers[id(func.value)] = node
+        pure = (isinstance(func, cst.Name) and func.value in _PURE_BUILTINS) or (
+            isinstance(func, cst.Attribute) and func.attr.value in _READ_ONLY_METHODS
         )
+        if not pure:
+            # A container handed to a helper (``apply_defaults(params)``) may come back changed.
+            for arg in node.args:
+                if not arg.star and arg.keyword is None and isinstance(arg.value, cst.Name):
+                    self._record_mutation(arg.value.value, Mutation("escape", node))
+        site = CallSite(
+            node,
+            self.scope,
+            in_loop=any(self._loop_depth[-1:]),
+            awaited=id(node) in self._awaited,
+            receiver_of=self._receivers.pop(id(node), None),
+        )
+        self.calls.append(site)
 
 
 def build_scopes(module: cst.Module) -> ScopeBuilder:

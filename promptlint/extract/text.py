@@ -28,7 +28,6 @@ PER_CALL_CALLS = frozenset(
         "datetime.datetime.now",
         "datetime.datetime.utcnow",
         "datetime.datetime.today",
-        "datetime.date.today",
         "time.time",
         "time.time_ns",
         "time.strftime",
@@ -42,12 +41,18 @@ PER_CALL_CALLS = frozenset(
         "uuid.uuid4",
         "os.urandom",
         "pendulum.now",
-        "pendulum.today",
         "arrow.now",
         "arrow.utcnow",
     }
 )
 PER_CALL_MODULES = ("random.", "secrets.", "numpy.random.")
+# Calls whose result changes once a day: slower than any prompt cache lives, so not a cache breaker. The
+# same goes for the date part of a clock reading (``now.date()``, ``now.strftime("%Y-%m-%d")``).
+DAILY_CALLS = frozenset({"datetime.date.today", "pendulum.today"})
+_DATE_METHODS = {"date", "weekday", "isoweekday", "isocalendar", "toordinal"}
+# strftime directives that print a part of the calendar date (no time of day).
+_DATE_DIRECTIVES = set("aAbBhdeDFjmuUVwWxyYCGg%")
+_DIRECTIVE = re.compile(r"%[-_0^#]?([A-Za-z%])")
 # Values fixed for the life of the process: not a per-request cache breaker.
 PER_PROCESS_VALUES = frozenset(
     {
@@ -76,8 +81,23 @@ PER_PROCESS_VALUES = frozenset(
     }
 )
 
+# Module-level proxies that stand for the request being served (Flask, Quart, Streamlit).
+PER_REQUEST_PROXIES = (
+    "flask.request",
+    "flask.g",
+    "flask.session",
+    "quart.request",
+    "quart.g",
+    "quart.session",
+    "streamlit.session_state",
+)
+
+# ``os.path`` functions that return (a spelling of) the same path.
+_OS_PATH_SAME = ("os.path.abspath", "os.path.realpath", "os.path.normpath")
+
 _RANK = {Volatility.PER_PROCESS: 0, Volatility.UNKNOWN: 1, Volatility.PER_REQUEST: 2, Volatility.PER_CALL: 3}
 _MAX_DEPTH = 12
+_FEW = 16  # a table of at most this many fixed texts is "a few variants", each cached on its own
 _MAX_PROMPT_FILE = 1024 * 1024
 _SENTINEL = re.compile(r"\x00(\d+)\x00")
 _PERCENT = re.compile(
@@ -119,14 +139,27 @@ class TextResolver:
             return Volatility.PER_PROCESS
         if isinstance(expr, cst.Name):
             return self._name_volatility(expr.value, scope, depth)
+        daily = self._date_only_value(expr, scope, depth)
+        if daily is not None:
+            return daily
+        if self._few_constants(expr, scope, depth):
+            return Volatility.UNKNOWN
         if isinstance(expr, (cst.Attribute, cst.Call)):
             target = expr.func if isinstance(expr, cst.Call) else expr
             origin = qualify(target, scope)
             if isinstance(origin, Qualified):
+                if origin.name in DAILY_CALLS:
+                    return Volatility.PER_PROCESS
                 if origin.name in PER_CALL_CALLS or origin.name.startswith(PER_CALL_MODULES):
                     return Volatility.PER_CALL
                 if origin.name in PER_PROCESS_VALUES:
                     return Volatility.PER_PROCESS
+                if _under(origin.name, PER_REQUEST_PROXIES):
+                    return Volatility.PER_REQUEST
+        if isinstance(expr, cst.Attribute) and _is_self_attribute(expr, scope):
+            # ``self.company``: set once per instance, and an instance may live for the whole process (a
+            # service object) or for one request (a session object). Not known: never a cache breaker.
+            return Volatility.UNKNOWN
         if isinstance(expr, cst.Lambda):
             return Volatility.UNKNOWN
         children = [
@@ -139,6 +172,87 @@ class TextResolver:
             return Volatility.UNKNOWN  # an opaque function of constants: unknown, not constant
         return worst
 
+    def _few_constants(self, expr: cst.CSTNode, scope: Scope, depth: int) -> bool:
+        """One of a few fixed texts picked per request: ``"pro" if paid else "free"``, ``PERSONAS[tier]``,
+        ``PERSONAS.get(tier, DEFAULT)``. Each variant is a prefix of its own that the cache serves after its
+        first request, so the choice is not a per-request cache breaker."""
+        if depth > _MAX_DEPTH:
+            return False
+        if isinstance(expr, cst.IfExp):
+            return all(
+                self.resolve(branch, scope, depth + 1).is_static
+                or self._few_constants(branch, scope, depth + 1)
+                for branch in (expr.body, expr.orelse)
+            )
+        table: Optional[cst.BaseExpression] = None
+        if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
+            table = expr.value
+        elif (
+            isinstance(expr, cst.Call)
+            and isinstance(expr.func, cst.Attribute)
+            and expr.func.attr.value == "get"
+            and 1 <= len(expr.args) <= 2
+            and not any(arg.star or arg.keyword for arg in expr.args)
+        ):
+            if len(expr.args) == 2:
+                default = expr.args[1].value
+                if not (
+                    self.resolve(default, scope, depth + 1).is_static
+                    or self._few_constants(default, scope, depth + 1)
+                ):
+                    return False
+            table = expr.func.value
+        return isinstance(table, cst.Name) and self._constant_table(table, scope, depth, keys=False)
+
+    def _constant_table(self, expr: cst.BaseExpression, scope: Scope, depth: int, keys: bool) -> bool:
+        """``expr`` is (or names, at module level) a literal list, tuple, set or dict of at most a few fixed
+        texts: its values, or with ``keys`` what iterating over it gives."""
+        if isinstance(expr, cst.Name):
+            owner, bindings = scope.lookup(expr.value)
+            binding = single_binding(bindings)
+            if binding is None or owner is None or binding.kind != "assign" or binding.value is None:
+                return False
+            if not binding.scope.is_module_level:
+                return False
+            if any(mutation.method != "escape" for mutation in owner.mutations.get(expr.value, [])):
+                return False  # entries added or replaced elsewhere
+            return self._constant_table(binding.value, binding.scope, depth + 1, keys)
+        if isinstance(expr, cst.Dict):
+            elements = [e for e in expr.elements if isinstance(e, cst.DictElement)]
+            items = [e.key if keys else e.value for e in elements]
+            complete = len(elements) == len(expr.elements)
+        elif isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+            items = [e.value for e in expr.elements if isinstance(e, cst.Element)]
+            complete = len(items) == len(expr.elements)
+        else:
+            return False
+        return (
+            complete
+            and 0 < len(items) <= _FEW
+            and all(self.resolve(item, scope, depth + 1).is_static for item in items)
+        )
+
+    def _date_only_value(self, expr: cst.CSTNode, scope: Scope, depth: int) -> Optional[Volatility]:
+        """The calendar date of a clock reading (``now.strftime("%Y-%m-%d")``, ``now.date()``, ``now.year``):
+        it changes once a day, more slowly than any prompt cache lives, so it breaks no cache between
+        requests (reported as per-process). None when ``expr`` is not such a value."""
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+            method = expr.func.attr.value
+            if method == "strftime" and len(expr.args) == 1 and not expr.args[0].star:
+                pattern = self.literal(expr.args[0].value, scope)
+                if pattern is not None and date_only_format(pattern):
+                    return _coarsen(self.volatility(expr.func.value, scope, depth + 1))
+            if method in _DATE_METHODS and not expr.args:
+                return _coarsen(self.volatility(expr.func.value, scope, depth + 1))
+            origin = qualify(expr.func, scope)
+            if isinstance(origin, Qualified) and origin.name == "time.strftime" and len(expr.args) == 1:
+                pattern = self.literal(expr.args[0].value, scope)
+                if pattern is not None and date_only_format(pattern):
+                    return Volatility.PER_PROCESS
+        if isinstance(expr, cst.Attribute) and expr.attr.value in ("year", "month", "day"):
+            return _coarsen(self.volatility(expr.value, scope, depth + 1))
+        return None
+
     def _name_volatility(self, name: str, scope: Scope, depth: int) -> Volatility:
         if name in ("True", "False", "None"):
             return Volatility.PER_PROCESS
@@ -146,7 +260,13 @@ class TextResolver:
         binding = single_binding(bindings)
         if binding is None:
             return Volatility.UNKNOWN
+        if binding.kind == "for" and binding.value is not None:
+            if self._constant_table(binding.value, binding.scope, depth + 1, keys=True):
+                return Volatility.UNKNOWN  # ``for lang in ("en", "fr")``: a few variants, each cached
+            return Volatility.PER_REQUEST
         if binding.kind in ("param", "for"):
+            return Volatility.PER_REQUEST
+        if binding.kind == "import" and binding.qualified and _under(binding.qualified, PER_REQUEST_PROXIES):
             return Volatility.PER_REQUEST
         if binding.kind in ("import", "def", "class"):
             return Volatility.PER_PROCESS
@@ -274,6 +394,10 @@ class TextResolver:
                 parts.append(inner)
             else:
                 volatility = self.volatility(part.expression, scope, depth + 1)
+                spec = part.format_spec
+                if spec and all(isinstance(piece, cst.FormattedStringText) for piece in spec):
+                    if date_only_format("".join(piece.value for piece in spec)):  # {now:%Y-%m-%d}
+                        volatility = _coarsen(volatility)
                 source = cst.Module([]).code_for_node(part.expression)
                 parts.append(PromptText((Dynamic(source, volatility, part.expression),)))
         return concat(parts)
@@ -452,11 +576,34 @@ class TextResolver:
             return self.source_dir / literal
         if isinstance(expr, cst.Call) and len(expr.args) == 1 and not expr.args[0].star:
             origin = qualify(expr.func, scope)
-            if isinstance(origin, Qualified) and origin.name in ("pathlib.Path", "pathlib.PurePath"):
+            if isinstance(origin, Qualified) and origin.name in (
+                "pathlib.Path",
+                "pathlib.PurePath",
+                *_OS_PATH_SAME,
+            ):
                 argument = expr.args[0].value
                 if isinstance(argument, cst.Name) and argument.value == "__file__":
                     return self.source_dir / "__file__"
                 return self._path_expression(argument, scope, depth + 1)
+            if isinstance(origin, Qualified) and origin.name == "os.path.dirname":
+                base = self._path_expression(expr.args[0].value, scope, depth + 1)
+                if base is None and _is_file_name(expr.args[0].value):
+                    base = self.source_dir / "__file__"
+                return base.parent if base is not None else None
+        if (
+            isinstance(expr, cst.Call)
+            and len(expr.args) >= 2
+            and not any(a.star or a.keyword for a in expr.args)
+        ):
+            origin = qualify(expr.func, scope)
+            if isinstance(origin, Qualified) and origin.name == "os.path.join":
+                base = self._path_expression(expr.args[0].value, scope, depth + 1)
+                names = [self.literal(a.value, scope) for a in expr.args[1:]]
+                if base is None or any(name is None for name in names):
+                    return None
+                for name in names:
+                    base = base / name  # type: ignore[operator]
+                return base
         if isinstance(expr, cst.Attribute) and expr.attr.value == "parent":
             base = self._path_expression(expr.value, scope, depth + 1)
             return base.parent if base is not None else None
@@ -486,6 +633,37 @@ class TextResolver:
             return None
         self.files_read.append(resolved)
         return text.replace("\r\n", "\n")
+
+
+def date_only_format(pattern: str) -> bool:
+    """True when a strftime pattern prints only the calendar date: ``"%Y-%m-%d"``, ``"%A %d %B"``."""
+    directives = [d for d in _DIRECTIVE.findall(pattern) if d != "%"]
+    return bool(directives) and all(directive in _DATE_DIRECTIVES for directive in directives)
+
+
+def _coarsen(volatility: Volatility) -> Volatility:
+    """A date taken from a value that changes on every call changes once a day."""
+    return Volatility.PER_PROCESS if volatility is Volatility.PER_CALL else volatility
+
+
+def _is_file_name(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "__file__"
+
+
+def _under(name: str, prefixes: Sequence[str]) -> bool:
+    """``name`` is one of ``prefixes`` or an attribute of one."""
+    return any(name == prefix or name.startswith(prefix + ".") for prefix in prefixes)
+
+
+def _is_self_attribute(expr: cst.Attribute, scope: Scope) -> bool:
+    """``self.x`` / ``self.x.y`` (or ``cls.x``) inside a method."""
+    root: cst.BaseExpression = expr
+    while isinstance(root, cst.Attribute):
+        root = root.value
+    if not isinstance(root, cst.Name):
+        return False
+    function = scope.enclosing_function()
+    return function is not None and function.owner_class is not None and root.value == function.self_name
 
 
 def _class_scopes(scope: Scope) -> List[Scope]:

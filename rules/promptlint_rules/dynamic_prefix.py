@@ -19,6 +19,10 @@ class DynamicPrefix(Rule):
     timestamp) comes before static content that is long enough to be cached: the model's minimum cacheable
     length (1,024 tokens on most models; per model in `promptlint models`).
 
+    Not changes between requests: values fixed for the process (a module-level f-string, `os.name`), the
+    calendar date (it changes more slowly than a cache lives), one of a few fixed texts picked per request
+    (each variant is cached on its own), and values that cannot be known (`self.x`, an imported prompt).
+
     Cache order is the request order: Anthropic caches tools, then `system`, then `messages`; OpenAI the
     messages in order, Responses' `instructions` first; Gemini the system instruction, then the contents.
 
@@ -100,14 +104,23 @@ def _first_varying(segments: List[object]) -> Optional[int]:
 
 
 def _static_run(segments: List[object], start: int) -> str:
-    """The static text from ``start`` up to the next segment that varies between requests."""
+    """The longest stretch of static text from ``start`` on that no request-varying segment interrupts.
+
+    Everything after the first varying segment misses the cache; the longest uninterrupted static stretch
+    behind it is what would be served from cache once the varying parts move after it. (Several short
+    labels between per-request values, ``"Plan: {plan}\nQuota: {quota}"``, are not a cacheable block.)
+    """
+    best = ""
     pieces: List[str] = []
     for segment in segments[start:]:
         if isinstance(segment, Static):
             pieces.append(segment.text)
         elif isinstance(segment, Dynamic) and segment.volatility.varies_between_requests:
-            break
-    return "".join(pieces)
+            run = "".join(pieces)
+            best = run if len(run) > len(best) else best
+            pieces = []
+    run = "".join(pieces)
+    return run if len(run) > len(best) else best
 
 
 def _short(source: str, limit: int = 40) -> str:

@@ -23,6 +23,8 @@ class Request:
     node: cst.Call
     args: Arguments
     resolver: TextResolver
+    # The callee as traced: ``client.models.generate_content`` in ``asyncio.to_thread(client.models…, …)``.
+    func: Optional[cst.BaseExpression] = None
 
     @property
     def scope(self) -> Scope:
@@ -88,7 +90,7 @@ def make_call(
     return LLMCall(
         provider=provider,
         endpoint=endpoint,
-        callee=_one_line(cst.Module([]).code_for_node(request.node.func)),
+        callee=_one_line(cst.Module([]).code_for_node(request.func or request.node.func)),
         model=model,
         keywords=tuple(sorted(request.args.keywords)),
         has_unresolved_splat=request.args.unresolved_splat,

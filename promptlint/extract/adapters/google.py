@@ -10,7 +10,7 @@ import libcst as cst
 from promptlint.extract.adapters.common import Request, int_value, make_call
 from promptlint.extract.arguments import collect_arguments, dict_keys
 from promptlint.extract.messages import text_parts
-from promptlint.extract.provenance import Instance, single_binding
+from promptlint.extract.provenance import Instance, Qualified, qualify, single_binding
 from promptlint.extract.scopes import Scope
 from promptlint.extract.text import TextResolver
 from promptlint.ir import LimitStatus, LLMCall, OutputLimit, PromptPart
@@ -126,15 +126,39 @@ def _fields(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver) -> O
         binding = single_binding(bindings)
         if binding is None or binding.kind != "assign" or binding.value is None:
             return None
-        if owner is not None and owner.mutations.get(expr.value):
+        mutations = owner.mutations.get(expr.value, []) if owner is not None else []
+        if mutations and all(m.method == "setattr" for m in mutations):
+            # ``config = GenerateContentConfig(...)`` then ``config.max_output_tokens = n``.
+            fields = _fields(binding.value, binding.scope, resolver)
+            if fields is None:
+                return None
+            for mutation in mutations:
+                if isinstance(mutation.key, cst.Name) and mutation.value is not None:
+                    fields[mutation.key.value] = (mutation.value, owner)
+                else:
+                    return None
+            return fields
+        if mutations:
             return dict_keys(expr, scope, resolver)
         return _fields(binding.value, binding.scope, resolver)
     if isinstance(expr, cst.Call) and not (isinstance(expr.func, cst.Name) and expr.func.value == "dict"):
+        if not _is_config_class(expr.func, scope):
+            return None  # ``self._config(temperature=0)``: a helper may add anything to what it builds
         arguments = collect_arguments(expr.args, scope, resolver)
         if arguments.unresolved_splat or arguments.positional or arguments.unresolved_star:
             return None
         return {name: (value, arguments.scopes[name]) for name, value in arguments.keywords.items()}
     return dict_keys(expr, scope, resolver)
+
+
+def _is_config_class(func: cst.BaseExpression, scope: Scope) -> bool:
+    """``types.GenerateContentConfig``, ``genai.GenerationConfig`` and the like, traced to a google import."""
+    origin = qualify(func, scope)
+    return (
+        isinstance(origin, Qualified)
+        and origin.name.startswith(("google.genai.", "google.generativeai."))
+        and origin.name.endswith("Config")
+    )
 
 
 def _config_limit(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Sequence
+
+import libcst as cst
 
 from promptlint.extract.adapters.common import Request, keyword_limit, make_call
 from promptlint.extract.provenance import Qualified
-from promptlint.ir import LLMCall
+from promptlint.ir import LimitStatus, LLMCall, OutputLimit
 
 # Constructor -> (provider it talks to, keywords that cap output, the keyword a fix adds).
 _CONSTRUCTORS = {
@@ -53,5 +55,32 @@ def recognise(request: Request) -> Optional[LLMCall]:
         model, model_node = request.literal("model_name")
     # ``model_kwargs`` is passed through to the API call, so a cap may hide there.
     limit = keyword_limit(request, params, fix_parameter, ("model_kwargs",))
+    if limit.status is LimitStatus.MISSING and _capped_later(request, params):
+        limit = OutputLimit(LimitStatus.UNKNOWN, parameter=fix_parameter)
     endpoint = origin.name.rsplit(".", 1)[1]
     return make_call(request, "langchain", endpoint, model, model_node, (), False, limit)
+
+
+def _may_cap(call: cst.Call, params: Sequence[str]) -> bool:
+    """``.bind(max_tokens=…)``, ``.bind(**settings)``, ``.configurable_fields(max_tokens=…)``."""
+    return any(
+        arg.star == "**" or (arg.keyword is not None and arg.keyword.value in params) for arg in call.args
+    )
+
+
+def _capped_later(request: Request, params: Sequence[str]) -> bool:
+    """Whether the model built here is given a cap after construction: ``ChatOpenAI(...).bind(max_tokens=…)``,
+    or ``llm = ChatOpenAI(...)`` then ``llm.bind(max_tokens=…)`` in the same scope."""
+    receiver = request.site.receiver_of
+    if receiver is not None and isinstance(receiver.func, cst.Attribute):
+        if receiver.func.attr.value in ("bind", "configurable_fields") and _may_cap(receiver, params):
+            return True
+    scope = request.site.scope
+    for name, bindings in scope.bindings.items():
+        if not any(binding.value is request.node for binding in bindings):
+            continue
+        for mutation in scope.mutations.get(name, []):
+            if mutation.method == "bind" and isinstance(mutation.node, cst.Call):
+                if _may_cap(mutation.node, params):
+                    return True
+    return False

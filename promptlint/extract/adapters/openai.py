@@ -39,6 +39,16 @@ def recognise(request: Request) -> Optional[LLMCall]:
         if origin.path == ("completions", "create"):
             return _completions(request, is_async, "completions.create")
         return None
+    if isinstance(origin, Qualified) and origin.name.startswith("openai.") and origin.name not in _LEGACY:
+        # openai>=1 proxies a default client at module level: ``openai.chat.completions.create(...)``.
+        path = tuple(origin.name.split(".")[1:])
+        if path in _CHAT_PATHS:
+            return _chat(request, False, "max_completion_tokens", ".".join(path))
+        if path in _RESPONSES_PATHS:
+            return _responses(request, False, ".".join(path))
+        if path == ("completions", "create"):
+            return _completions(request, False, "completions.create")
+        return None
     if isinstance(origin, Qualified) and origin.name in _LEGACY:
         is_async = origin.name.endswith("acreate")
         endpoint = origin.name[len("openai.") :]
