@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type
 
@@ -105,7 +106,9 @@ def _analyse(
     from promptlint.extract import extract_calls
 
     try:
-        calls, _resolver = extract_calls(module, path, options.project_root)
+        calls, _resolver = extract_calls(
+            module, path, prompt_root(path.resolve(), options.project_root.resolve())
+        )
     except RecursionError:
         result.errors.append(FileError(display, "too deeply nested to analyse"))
         return result
@@ -128,6 +131,22 @@ def _analyse(
     if findings:
         result.diagnostics = _place(findings, module, source.text, display)
     return result
+
+
+@lru_cache(maxsize=256)
+def _project_of(directory: Path) -> Path:
+    for candidate in (directory, *directory.parents):
+        if (candidate / "pyproject.toml").is_file() or (candidate / ".git").exists():
+            return candidate
+    return directory
+
+
+def prompt_root(path: Path, configured_root: Path) -> Path:
+    """The tree a file's prompt files may be read from: the configured project when the file is inside
+    it, else the file's own project (the nearest directory with a pyproject.toml or .git), never more."""
+    if configured_root == path.parent or configured_root in path.parents:
+        return configured_root
+    return _project_of(path.parent)
 
 
 def _syntax_error(error, limit: int = 100) -> str:

@@ -74,6 +74,7 @@ class PromptPart:
     role: str  # "system", "instructions", "user", "assistant", "tool", "developer", or "unknown"
     text: PromptText
     node: Any = field(default=None, compare=False, repr=False)
+    cache_breakpoint: bool = False  # a ``cache_control`` marker on this part or one of its blocks
 
 
 class LimitStatus(enum.Enum):
@@ -112,6 +113,11 @@ class LLMCall:
     in_loop: bool = False
     node: Any = field(default=None, compare=False, repr=False)  # the libcst Call node
     model_node: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def marks_cache(self) -> bool:
+        """Whether the request asks for prompt caching explicitly (Anthropic-style ``cache_control``)."""
+        return "cache_control" in self.keywords or any(part.cache_breakpoint for part in self.prompt)
 
     def may_have(self, *names: str) -> bool:
         """True when any of ``names`` is passed, or may be passed through an unresolved splat."""

@@ -426,3 +426,27 @@ def test_output_is_identical_across_runs(project: Path, capsys) -> None:
     second = run_json(capsys, ".")[1]
     assert first == second
     assert [d["path"] for d in first["diagnostics"]] == [os.path.join("a", "c.py"), "b.py"]
+
+
+def test_prompt_files_resolve_from_outside_the_project(project: Path, capsys) -> None:
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures" / "LLM301"
+    _, document, _ = run_json(capsys, "--select", "LLM301", str(fixtures))
+    assert sorted(Path(d["path"]).name for d in document["diagnostics"]) == [
+        "catalog_in_system_prompt.py",
+        "catalog_open_relative.py",
+    ]
+
+
+def test_prompt_files_outside_the_project_are_never_read(tmp_path: Path, monkeypatch, capsys) -> None:
+    outside = tmp_path / "shared_prompts"
+    write(outside / "huge.md", "word " * 20000)
+    project = tmp_path / "app"
+    write(project / "pyproject.toml", "[tool.promptlint]\n")
+    write(
+        project / "bot.py",
+        "from openai import OpenAI\nSYSTEM = open('../shared_prompts/huge.md').read()\n"
+        "OpenAI().chat.completions.create(model='gpt-4o', max_tokens=5, "
+        "messages=[{'role': 'system', 'content': SYSTEM}])\n",
+    )
+    monkeypatch.chdir(project)
+    assert main(["check", "--select", "LLM301", "."]) == 0

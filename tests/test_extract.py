@@ -1013,3 +1013,20 @@ def test_messages_passed_to_a_helper_are_still_read() -> None:
         """
     )
     assert [part.role for part in call.prompt] == ["system", "user"]
+
+
+def test_cache_control_on_a_block_marks_the_request_as_cached() -> None:
+    source = (
+        "import anthropic\n"
+        "c = anthropic.Anthropic()\n"
+        "c.messages.create(model='m', max_tokens=5, system=[{'type': 'text', 'text': 'x', "
+        "'cache_control': {'type': 'ephemeral'}}], messages=[])\n"
+        "c.messages.create(model='m', max_tokens=5, system='x', messages=[])\n"
+    )
+    import libcst as cst
+
+    from promptlint.extract import extract_calls
+
+    calls, _ = extract_calls(cst.parse_module(source))
+    assert [call.marks_cache for call in calls] == [True, False]
+    assert calls[0].prompt[0].cache_breakpoint is True

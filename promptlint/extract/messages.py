@@ -95,7 +95,21 @@ def one_message(
     content = fields.get("content")
     if content is None:
         return None
-    return PromptPart(role or "unknown", content_text(content, scope, resolver), content)
+    marked = "cache_control" in fields or marks_cache(content, scope, resolver)
+    return PromptPart(role or "unknown", content_text(content, scope, resolver), content, marked)
+
+
+def marks_cache(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver) -> bool:
+    """Whether a list of content blocks puts a ``cache_control`` breakpoint on any of them."""
+    if not isinstance(expr, (cst.List, cst.Tuple)):
+        return False
+    for element in expr.elements:
+        block = element.value
+        if isinstance(block, cst.Dict):
+            for item in block.elements:
+                if isinstance(item, cst.DictElement) and resolver.literal(item.key, scope) == "cache_control":
+                    return True
+    return False
 
 
 def content_text(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver) -> PromptText:
@@ -123,4 +137,4 @@ def content_text(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver)
 
 def text_parts(role: str, expr: cst.BaseExpression, scope: Scope, resolver: TextResolver) -> PromptPart:
     """A prompt argument that is a single text (or a list of text blocks): ``system=``, ``instructions=``."""
-    return PromptPart(role, content_text(expr, scope, resolver), expr)
+    return PromptPart(role, content_text(expr, scope, resolver), expr, marks_cache(expr, scope, resolver))

@@ -62,7 +62,7 @@ class OversizedPrompt(Rule):
                 varied_before = True
 
     def _finding(self, call, part, tokens, threshold, model, cached):
-        provider_caches = call.provider != "anthropic" or "cache_control" in call.keywords
+        provider_caches = call.provider != "anthropic" or call.marks_cache
         excess = tokens - threshold
         where = {"instructions": "`instructions`", "unknown": "prompt"}.get(part.role, f"{part.role} prompt")
         message = f"Static {where} is {tokens:,} tokens, above the {threshold:,}-token threshold"
