@@ -64,3 +64,22 @@ def test_readme_rule_table_matches_the_registry() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| (LLM\d{3}) \| `([a-z-]+)` \| (yes|no) \|", readme, flags=re.MULTILINE)
     assert rows == [(rule.code, rule.name, "yes" if rule.default_enabled else "no") for rule in RULES]
+
+
+def test_readme_example_is_real_output() -> None:
+    import subprocess
+    import sys
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```console\n", 1)[1].split("\n```", 1)[0]
+    command, expected = block.split("\n", 1)
+    arguments = command.removeprefix("$ promptlint ").split()
+    result = subprocess.run(
+        [sys.executable, "-m", "promptlint", *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert result.stdout.rstrip("\n") == expected
