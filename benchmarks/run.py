@@ -56,7 +56,7 @@ class Sdist:
         return f"{self.name}-{self.version}"
 
 
-# Pinned on 2025-11-28 from `pip download --no-deps --no-binary :all: NAME==VERSION`. To change a pin:
+# Pinned on 2026-11-28 from `pip download --no-deps --no-binary :all: NAME==VERSION`. To change a pin:
 # download the new sdist once, record its file name and sha256 here, and update benchmarks/README.md.
 CORPORA: Dict[str, Tuple[Sdist, ...]] = {
     # A large codebase where almost nothing talks to an LLM: the prefilter should make promptlint cheap.
@@ -363,37 +363,56 @@ class Run:
     stderr: str
 
 
-def run_measured(cmd: Sequence[str], cwd: Path, env: Optional[Dict[str, str]] = None) -> Run:
-    """Run ``cmd`` with output to temp files; wall time by perf_counter, peak RSS from wait4 where available.
+# Runs one measured command in a small fresh interpreter (-I -S: no site, nothing of this script imported), so
+# that the command's peak RSS, read with getrusage(RUSAGE_CHILDREN) once it has exited, is neither the
+# benchmark's own memory (inherited at fork) nor that of earlier runs. Prints {seconds, returncode, maxrss_kib}.
+LAUNCHER = """
+import json, subprocess, sys, time
+out_path, err_path, cmd = sys.argv[1], sys.argv[2], sys.argv[3:]
+with open(out_path, "wb") as out, open(err_path, "wb") as err:
+    start = time.perf_counter()
+    try:
+        code = subprocess.call(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+    except OSError as exc:
+        err.write(("cannot run %r: %s" % (cmd[0], exc)).encode())
+        code = 127
+    seconds = time.perf_counter() - start
+try:
+    import resource
+except ImportError:
+    rss = None
+else:
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    rss = rss // 1024 if sys.platform == "darwin" else rss
+print(json.dumps({"seconds": seconds, "returncode": code, "maxrss_kib": rss}))
+"""
 
-    ``wait4`` reports the child's own peak RSS or that of the largest of its reaped descendants (worker
-    processes), whichever is larger: per process, not summed.
+
+def run_measured(cmd: Sequence[str], cwd: Path, env: Optional[Dict[str, str]] = None) -> Run:
+    """Run ``cmd`` through ``LAUNCHER``: wall time by perf_counter around the command alone, and peak RSS.
+
+    The RSS is the largest of the command's process and its reaped worker processes (per process, not
+    summed), floored by the launcher's own ~10 MiB.
     """
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(list(cmd), cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
-        maxrss: Optional[int] = None
-        try:
-            if hasattr(os, "wait4"):
-                _, status, usage = os.wait4(proc.pid, 0)
-                seconds = time.perf_counter() - start
-                proc.returncode = os.waitstatus_to_exitcode(status)
-                maxrss = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss
-            else:
-                proc.wait()
-                seconds = time.perf_counter() - start
-        except BaseException:
-            proc.kill()
-            proc.wait()
-            raise
-        out.seek(0)
-        err.seek(0)
+    with tempfile.TemporaryDirectory(prefix="promptlint-bench-") as tmp:
+        out_path, err_path = Path(tmp, "stdout"), Path(tmp, "stderr")
+        proc = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", LAUNCHER, str(out_path), str(err_path), *cmd],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+        )
+        if proc.returncode != 0:
+            raise BenchError(f"the measuring launcher failed (exit {proc.returncode}):\n{tail(proc.stderr)}")
+        data = json.loads(proc.stdout)
         return Run(
-            seconds=seconds,
-            returncode=proc.returncode,
-            maxrss_kib=maxrss,
-            stdout=out.read().decode("utf-8", "replace"),
-            stderr=err.read().decode("utf-8", "replace"),
+            seconds=data["seconds"],
+            returncode=data["returncode"],
+            maxrss_kib=data["maxrss_kib"],
+            stdout=out_path.read_bytes().decode("utf-8", "replace"),
+            stderr=err_path.read_bytes().decode("utf-8", "replace"),
         )
 
 
@@ -449,9 +468,12 @@ def measure_ast(root: Path, repeat: int, failures: List[str]) -> ToolResult:
 
 
 def find_ruff(explicit: Optional[str]) -> Optional[str]:
-    """The ruff executable: ``--ruff``, then PATH, then next to this interpreter."""
+    """The ruff executable: ``--ruff`` (must exist), then PATH, then next to this interpreter."""
     if explicit:
-        return explicit
+        resolved = shutil.which(explicit)
+        if resolved is None:
+            raise BenchError(f"--ruff {explicit}: no such executable")
+        return resolved
     on_path = shutil.which("ruff")
     if on_path:
         return on_path
@@ -550,12 +572,17 @@ def check_promptlint_run(run: Run, corpus: str) -> Tuple[List[str], Optional[Dic
             if key not in report:
                 problems.append(f"promptlint on {corpus}: JSON output has no {key!r} key")
     if problems and run.stderr.strip():
-        problems.append(f"promptlint stderr (tail):\n{tail(run.stderr)}")
+        problems[-1] += f"\n    stderr (tail):\n{tail(run.stderr)}"
     return problems, report
 
 
-def measure_promptlint(root: Path, help_text: str, repeat: int, failures: List[str]) -> ToolResult:
-    """Best of ``repeat`` runs of ``promptlint check`` as a subprocess; stops at the first failing run."""
+def measure_promptlint(
+    root: Path, help_text: str, repeat: int, expected_files: int, failures: List[str]
+) -> ToolResult:
+    """Best of ``repeat`` runs of ``promptlint check`` as a subprocess; stops at the first failing run.
+
+    Also fails when the summary's ``files_checked`` (if present) is under half the corpus's ``.py`` files.
+    """
     result = ToolResult()
     cmd = promptlint_command(root, help_text)
     result.extra["command"] = " ".join(cmd)
@@ -575,6 +602,14 @@ def measure_promptlint(root: Path, help_text: str, repeat: int, failures: List[s
         result.extra["summary"] = report.get("summary")
     if len(set(counts)) > 1:
         result.note = f"diagnostic counts differ between runs: {counts}"
+    summary = result.extra.get("summary")
+    checked = summary.get("files_checked") if isinstance(summary, dict) else None
+    if isinstance(checked, int) and checked != expected_files:
+        message = f"promptlint checked {checked:,} files of the {expected_files:,} .py files in {root.name}"
+        if checked < expected_files / 2:  # the corpus was mostly excluded: the timing would mean nothing
+            failures.append(message + "; is the corpus excluded by configuration or a .gitignore?")
+        else:
+            result.note = message
     return result
 
 
@@ -611,7 +646,9 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
 
 def print_inventory(names: Sequence[str]) -> None:
     """Markdown table of every package of the given corpora: version, sdist size, files, lines, SDK files."""
-    print("| corpus | package | version | sdist MB | .py files | lines | files importing an SDK |")
+    print(
+        "| corpus | package | version | sdist MB | .py files | lines | files importing openai/anthropic/litellm |"
+    )
     print("| --- | --- | --- | ---: | ---: | ---: | ---: |")
     for name in names:
         root = CORPORA_DIR / name
@@ -625,11 +662,11 @@ def print_inventory(names: Sequence[str]) -> None:
             total.lines += inv.lines
             total.sdk_files += inv.sdk_files
             print(
-                f"| {name} | {sdist.name} | {sdist.version} | {mb / 1e6:.1f} | {inv.files:,} | {inv.lines:,} "
+                f"| {name} | {sdist.name} | {sdist.version} | {mb / 1e6:.2f} | {inv.files:,} | {inv.lines:,} "
                 f"| {inv.sdk_files:,} |"
             )
         print(
-            f"| **{name}** | **total** | | **{size / 1e6:.1f}** | **{total.files:,}** | **{total.lines:,}** "
+            f"| **{name}** | **total** | | **{size / 1e6:.2f}** | **{total.files:,}** | **{total.lines:,}** "
             f"| **{total.sdk_files:,}** |"
         )
 
@@ -654,6 +691,7 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
         "--inventory", action="store_true", help="print per-package counts as Markdown, no timing"
     )
     parser.add_argument("--ruff", help="ruff executable (default: PATH, then next to this Python)")
+    parser.add_argument("--no-ruff", action="store_true", help="skip ruff even when it is installed")
     parser.add_argument("--json-out", type=Path, help="also write the results as JSON to this file")
     parser.add_argument("--ast-worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -684,7 +722,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print_inventory(names)
         return 0
 
-    failures: List[str] = []
     help_text: Optional[str] = None
     if not args.only_baselines:
         help_text, why = promptlint_help()
@@ -695,99 +732,138 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 file=sys.stderr,
             )
             return 1
-    ruff = find_ruff(args.ruff)
-    ruff_version = tool_version([ruff, "--version"]) if ruff else "not installed"
-
-    results: Dict[str, Dict[str, Any]] = {}
-    for name in names:
-        root = roots[name]
-        inv = inventory(root)  # also brings every file into the page cache before the first timed run
-        print(f"\ncorpus {name}: {inv.files:,} .py files, {inv.lines:,} lines ({root})", flush=True)
-        ast_res = measure_ast(root, args.repeat, failures)
-        print(f"  ast.parse   {fmt_s(ast_res.seconds)} s", flush=True)
-        if ast_res.extra.get("failed"):
-            failed = ast_res.extra["failed"]
-            print(f"              {len(failed)} file(s) do not parse (still timed), e.g. {failed[0]}")
-        ruff_res = ToolResult(note="not installed")
-        if ruff:
-            ruff_res = measure_ruff(ruff, root, args.repeat, failures)
-            print(f"  ruff        {fmt_s(ruff_res.seconds)} s", flush=True)
-        else:
-            print("  ruff: not installed")
-        pl_res = ToolResult(note="skipped (--only-baselines)")
-        if help_text is not None:
-            pl_res = measure_promptlint(root, help_text, args.repeat, failures)
-            print(f"  promptlint  {fmt_s(pl_res.seconds)} s  {pl_res.note}".rstrip(), flush=True)
-            summary = pl_res.extra.get("summary")
-            if summary:
-                print(f"              summary: {json.dumps(summary, sort_keys=True)[:300]}")
-        results[name] = {
-            "files": inv.files,
-            "lines": inv.lines,
-            "sdk_import_files": inv.sdk_files,
-            "ast": {**ast_res.__dict__},
-            "ruff": {**ruff_res.__dict__},
-            "promptlint": {**pl_res.__dict__},
-        }
-
-    print()
-    headers = [
-        "corpus",
-        "files",
-        "lines",
-        "ast s",
-        "ruff s",
-        "promptlint s",
-        "pl/ast",
-        "pl/ruff",
-        "pl files/s",
-        "pl lines/s",
-        "pl RSS MiB",
-        "diagnostics",
-        "errors",
-    ]
-    rows = []
-    for name in names:
-        r = results[name]
-        pl, a, rf = r["promptlint"], r["ast"], r["ruff"]
-        pls = pl["seconds"]
-        rss = pl["maxrss_kib"]
-        rows.append(
-            [
-                name,
-                fmt_int(r["files"]),
-                fmt_int(r["lines"]),
-                fmt_s(a["seconds"]),
-                fmt_s(rf["seconds"]) if ruff else "n/a",
-                fmt_s(pls),
-                fmt_ratio(pls, a["seconds"]),
-                fmt_ratio(pls, rf["seconds"]),
-                fmt_int(r["files"] / pls) if pls else "-",
-                fmt_int(r["lines"] / pls) if pls else "-",
-                "-" if rss is None else f"{rss / 1024:.0f}",
-                fmt_int(pl["extra"].get("diagnostics")),
-                fmt_int(pl["extra"].get("errors")),
-            ]
-        )
-    print_table(headers, rows)
-    machine = (
-        f"cores: {os.cpu_count()}  python: {platform.python_implementation()} {platform.python_version()}  "
-        f"ruff: {ruff_version}  repeat: best of {args.repeat}  platform: {platform.platform()}"
+    try:
+        ruff = None if args.no_ruff else find_ruff(args.ruff)
+    except BenchError as exc:
+        print(f"\nFAILED: {exc}", file=sys.stderr)
+        return 1
+    bench = Bench(
+        repeat=args.repeat,
+        ruff=ruff,
+        ruff_missing="skipped (--no-ruff)" if args.no_ruff else "not installed",
+        help_text=help_text,
     )
-    print(machine)
-    if ruff is None:
-        print("ruff: not installed")
-
-    if args.json_out:
-        payload = {"machine": machine, "cpu_count": os.cpu_count(), "repeat": args.repeat, "corpora": results}
-        args.json_out.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
-
-    if failures:
-        print(f"\nFAILED ({len(failures)} problem(s)):", file=sys.stderr)
-        for problem in failures:
+    for name in names:
+        try:
+            bench.measure_corpus(name, roots[name])
+        except BenchError as exc:
+            bench.failures.append(f"{name}: {exc}")
+            break
+    bench.report(args.json_out)
+    if bench.failures:
+        print(f"\nFAILED ({len(bench.failures)} problem(s)):", file=sys.stderr)
+        for problem in bench.failures:
             print(f"  - {problem}", file=sys.stderr)
         return 1
     return 0
+
+
+@dataclass
+class Bench:
+    """Settings of one benchmark session, the results per corpus and the failures met so far."""
+
+    repeat: int
+    ruff: Optional[str]
+    ruff_missing: str
+    help_text: Optional[str]
+    results: Dict[str, Dict[str, Any]] = field(default_factory=dict)
+    failures: List[str] = field(default_factory=list)
+
+    def measure_corpus(self, name: str, root: Path) -> None:
+        """Time ast, ruff and (unless ``--only-baselines``) promptlint on one corpus, printing as it goes."""
+        inv = inventory(root)  # also brings every file into the page cache before the first timed run
+        print(f"\ncorpus {name}: {inv.files:,} .py files, {inv.lines:,} lines ({root})", flush=True)
+        ast_res = measure_ast(root, self.repeat, self.failures)
+        print(f"  ast.parse   {fmt_s(ast_res.seconds)} s", flush=True)
+        failed = ast_res.extra.get("failed") or []
+        if failed:
+            print(f"              {len(failed)} file(s) do not parse (still timed), e.g. {failed[0]}")
+        ruff_res = ToolResult(note=self.ruff_missing)
+        if self.ruff:
+            ruff_res = measure_ruff(self.ruff, root, self.repeat, self.failures)
+            print(f"  ruff        {fmt_s(ruff_res.seconds)} s", flush=True)
+        else:
+            print(f"  ruff: {self.ruff_missing}")
+        pl_res = ToolResult(note="skipped (--only-baselines)")
+        if self.help_text is not None:
+            pl_res = measure_promptlint(root, self.help_text, self.repeat, inv.files, self.failures)
+            rss = "" if pl_res.maxrss_kib is None else f"  peak RSS {pl_res.maxrss_kib / 1024:.0f} MiB"
+            print(f"  promptlint  {fmt_s(pl_res.seconds)} s{rss}  {pl_res.note}".rstrip(), flush=True)
+            summary = pl_res.extra.get("summary")
+            if summary:
+                print(f"              summary: {json.dumps(summary, sort_keys=True)[:400]}")
+        self.results[name] = {
+            "files": inv.files,
+            "lines": inv.lines,
+            "sdk_import_files": inv.sdk_files,
+            "ast": dict(ast_res.__dict__),
+            "ruff": dict(ruff_res.__dict__),
+            "promptlint": dict(pl_res.__dict__),
+        }
+
+    def report(self, json_out: Optional[Path]) -> None:
+        """Print the compact table and the machine line; write the JSON file when asked."""
+        headers = [
+            "corpus",
+            "files",
+            "lines",
+            "ast s",
+            "ruff s",
+            "promptlint s",
+            "pl/ast",
+            "pl/ruff",
+            "pl files/s",
+            "pl lines/s",
+            "pl RSS MiB",
+            "diagnostics",
+            "errors",
+        ]
+        rows = []
+        for name, r in self.results.items():
+            pl, a, rf = r["promptlint"], r["ast"], r["ruff"]
+            pls = pl["seconds"]
+            rss = pl["maxrss_kib"]
+            rows.append(
+                [
+                    name,
+                    fmt_int(r["files"]),
+                    fmt_int(r["lines"]),
+                    cell_s(a),
+                    cell_s(rf) if self.ruff else "n/a",
+                    cell_s(pl),
+                    fmt_ratio(pls, a["seconds"]),
+                    fmt_ratio(pls, rf["seconds"]),
+                    fmt_int(r["files"] / pls) if pls else "-",
+                    fmt_int(r["lines"] / pls) if pls else "-",
+                    "-" if rss is None else f"{rss / 1024:.0f}",
+                    fmt_int(pl["extra"].get("diagnostics")),
+                    fmt_int(pl["extra"].get("errors")),
+                ]
+            )
+        print()
+        print_table(headers, rows)
+        ruff_version = tool_version([self.ruff, "--version"]) if self.ruff else self.ruff_missing
+        machine = (
+            f"cores: {os.cpu_count()}  python: {platform.python_implementation()} {platform.python_version()}  "
+            f"ruff: {ruff_version}  best of {self.repeat}  {platform.platform()}"
+        )
+        print(machine)
+        if json_out:
+            payload = {
+                "machine": machine,
+                "cpu_count": os.cpu_count(),
+                "python": platform.python_version(),
+                "ruff": ruff_version,
+                "repeat": self.repeat,
+                "corpora": self.results,
+                "failures": self.failures,
+            }
+            json_out.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def cell_s(result: Dict[str, Any]) -> str:
+    """Table cell for a tool's best time: seconds, or FAILED."""
+    return "FAILED" if result["note"] == "failed" else fmt_s(result["seconds"])
 
 
 if __name__ == "__main__":

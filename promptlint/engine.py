@@ -171,6 +171,7 @@ def _place(findings, module, text: str, display: str) -> List[Diagnostic]:
     table = suppressions(text)
     ignored_file = file_ignores(text)
     placed: Dict[tuple, Diagnostic] = {}
+    offsets = _Offsets(text)
     for rule_class, finding in findings:
         if ignored_file and is_suppressed({0: ignored_file}, 0, rule_class.code, rule_class.name):
             continue
@@ -182,7 +183,7 @@ def _place(findings, module, text: str, display: str) -> List[Diagnostic]:
             continue
         fix = None
         if finding.fix is not None:
-            fix = _lower_fix(finding.fix, module, text)
+            fix = _lower_fix(finding.fix, module, text, positions, offsets)
         diagnostic = Diagnostic(
             code=rule_class.code,
             name=rule_class.name,
@@ -202,33 +203,111 @@ def _place(findings, module, text: str, display: str) -> List[Diagnostic]:
     return sorted(placed.values(), key=lambda d: d.sort_key)
 
 
-def _lower_fix(fix, module, text: str) -> Optional[FixInfo]:
+def _lower_fix(fix, module, text: str, positions, offsets: _Offsets) -> Optional[FixInfo]:
     """Turn node replacements into one minimal text edit, with the changed lines before and after.
 
-    The new code is rendered inside the whole module, so that indentation and layout carry over exactly.
+    Each replacement is rendered in place: with the indentation of the block it sits in, found by
+    rendering the old node until it reproduces the source exactly. Only when that fails is the whole
+    module regenerated (correct, but costly on large files with many findings).
     """
+    spans = []
+    for replacement in fix.replacements:
+        where = positions.get(replacement.old)
+        if where is None:
+            return None
+        begin = offsets.offset(where.start.line, where.start.column)
+        finish = offsets.offset(where.end.line, where.end.column)
+        rendered = _render_in_place(replacement, module, text, begin, finish, where.start.line, offsets)
+        if rendered is None:
+            return _lower_fix_whole_module(fix, module, text)
+        spans.append((begin, finish, rendered))
+    # Only the span from the first to the last replaced node changes: diff that, not the whole file.
+    low = min(begin for begin, _, _ in spans)
+    high = max(finish for _, finish, _ in spans)
+    window = text[low:high]
+    for begin, finish, rendered in sorted(spans, reverse=True):
+        window = window[: begin - low] + rendered + window[finish - low :]
+    return _fix_info(fix, text, low, high, window)
+
+
+def _render_in_place(replacement, module, text, begin, finish, line, offsets) -> Optional[str]:
+    try:
+        from libcst._nodes.internal import CodegenState
+    except ImportError:  # pragma: no cover - a libcst without the internal renderer
+        return None
+    original = text[begin:finish]
+
+    def render(node, indent: str) -> str:
+        state = CodegenState(
+            default_indent=module.default_indent,
+            default_newline=module.default_newline,
+            indent_tokens=[indent] if indent else [],
+        )
+        node._codegen(state)
+        return "".join(state.tokens)
+
+    tried = set()
+    for candidate_line in range(line, max(0, line - 40), -1):
+        content = offsets.line_text(candidate_line)
+        indent = content[: len(content) - len(content.lstrip(" \t"))]
+        if indent in tried:
+            continue
+        tried.add(indent)
+        if render(replacement.old, indent) == original:
+            return render(replacement.new, indent)
+    return None
+
+
+def _lower_fix_whole_module(fix, module, text: str) -> Optional[FixInfo]:
     new_module = module
     for replacement in fix.replacements:
         new_module = new_module.deep_replace(replacement.old, replacement.new)
-    new_text = new_module.code
-    if new_text == text:
+    return _fix_info(fix, text, 0, len(text), new_module.code)
+
+
+def _fix_info(fix, text: str, low: int, high: int, replacement: str) -> Optional[FixInfo]:
+    """The minimal edit that turns ``text[low:high]`` into ``replacement``, and the lines it touches."""
+    old = text[low:high]
+    if old == replacement:
         return None
     start = 0
-    limit = min(len(text), len(new_text))
-    while start < limit and text[start] == new_text[start]:
+    limit = min(len(old), len(replacement))
+    while start < limit and old[start] == replacement[start]:
         start += 1
     end = 0
-    while end < limit - start and text[-1 - end] == new_text[-1 - end]:
+    while end < limit - start and old[-1 - end] == replacement[-1 - end]:
         end += 1
-    line, column = _position(text, start)
-    end_line, end_column = _position(text, len(text) - end)
-    edit = Edit(line, column + 1, end_line, end_column + 1, new_text[start : len(new_text) - end])
-    old_lines = text.splitlines()
-    new_lines = new_text.splitlines()
-    delta = len(new_lines) - len(old_lines)
-    before = tuple(old_lines[line - 1 : end_line])
-    after = tuple(new_lines[line - 1 : end_line + delta])
-    return FixInfo(fix.description, fix.applicability.value, (edit,), before, after)
+    line, column = _position(text, low + start)
+    end_line, end_column = _position(text, low + len(old) - end)
+    content = replacement[start : len(replacement) - end]
+    edit = Edit(line, column + 1, end_line, end_column + 1, content)
+    first = text.rfind("\n", 0, low + start) + 1
+    last = text.find("\n", low + len(old) - end)
+    last = len(text) if last < 0 else last
+    before = text[first:last]
+    after = text[first : low + start] + content + text[low + len(old) - end : last]
+    return FixInfo(
+        fix.description,
+        fix.applicability.value,
+        (edit,),
+        tuple(before.splitlines()),
+        tuple(after.splitlines()),
+    )
+
+
+class _Offsets:
+    """Line starts of a text, computed once, for turning (line, column) into offsets."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0] + [match.end() for match in re.finditer("\n", text)]
+
+    def offset(self, line: int, column: int) -> int:
+        return self.starts[line - 1] + column
+
+    def line_text(self, line: int) -> str:
+        end = self.starts[line] if line < len(self.starts) else len(self.text)
+        return self.text[self.starts[line - 1] : end]
 
 
 def _position(text: str, offset: int) -> Tuple[int, int]:
