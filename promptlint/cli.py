@@ -53,9 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--default-model", help="the model assumed where a call's model is not a literal")
     check.add_argument("--calls-per-month", type=int, help="call volume per call site, for monthly figures")
-    check.add_argument(
-        "--no-cache", action="store_true", help="accepted for compatibility; nothing is cached yet"
-    )
+    check.add_argument("--fix", action="store_true", help="apply safe fixes and write the files")
+    check.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff: also unsafe fixes")
+    check.add_argument("--diff", action="store_true", help="print the diff --fix would apply; change nothing")
 
     rule = sub.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code", nargs="?", help="a rule code or name, e.g. LLM201")
@@ -154,7 +154,11 @@ def _check_command(args: argparse.Namespace) -> int:
         models=settings.models,
     )
     from promptlint.diagnostics import FileError
+    from promptlint.fixer import applicable
 
+    fixing = args.fix or args.diff
+    fixed = 0
+    diffs: List[str] = []
     diagnostics = []
     errors = [FileError(e.path, e.reason) for e in found.errors if e not in missing]
     internal_error = bool(missing)
@@ -179,7 +183,18 @@ def _check_command(args: argparse.Namespace) -> int:
         if not file_options.rules:
             continue
         result = lint_file(path, display, file_options, models)
-        diagnostics.extend(result.diagnostics)
+        file_diagnostics = result.diagnostics
+        if (
+            fixing
+            and result.source is not None
+            and any(applicable(d, args.unsafe_fixes) for d in file_diagnostics)
+        ):
+            outcome = _fix_file(result, path, display, file_options, models, args, diffs)
+            fixed += outcome.applied if outcome.changed and not outcome.error else 0
+            if outcome.error:
+                errors.append(FileError(display, outcome.error))
+            file_diagnostics = outcome.remaining
+        diagnostics.extend(file_diagnostics)
         for error in result.errors:
             if error.reason.startswith("rule "):
                 internal_error = True
@@ -190,9 +205,18 @@ def _check_command(args: argparse.Namespace) -> int:
         diagnostics = _priced(diagnostics, models, calls_per_month)
     diagnostics.sort(key=lambda d: d.sort_key)
     errors.sort(key=lambda e: (e.path, e.reason))
-    report = Report(diagnostics, errors, len(found.files), calls_per_month)
+    report = Report(
+        diagnostics, errors, len(found.files), calls_per_month, fixed=fixed, fix_mode=bool(args.fix)
+    )
     for error in errors:
         print(f"promptlint: error: {error.path}: {error.reason}", file=sys.stderr)
+    if args.diff:
+        sys.stdout.write("".join(diffs))
+        would = sum(1 for _ in diffs)
+        print(f"Would fix {_plural(fixed, 'issue')} in {_plural(would, 'file')}.", file=sys.stderr)
+        if internal_error:
+            return EXIT_ERROR
+        return EXIT_FINDINGS if diffs else EXIT_CLEAN
     if args.output_format == "json":
         from promptlint.reporters.json import render
 
@@ -208,6 +232,41 @@ def _check_command(args: argparse.Namespace) -> int:
     if args.exit_zero:
         return EXIT_CLEAN
     return EXIT_FINDINGS if diagnostics or errors else EXIT_CLEAN
+
+
+def _fix_file(result, path: Path, display: str, options, models, args, diffs: List[str]):
+    """Fix one file (or only diff it): applied to a fixpoint, written atomically when it still parses."""
+    from promptlint.engine import lint_text, parses
+    from promptlint.fixer import encode_like, fix_text, unified_diff, write_atomically
+
+    source = result.source
+    outcome = fix_text(
+        source.text,
+        result.diagnostics,
+        lambda text: lint_text(text, path, display, options, models).diagnostics,
+        args.unsafe_fixes,
+        parses,
+    )
+    if outcome.error or not outcome.changed:
+        return outcome
+    if args.diff:
+        diffs.append(unified_diff(display, source.text, outcome.text))
+        return outcome
+    try:
+        write_atomically(path, encode_like(source, outcome.text))
+    except UnicodeEncodeError:
+        outcome.error = (
+            f"the fix cannot be written in the file's encoding ({source.encoding}); file left unchanged"
+        )
+    except OSError as error:
+        outcome.error = f"cannot write the fix: {error.strerror or error}; file left unchanged"
+    if outcome.error:
+        outcome.remaining = list(result.diagnostics)
+    return outcome
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" + ("" if count == 1 else "s")
 
 
 def _priced(diagnostics, models, calls_per_month):

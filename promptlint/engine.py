@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type
 from promptlint.diagnostics import Diagnostic, Edit, FileError, FixInfo
 from promptlint.prefilter import may_call_llm
 from promptlint.rule import Finding, Rule, RuleContext
-from promptlint.source import SourceError, read_source
+from promptlint.source import SourceError, SourceFile, read_source
 from promptlint.suppress import file_ignores, is_suppressed, suppressions
 
 _CONTEXT_LINES = 3  # reported lines kept for the text reporter
@@ -25,6 +25,7 @@ class FileResult:
     diagnostics: List[Diagnostic] = field(default_factory=list)
     errors: List[FileError] = field(default_factory=list)
     parsed: bool = False  # whether the file reached the parser
+    source: Optional[SourceFile] = None  # what was read, for writing fixes back
 
 
 @dataclass
@@ -64,12 +65,19 @@ class _Models:
 
 
 def lint_file(path: Path, display: str, options: LintOptions, models: Optional[_Models] = None) -> FileResult:
-    result = FileResult()
     try:
         source = read_source(path)
     except SourceError as error:
-        result.errors.append(FileError(display, error.reason))
-        return result
+        return FileResult(errors=[FileError(display, error.reason)])
+    result = lint_source(source, display, options, models)
+    result.source = source
+    return result
+
+
+def lint_source(
+    source: SourceFile, display: str, options: LintOptions, models: Optional[_Models] = None
+) -> FileResult:
+    result = FileResult()
     if not may_call_llm(source.raw):
         return result
     result.parsed = True
@@ -82,16 +90,40 @@ def lint_file(path: Path, display: str, options: LintOptions, models: Optional[_
                 FileError(display, f"brackets nested {depth} deep: more than Python accepts")
             )
             return result
-    return run_deep(_analyse, source, path, display, options, models, result)
+    return run_deep(_analyse, source.text, source.path, display, options, models, result)
+
+
+def lint_text(
+    text: str, path: Path, display: str, options: LintOptions, models: Optional[_Models] = None
+) -> FileResult:
+    """Lint source text that is not (or no longer) what is on disk: a file being fixed."""
+    from promptlint.deep import run_deep
+
+    return run_deep(_analyse, text, path, display, options, models, FileResult(parsed=True))
+
+
+def parses(text: str) -> bool:
+    import libcst as cst
+
+    from promptlint.deep import run_deep
+
+    def attempt() -> bool:
+        try:
+            cst.parse_module(text)
+        except (cst.ParserSyntaxError, RecursionError, MemoryError):
+            return False
+        return True
+
+    return run_deep(attempt)
 
 
 def _analyse(
-    source, path: Path, display: str, options: LintOptions, models, result: FileResult
+    text: str, path: Path, display: str, options: LintOptions, models, result: FileResult
 ) -> FileResult:
     import libcst as cst
 
     try:
-        module = cst.parse_module(source.text)
+        module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         reason = _syntax_error(error)
         result.errors.append(FileError(display, reason))
@@ -129,7 +161,7 @@ def _analyse(
                 )
                 break
     if findings:
-        result.diagnostics = _place(findings, module, source.text, display)
+        result.diagnostics = _place(findings, module, text, display)
     return result
 
 

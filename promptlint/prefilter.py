@@ -70,4 +70,6 @@ _GATE = _build()
 
 def may_call_llm(raw: bytes) -> bool:
     """True when ``raw`` contains an import statement of a module in ``SDK_MODULES``."""
+    if raw.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark before the first import
+        raw = raw[3:]
     return _GATE.search(b"\n" + raw) is not None

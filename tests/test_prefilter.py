@@ -102,3 +102,8 @@ def test_pathological_input_stays_linear() -> None:
     raw = b"from google import (" + b"  # # # # # # # # # # # # # # # # # # # # # # # # # # #\n" * 2000
     assert may_call_llm(raw) is False
     assert may_call_llm(b"import " + b"a, " * 20000 + b"b\n") is False
+
+
+def test_byte_order_mark_before_the_first_import() -> None:
+    assert may_call_llm(b"\xef\xbb\xbfimport openai\n")
+    assert may_call_llm(b"\xef\xbb\xbffrom anthropic import Anthropic\r\n")

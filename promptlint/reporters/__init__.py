@@ -14,6 +14,14 @@ class Report:
     errors: Sequence[FileError]
     files_checked: int
     calls_per_month: Optional[int]
+    fixed: int = 0  # fixes applied by --fix
+    fix_mode: bool = False
+
+    def fixable_count(self, unsafe: bool) -> int:
+        wanted = ("safe", "unsafe") if unsafe else ("safe",)
+        return sum(
+            1 for d in self.diagnostics if d.fix is not None and d.fix.edits and d.fix.applicability in wanted
+        )
 
     @property
     def fixable(self) -> int:

@@ -120,17 +120,24 @@ def _plural(count: int, word: str) -> str:
 def _summary(report: Report) -> Line:
     checked = _plural(report.files_checked, "file")
     errors = f"; {_plural(len(report.errors), 'file')} could not be checked" if report.errors else ""
+    fixed = f"Fixed {_plural(report.fixed, 'issue')}. " if report.fix_mode else ""
     if not report.diagnostics and report.errors:
-        return [(f"No LLM cost issues found in {checked} checked{errors}.", "bold yellow")]
+        return [(f"{fixed}No LLM cost issues found in {checked} checked{errors}.", "bold yellow")]
     if not report.diagnostics:
-        return [(f"All checks passed: {checked} checked, no LLM cost issues found.", "bold green")]
+        return [(f"{fixed}All checks passed: {checked} checked, no LLM cost issues found.", "bold green")]
     files = len({d.path for d in report.diagnostics})
-    with_fix = sum(1 for d in report.diagnostics if d.fix is not None)
-    suggestions = f"; {with_fix:,} with a suggested fix" if with_fix else ""
+    safe = report.fixable_count(unsafe=False)
+    unsafe = report.fixable_count(unsafe=True) - safe
+    hints = []
+    if safe:
+        hints.append(f"{safe:,} fixable with `--fix`")
+    if unsafe:
+        hints.append(f"{unsafe:,} {'more' if safe else 'fixable'} with `--fix --unsafe-fixes`")
+    fixable = f"; {', '.join(hints)}" if hints else ""
     return [
         (
-            f"Found {_plural(len(report.diagnostics), 'issue')} in {_plural(files, 'file')} "
-            f"({checked} checked){suggestions}{errors}.",
+            f"{fixed}Found {_plural(len(report.diagnostics), 'issue')} in {_plural(files, 'file')} "
+            f"({checked} checked){fixable}{errors}.",
             "bold",
         )
     ]

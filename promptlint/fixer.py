@@ -1,0 +1,154 @@
+"""Apply fixes: non-overlapping edits, re-linted to a fixpoint, written only when the result parses.
+
+Files are written through a temporary file in the same directory and an atomic rename, keeping their
+encoding, byte-order mark, line endings and permission bits, so an interrupted run never loses a file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, List, Optional, Sequence, Tuple
+
+from promptlint.diagnostics import Diagnostic, Edit
+from promptlint.source import SourceFile
+
+MAX_ROUNDS = 10  # fixes re-lint the file; a rule whose fix keeps producing new fixes stops here
+
+
+@dataclass
+class FixOutcome:
+    original: str
+    text: str  # the text after every applied fix
+    applied: int = 0
+    error: Optional[str] = None  # why nothing was written, when something was to be written
+    rounds: int = 0
+    remaining: List[Diagnostic] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.original
+
+
+def applicable(diagnostic: Diagnostic, unsafe: bool) -> bool:
+    fix = diagnostic.fix
+    return bool(fix and fix.edits and (fix.applicability == "safe" or unsafe))
+
+
+def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+    """Apply edits given in (1-based line, 1-based column) coordinates of ``text``; they must not overlap."""
+    starts = [0] + [match.end() for match in re.finditer("\n", text)]
+
+    def offset(line: int, column: int) -> int:
+        return starts[line - 1] + column - 1
+
+    spans = sorted((offset(e.line, e.column), offset(e.end_line, e.end_column), e.content) for e in edits)
+    pieces: List[str] = []
+    cursor = 0
+    for begin, finish, content in spans:
+        if begin < cursor:
+            raise ValueError("overlapping edits")
+        pieces.append(text[cursor:begin])
+        pieces.append(content)
+        cursor = finish
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+def choose_non_overlapping(diagnostics: Sequence[Diagnostic], unsafe: bool) -> Tuple[List[Diagnostic], int]:
+    """The fixes to apply in one round (first come, first served by position) and how many had to wait."""
+    chosen: List[Diagnostic] = []
+    taken: List[Tuple[Tuple[int, int], Tuple[int, int]]] = []
+    deferred = 0
+    for diagnostic in sorted(diagnostics, key=lambda d: d.sort_key):
+        if not applicable(diagnostic, unsafe):
+            continue
+        ranges = [((e.line, e.column), (e.end_line, e.end_column)) for e in diagnostic.fix.edits]
+        if any(
+            start < other_end and other_start < end or start == other_start
+            for start, end in ranges
+            for other_start, other_end in taken
+        ):
+            deferred += 1
+            continue
+        taken.extend(ranges)
+        chosen.append(diagnostic)
+    return chosen, deferred
+
+
+def fix_text(
+    text: str,
+    diagnostics: List[Diagnostic],
+    lint: Callable[[str], List[Diagnostic]],
+    unsafe: bool,
+    parses: Callable[[str], bool],
+) -> FixOutcome:
+    """Apply fixes round by round until none is left to apply (or ``MAX_ROUNDS``); keep only parsing results.
+
+    ``diagnostics`` are those of ``text`` as it is; ``lint`` re-lints a fixed text.
+    """
+    outcome = FixOutcome(original=text, text=text)
+    original_diagnostics = list(diagnostics)
+    for _ in range(MAX_ROUNDS):
+        chosen, _deferred = choose_non_overlapping(diagnostics, unsafe)
+        if not chosen:
+            break
+        candidate = apply_edits(outcome.text, [edit for d in chosen for edit in d.fix.edits])
+        if candidate == outcome.text:
+            break
+        if not parses(candidate):
+            outcome.error = "the fixed source would not parse; file left unchanged"
+            outcome.text = text
+            outcome.applied = 0
+            outcome.remaining = original_diagnostics
+            return outcome
+        outcome.text = candidate
+        outcome.applied += len(chosen)
+        outcome.rounds += 1
+        diagnostics = lint(candidate)
+    outcome.remaining = diagnostics
+    return outcome
+
+
+def encode_like(source: SourceFile, text: str) -> bytes:
+    """The bytes to write for ``text`` so that the file keeps its encoding and byte-order mark."""
+    data = text.encode(source.encoding)
+    return (b"\xef\xbb\xbf" + data) if source.has_bom else data
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` in one rename; the original is untouched if anything fails."""
+    directory = path.parent
+    mode = os.stat(path).st_mode & 0o7777
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".promptlint", dir=directory)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def unified_diff(display: str, before: str, after: str) -> str:
+    import difflib
+
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        fromfile=f"a/{display}",
+        tofile=f"b/{display}",
+    )
+    out = []
+    for line in lines:
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
