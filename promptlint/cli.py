@@ -41,7 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--ignore", type=_codes, action="extend", help="rules to disable: codes, prefixes, ALL"
     )
-    check.add_argument("--output-format", choices=("text", "json"), default="text")
+    check.add_argument(
+        "--output-format", choices=("text", "json", "sarif", "github", "markdown"), default="text"
+    )
+    check.add_argument("--statistics", action="store_true", help="counts and savings per rule")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when issues are found")
     check.add_argument("--config", type=Path, help="a pyproject.toml to use instead of the nearest one")
     check.add_argument("--quiet", "-q", action="store_true", help="print the diagnostics and nothing else")
@@ -217,10 +220,26 @@ def _check_command(args: argparse.Namespace) -> int:
         if internal_error:
             return EXIT_ERROR
         return EXIT_FINDINGS if diffs else EXIT_CLEAN
-    if args.output_format == "json":
+    if args.statistics:
+        from promptlint.reporters.statistics import render
+
+        sys.stdout.write(render(report))
+    elif args.output_format == "json":
         from promptlint.reporters.json import render
 
         sys.stdout.write(render(report))
+    elif args.output_format == "sarif":
+        from promptlint.reporters.sarif import render as render_sarif
+
+        sys.stdout.write(render_sarif(report, selected))
+    elif args.output_format == "github":
+        from promptlint.reporters.github import render as render_github
+
+        sys.stdout.write(render_github(report))
+    elif args.output_format == "markdown":
+        from promptlint.reporters.markdown import render as render_markdown
+
+        sys.stdout.write(render_markdown(report))
     else:
         from promptlint.reporters.text import print_report
 

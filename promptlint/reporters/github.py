@@ -1,0 +1,46 @@
+"""GitHub Actions workflow commands: each finding becomes an annotation on the pull request's diff."""
+
+from __future__ import annotations
+
+from typing import List
+
+from promptlint.diagnostics import Diagnostic
+from promptlint.reporters import Report
+from promptlint.reporters.text import _usd
+
+
+def _data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(value: str) -> str:
+    return _data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def _line(d: Diagnostic) -> str:
+    level = {"error": "error", "info": "notice"}.get(d.severity, "warning")
+    message = d.message
+    if d.fix is not None:
+        message += f"\nfix ({d.fix.applicability}): {d.fix.description}"
+    elif d.help:
+        message += f"\nhelp: {d.help}"
+    if d.savings is not None and d.savings.usd_per_1k_calls is not None:
+        message += f"\nsaving: {_usd(d.savings.usd_per_1k_calls)} per 1k calls ({d.savings.model})"
+    properties = ",".join(
+        [
+            f"file={_property(d.path)}",
+            f"line={d.line}",
+            f"col={d.column}",
+            f"endLine={d.end_line}",
+            f"endColumn={d.end_column}",
+            f"title={_property(f'promptlint {d.code} ({d.name})')}",
+        ]
+    )
+    return f"::{level} {properties}::{_data(message)}"
+
+
+def render(report: Report) -> str:
+    lines: List[str] = [_line(d) for d in report.diagnostics]
+    for error in report.errors:
+        lines.append(f"::error file={_property(error.path)},title=promptlint::{_data(error.reason)}")
+    return "".join(line + "\n" for line in lines)
