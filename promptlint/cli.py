@@ -45,6 +45,13 @@ def _parser() -> argparse.ArgumentParser:
         "--output-format", choices=("text", "json", "sarif", "github", "markdown"), default="text"
     )
     check.add_argument("--statistics", action="store_true", help="counts and savings per rule")
+    check.add_argument(
+        "--baseline", type=Path, metavar="FILE", help="report only findings not in this baseline"
+    )
+    check.add_argument("--write-baseline", type=Path, metavar="FILE", help="record today's findings, exit 0")
+    check.add_argument(
+        "--changed-since", metavar="REF", help="report only findings on lines changed since a git ref"
+    )
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when issues are found")
     check.add_argument("--config", type=Path, help="a pyproject.toml to use instead of the nearest one")
     check.add_argument("--quiet", "-q", action="store_true", help="print the diagnostics and nothing else")
@@ -202,6 +209,31 @@ def _check_command(args: argparse.Namespace) -> int:
             if error.reason.startswith("rule "):
                 internal_error = True
             errors.append(error)
+
+    from promptlint.baseline import (
+        BaselineError,
+        changed_lines,
+        new_findings,
+        on_changed_lines,
+        read_baseline,
+    )
+
+    try:
+        if args.write_baseline is not None:
+            from promptlint.baseline import write_baseline
+
+            write_baseline(args.write_baseline, diagnostics)
+            print(
+                f"Wrote a baseline of {len(diagnostics):,} findings to {args.write_baseline}.",
+                file=sys.stderr,
+            )
+            return EXIT_ERROR if internal_error else EXIT_CLEAN
+        if args.baseline is not None:
+            diagnostics = new_findings(diagnostics, read_baseline(args.baseline))
+        if args.changed_since is not None:
+            diagnostics = on_changed_lines(diagnostics, changed_lines(args.changed_since, cwd))
+    except BaselineError as error:
+        raise UsageError(str(error)) from error
 
     calls_per_month = args.calls_per_month or settings.calls_per_month
     if diagnostics:

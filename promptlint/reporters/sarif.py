@@ -7,13 +7,13 @@ rule, file and the text of its line, so that it survives unrelated edits.
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 import json
 from pathlib import PurePath
 from typing import Any, Dict, Sequence, Type
 
 from promptlint import __version__
+from promptlint.baseline import fingerprint
 from promptlint.diagnostics import Diagnostic
 from promptlint.reporters import Report
 from promptlint.reporters.json import _savings
@@ -88,12 +88,6 @@ def _region(line: int, column: int, end_line: int, end_column: int) -> Dict[str,
 
 def _uri(path: str) -> str:
     return PurePath(path).as_posix()
-
-
-def fingerprint(d: Diagnostic) -> str:
-    """Stable across unrelated edits: the rule, the file and the whitespace-normalised reported lines."""
-    text = " ".join(" ".join(d.source).split())
-    return hashlib.sha256(f"{d.code}\0{_uri(d.path)}\0{text}".encode()).hexdigest()[:32]
 
 
 def _result(d: Diagnostic, index: Dict[str, int]) -> Dict[str, Any]:
