@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import List, Optional, Sequence
 
@@ -64,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--default-model", help="the model assumed where a call's model is not a literal")
     check.add_argument("--calls-per-month", type=int, help="call volume per call site, for monthly figures")
     check.add_argument("--fix", action="store_true", help="apply safe fixes and write the files")
+    check.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
+    check.add_argument("--jobs", "-j", type=int, help="worker processes (default: the usable cores)")
     check.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff: also unsafe fixes")
     check.add_argument("--diff", action="store_true", help="print the diff --fix would apply; change nothing")
 
@@ -153,18 +156,39 @@ def _check_command(args: argparse.Namespace) -> int:
     if missing and not found.files:
         return EXIT_ERROR
 
-    from promptlint.engine import LintOptions, lint_file
+    from promptlint.diagnostics import FileError
+    from promptlint.engine import LintOptions, _Models
+    from promptlint.fixer import applicable
     from promptlint.reporters import Report
+    from promptlint.runner import RunContext, Task, default_jobs, lint_tasks
 
-    options = LintOptions(
-        rules=selected,
+    context = RunContext(
         rule_options=settings.rule_options,
         default_model=args.default_model or settings.default_model,
         project_root=settings.root,
         models=settings.models,
     )
-    from promptlint.diagnostics import FileError
-    from promptlint.fixer import applicable
+    selected_codes = tuple(rule.code for rule in selected)
+    tasks = []
+    for path in found.files:
+        codes = selected_codes
+        per_file_ignored = settings.ignored_for(path)
+        if per_file_ignored:
+            ignored = {rule.code for selector in per_file_ignored for rule in registry.matching(selector)}
+            codes = tuple(code for code in codes if code not in ignored)
+        tasks.append(Task(path, str(path), codes))
+
+    cache = None
+    if not args.no_cache:
+        from promptlint.cache import CACHE_DIRECTORY, Cache, settings_fingerprint
+
+        fingerprint = settings_fingerprint(
+            dict(context.rule_options), context.default_model, dict(context.models), settings.root
+        )
+        cache = Cache(settings.root / CACHE_DIRECTORY, fingerprint)
+    jobs = args.jobs if args.jobs is not None else default_jobs()
+    with _progress(args, len(tasks)) as on_progress:
+        results = lint_tasks(tasks, context, registry, jobs, cache, on_progress)
 
     fixing = args.fix or args.diff
     fixed = 0
@@ -172,37 +196,25 @@ def _check_command(args: argparse.Namespace) -> int:
     diagnostics = []
     errors = [FileError(e.path, e.reason) for e in found.errors if e not in missing]
     internal_error = bool(missing)
-    models = None
-    for path in found.files:
-        display = str(path)
-        per_file_ignored = settings.ignored_for(path)
-        file_options = options
-        if per_file_ignored:
-            ignored = {rule.code for selector in per_file_ignored for rule in registry.matching(selector)}
-            file_options = LintOptions(
-                rules=[rule for rule in selected if rule.code not in ignored],
-                rule_options=options.rule_options,
-                default_model=options.default_model,
-                project_root=options.project_root,
-                models=options.models,
-            )
-        if models is None and file_options.rules:
-            from promptlint.engine import _Models
-
-            models = _Models(settings.models)
-        if not file_options.rules:
-            continue
-        result = lint_file(path, display, file_options, models)
+    models = _Models(settings.models)
+    for task, result in zip(tasks, results):
         file_diagnostics = result.diagnostics
         if (
             fixing
             and result.source is not None
             and any(applicable(d, args.unsafe_fixes) for d in file_diagnostics)
         ):
-            outcome = _fix_file(result, path, display, file_options, models, args, diffs)
+            file_options = LintOptions(
+                rules=[rule for rule in selected if rule.code in task.codes],
+                rule_options=context.rule_options,
+                default_model=context.default_model,
+                project_root=context.project_root,
+                models=context.models,
+            )
+            outcome = _fix_file(result, task.path, task.display, file_options, models, args, diffs)
             fixed += outcome.applied if outcome.changed and not outcome.error else 0
             if outcome.error:
-                errors.append(FileError(display, outcome.error))
+                errors.append(FileError(task.display, outcome.error))
             file_diagnostics = outcome.remaining
         diagnostics.extend(file_diagnostics)
         for error in result.errors:
@@ -283,6 +295,31 @@ def _check_command(args: argparse.Namespace) -> int:
     if args.exit_zero:
         return EXIT_CLEAN
     return EXIT_FINDINGS if diagnostics or errors else EXIT_CLEAN
+
+
+@contextmanager
+def _progress(args: argparse.Namespace, total: int):
+    """A progress bar on stderr for long runs on a terminal; never in machine formats or pipes."""
+    if total < 200 or args.output_format != "text" or args.quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("parsing"), BarColumn(), MofNCompleteColumn(), transient=True, console=_stderr_console()
+    ) as progress:
+        bar = progress.add_task("parse", total=None)
+
+        def update(done: int, pending: int) -> None:
+            progress.update(bar, completed=done, total=pending)
+
+        yield update
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 def _fix_file(result, path: Path, display: str, options, models, args, diffs: List[str]):

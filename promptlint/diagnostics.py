@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Optional, Tuple
 
 from promptlint.rule import SavingsBasis
@@ -65,3 +65,35 @@ class Diagnostic:
 class FileError:
     path: str
     reason: str
+
+
+def to_plain(diagnostic: Diagnostic) -> dict:
+    """A JSON-ready form of a diagnostic without its priced savings (for the cache and worker processes)."""
+    plain = asdict(diagnostic)
+    plain.pop("savings", None)
+    return plain
+
+
+def from_plain(plain: dict) -> Diagnostic:
+    data = dict(plain)
+    fix = data.get("fix")
+    if fix is not None:
+        data["fix"] = FixInfo(
+            description=fix["description"],
+            applicability=fix["applicability"],
+            edits=tuple(Edit(**edit) for edit in fix["edits"]),
+            before=tuple(fix["before"]),
+            after=tuple(fix["after"]),
+        )
+    basis = data.get("basis")
+    if basis is not None:
+        known = {f.name for f in fields(SavingsBasis)}
+        data["basis"] = SavingsBasis(
+            **{
+                key: tuple(value) if isinstance(value, list) else value
+                for key, value in basis.items()
+                if key in known
+            }
+        )
+    data["source"] = tuple(data.get("source", ()))
+    return Diagnostic(**data)

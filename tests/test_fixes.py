@@ -103,7 +103,7 @@ def test_file_mode_is_kept_and_no_temporary_file_is_left(project: Path, capsys) 
     path.chmod(0o640)
     main(["check", "--fix", "--unsafe-fixes", "app.py"])
     assert path.stat().st_mode & 0o777 == 0o640
-    assert sorted(p.name for p in project.iterdir()) == ["app.py"]
+    assert sorted(p.name for p in project.iterdir()) == [".promptlint_cache", "app.py"]
 
 
 def diagnostic(

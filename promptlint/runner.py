@@ -1,0 +1,164 @@
+"""Lint many files: read and prefilter in this process, serve unchanged files from the cache, and parse the
+rest across worker processes. Results come back in the order of the tasks, so output never depends on the
+number of workers or on the cache."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from promptlint.diagnostics import FileError
+from promptlint.engine import FileResult, LintOptions, _Models, lint_source
+from promptlint.prefilter import may_call_llm
+from promptlint.source import SourceError, SourceFile, read_source
+
+# Below this many files to parse, starting worker processes costs more than it saves.
+MIN_PARALLEL_FILES = 4
+
+
+@dataclass(frozen=True)
+class Task:
+    path: Path
+    display: str
+    codes: Tuple[str, ...]  # the rules enabled for this file
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Everything a worker needs besides the task; plain data, so it crosses process boundaries."""
+
+    rule_options: Mapping[str, Mapping[str, Any]]
+    default_model: Optional[str]
+    project_root: Path
+    models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))  # type: ignore[attr-defined]
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class _Linter:
+    """Lints files for one set of rules per file; one per process."""
+
+    def __init__(self, context: RunContext, registry=None) -> None:
+        if registry is None:
+            from promptlint.registry import load_registry
+
+            registry = load_registry()
+        self.registry = registry
+        self.context = context
+        self.models = _Models(context.models)
+        self._options: Dict[Tuple[str, ...], LintOptions] = {}
+
+    def options(self, codes: Tuple[str, ...]) -> LintOptions:
+        if codes not in self._options:
+            rules = [rule for rule in self.registry.rules if rule.code in codes]
+            self._options[codes] = LintOptions(
+                rules=rules,
+                rule_options=self.context.rule_options,
+                default_model=self.context.default_model,
+                project_root=self.context.project_root,
+                models=self.context.models,
+            )
+        return self._options[codes]
+
+    def lint(self, task: Task, source: SourceFile) -> FileResult:
+        return lint_source(source, task.display, self.options(task.codes), self.models)
+
+
+_worker: Optional[_Linter] = None
+
+
+def _start_worker(context: RunContext) -> None:
+    global _worker
+    import promptlint.deep as deep
+
+    deep._executor = None  # a forked child does not inherit the parent's worker thread
+    _worker = _Linter(context)
+
+
+def _work(task: Task, source: SourceFile) -> FileResult:
+    assert _worker is not None
+    result = _worker.lint(task, source)
+    result.source = None  # the parent has it already
+    return result
+
+
+def lint_tasks(
+    tasks: Sequence[Task],
+    context: RunContext,
+    registry,
+    jobs: int,
+    cache=None,
+    on_progress: Optional[Callable[[int, int], None]] = None,
+) -> List[FileResult]:
+    results: List[Optional[FileResult]] = [None] * len(tasks)
+    pending: List[Tuple[int, Task, SourceFile, Optional[str]]] = []
+    for index, task in enumerate(tasks):
+        try:
+            source = read_source(task.path)
+        except SourceError as error:
+            results[index] = FileResult(errors=[FileError(task.display, error.reason)])
+            continue
+        if not task.codes or not may_call_llm(source.raw):
+            results[index] = FileResult(source=source)
+            continue
+        key = cache.key(source.raw, task.path, task.display, task.codes) if cache is not None else None
+        hit = cache.get(key) if key is not None else None
+        if hit is not None:
+            diagnostics, errors, dependencies = hit
+            results[index] = FileResult(diagnostics, errors, True, source, dependencies)
+            continue
+        pending.append((index, task, source, key))
+
+    done = 0
+
+    def finished(index: int, key: Optional[str], source: SourceFile, result: FileResult) -> None:
+        nonlocal done
+        result.source = source
+        results[index] = result
+        if (
+            key is not None
+            and cache is not None
+            and not any(e.reason.startswith("rule ") for e in result.errors)
+        ):
+            cache.put(key, result.diagnostics, result.errors, result.dependencies)
+        done += 1
+        if on_progress is not None:
+            on_progress(done, len(pending))
+
+    workers = min(jobs, len(pending))
+    if workers > 1 and len(pending) >= MIN_PARALLEL_FILES:
+        _run_parallel(pending, context, workers, finished)
+    else:
+        linter = _Linter(context, registry)
+        for index, task, source, key in pending:
+            finished(index, key, source, linter.lint(task, source))
+    return [result if result is not None else FileResult() for result in results]
+
+
+def _run_parallel(pending, context: RunContext, workers: int, finished) -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    # fork is cheap and inherits the loaded modules, but is only safe while this process has one thread.
+    method = "fork" if sys.platform.startswith("linux") and threading.active_count() == 1 else "spawn"
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context(method),
+        initializer=_start_worker,
+        initargs=(context,),
+    ) as pool:
+        futures = {
+            pool.submit(_work, task, source): (index, key, source) for index, task, source, key in pending
+        }
+        for future in as_completed(futures):
+            index, key, source = futures[future]
+            finished(index, key, source, future.result())

@@ -1,0 +1,89 @@
+"""Parallel runs and the result cache: identical output whatever the worker count or cache state."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from promptlint.cli import main
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(FIXTURES, tmp_path / "fixtures")
+    (tmp_path / "pyproject.toml").write_text("[tool.promptlint]\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NO_COLOR", "1")
+    return tmp_path
+
+
+def output(capsys, *args: str, select: str = "ALL") -> str:
+    main(["check", "--select", select, *args, "fixtures"])
+    return capsys.readouterr().out
+
+
+def test_output_is_byte_identical_across_jobs_and_cache_states(project: Path, capsys) -> None:
+    for output_format in ("json", "text", "sarif"):
+        reference = output(capsys, "--output-format", output_format, "--no-cache", "--jobs", "1")
+        assert json.loads(reference) if output_format != "text" else reference
+        assert output(capsys, "--output-format", output_format, "--no-cache", "--jobs", "2") == reference
+        shutil.rmtree(project / ".promptlint_cache", ignore_errors=True)
+        assert output(capsys, "--output-format", output_format, "--jobs", "2") == reference  # cold cache
+        assert output(capsys, "--output-format", output_format, "--jobs", "2") == reference  # warm cache
+        assert output(capsys, "--output-format", output_format, "--jobs", "1") == reference
+
+
+PROBE = """
+import sys
+from promptlint.cli import main
+main(sys.argv[1:])
+sys.stderr.write("\\nPROBE " + str(sorted(m for m in ("libcst", "tiktoken") if m in sys.modules)) + "\\n")
+"""
+
+
+def probe(cwd: Path, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
+    return result.stderr.rsplit("PROBE ", 1)[1].strip()
+
+
+def test_a_warm_cache_does_not_parse(project: Path) -> None:
+    assert probe(project, "check", "--jobs", "1", "fixtures/LLM201") == "['libcst']"
+    assert probe(project, "check", "--jobs", "1", "fixtures/LLM201") == "[]"
+
+
+def test_a_changed_prompt_file_invalidates_the_cached_result(project: Path, capsys) -> None:
+    before = output(capsys, "--output-format", "json", select="LLM301")
+    assert json.loads(before)["summary"]["by_code"] == {"LLM301": 2}
+    (project / "fixtures" / "LLM301" / "prompts" / "product_catalog.md").write_text("A short catalog.\n")
+    after = json.loads(output(capsys, "--output-format", "json", select="LLM301"))
+    assert after["summary"]["by_code"] == {}
+
+
+def test_changed_options_and_corrupt_entries_are_not_served(project: Path, capsys) -> None:
+    first = json.loads(output(capsys, "--output-format", "json", select="LLM201"))
+    (project / "pyproject.toml").write_text(
+        "[tool.promptlint]\n[tool.promptlint.rules.missing-output-limit]\ndefault-max-tokens = 77\n"
+    )
+    second = json.loads(output(capsys, "--output-format", "json", select="LLM201"))
+    assert second["diagnostics"][0]["fix"]["description"].endswith("=77`")
+    assert first["diagnostics"][0]["fix"]["description"].endswith("=1024`")
+    for entry in (project / ".promptlint_cache").rglob("*.json"):
+        entry.write_text("{broken")
+    third = json.loads(output(capsys, "--output-format", "json", select="LLM201"))
+    assert third == second
+
+
+def test_cache_directory_is_marked_and_ignored_by_git(project: Path, capsys) -> None:
+    output(capsys)
+    cache = project / ".promptlint_cache"
+    assert (cache / ".gitignore").read_text() == "# Created by promptlint.\n*\n"
+    assert (cache / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
