@@ -26,6 +26,7 @@ class FileResult:
     errors: List[FileError] = field(default_factory=list)
     parsed: bool = False  # whether the file reached the parser
     source: Optional[SourceFile] = None  # what was read, for writing fixes back
+    dependencies: List[Path] = field(default_factory=list)  # prompt files the result depends on
 
 
 @dataclass
@@ -138,12 +139,13 @@ def _analyse(
     from promptlint.extract import extract_calls
 
     try:
-        calls, _resolver = extract_calls(
+        calls, resolver = extract_calls(
             module, path, prompt_root(path.resolve(), options.project_root.resolve())
         )
     except RecursionError:
         result.errors.append(FileError(display, "too deeply nested to analyse"))
         return result
+    result.dependencies = sorted(set(resolver.files_read))
     if not calls:
         return result
     models = models or _Models(options.models)
