@@ -530,10 +530,10 @@ def promptlint_help() -> Tuple[Optional[str], str]:
     return proc.stdout, ""
 
 
-def promptlint_command(root: Path, help_text: str) -> List[str]:
+def promptlint_command(root: Path, help_text: str, cache: bool = False) -> List[str]:
     """The promptlint invocation, with optional flags only when ``--help`` lists them."""
     cmd = [sys.executable, "-m", "promptlint", "check", str(root), "--output-format", "json", "--exit-zero"]
-    if "--no-cache" in help_text:
+    if "--no-cache" in help_text and not cache:
         cmd.append("--no-cache")
     if "--config" in help_text:
         cmd += ["--config", str(root / "pyproject.toml")]
@@ -577,18 +577,23 @@ def check_promptlint_run(run: Run, corpus: str) -> Tuple[List[str], Optional[Dic
 
 
 def measure_promptlint(
-    root: Path, help_text: str, repeat: int, expected_files: int, failures: List[str]
+    root: Path, help_text: str, repeat: int, expected_files: int, failures: List[str], cache: bool = False
 ) -> ToolResult:
     """Best of ``repeat`` runs of ``promptlint check`` as a subprocess; stops at the first failing run.
 
+    With ``cache``, the result cache is emptied, filled by one untimed run, and the timed runs are warm.
     Also fails when the summary's ``files_checked`` (if present) is under half the corpus's ``.py`` files.
     """
     result = ToolResult()
-    cmd = promptlint_command(root, help_text)
+    cmd = promptlint_command(root, help_text, cache)
     result.extra["command"] = " ".join(cmd)
     counts: List[int] = []
+    if cache:
+        shutil.rmtree(root / ".promptlint_cache", ignore_errors=True)
+        result.extra["cold_output"] = run_measured(cmd, cwd=root, env=promptlint_env()).stdout
     for _ in range(repeat):
         run = run_measured(cmd, cwd=root, env=promptlint_env())
+        result.extra["output"] = run.stdout
         problems, report = check_promptlint_run(run, root.name)
         if problems:
             failures.extend(problems)
@@ -610,6 +615,25 @@ def measure_promptlint(
             failures.append(message + "; is the corpus excluded by configuration or a .gitignore?")
         else:
             result.note = message
+    return result
+
+
+def measure_precommit(root: Path, help_text: str, repeat: int, failures: List[str]) -> ToolResult:
+    """A pre-commit invocation: five files without LLM calls named on the command line, as the hook does."""
+    files = [
+        p
+        for p in python_files(root)
+        if b"openai" not in p.read_bytes() and b"anthropic" not in p.read_bytes()
+    ]
+    chosen = [str(p) for p in files[:: max(1, len(files) // 5)][:5]]
+    cmd = [sys.executable, "-m", "promptlint", "check", "--force-exclude", *chosen]
+    result = ToolResult()
+    for _ in range(repeat):
+        run = run_measured(cmd, cwd=root, env=promptlint_env())
+        if run.returncode != 0 or TRACEBACK_MARK in run.stderr:
+            failures.append(f"pre-commit style run failed ({run.returncode}):\n{tail(run.stderr)}")
+            return result
+        result.record(run.seconds, run.maxrss_kib)
     return result
 
 
@@ -768,6 +792,7 @@ class Bench:
     help_text: Optional[str]
     results: Dict[str, Dict[str, Any]] = field(default_factory=dict)
     failures: List[str] = field(default_factory=list)
+    precommit: Optional[float] = None
 
     def measure_corpus(self, name: str, root: Path) -> None:
         """Time ast, ruff and (unless ``--only-baselines``) promptlint on one corpus, printing as it goes."""
@@ -792,7 +817,28 @@ class Bench:
             summary = pl_res.extra.get("summary")
             if summary:
                 print(f"              summary: {json.dumps(summary, sort_keys=True)[:400]}")
+            warm_res = measure_promptlint(
+                root, self.help_text, self.repeat, inv.files, self.failures, cache=True
+            )
+            print(f"  promptlint  {fmt_s(warm_res.seconds)} s warm cache", flush=True)
+            for label, other in (
+                ("cold-cache", warm_res.extra.get("cold_output")),
+                ("warm-cache", warm_res.extra.get("output")),
+            ):
+                if other is not None and other != pl_res.extra.get("output"):
+                    self.failures.append(
+                        f"promptlint on {name}: {label} output differs from the --no-cache output"
+                    )
+            if name == "mixed":
+                hook = measure_precommit(root, self.help_text, self.repeat, self.failures)
+                print(f"  pre-commit  {fmt_s(hook.seconds)} s (5 files without LLM calls)", flush=True)
+                self.precommit = hook.seconds
+            for res in (pl_res, warm_res):
+                res.extra.pop("output", None)
+                res.extra.pop("cold_output", None)
+            self.results.setdefault(name, {})["promptlint_warm"] = dict(warm_res.__dict__)
         self.results[name] = {
+            **self.results.get(name, {}),
             "files": inv.files,
             "lines": inv.lines,
             "sdk_import_files": inv.sdk_files,
@@ -810,8 +856,10 @@ class Bench:
             "ast s",
             "ruff s",
             "promptlint s",
+            "warm s",
             "pl/ast",
             "pl/ruff",
+            "warm/ruff",
             "pl files/s",
             "pl lines/s",
             "pl RSS MiB",
@@ -821,6 +869,7 @@ class Bench:
         rows = []
         for name, r in self.results.items():
             pl, a, rf = r["promptlint"], r["ast"], r["ruff"]
+            warm = r.get("promptlint_warm") or {"seconds": None, "note": ""}
             pls = pl["seconds"]
             rss = pl["maxrss_kib"]
             rows.append(
@@ -831,8 +880,10 @@ class Bench:
                     cell_s(a),
                     cell_s(rf) if self.ruff else "n/a",
                     cell_s(pl),
+                    cell_s(warm),
                     fmt_ratio(pls, a["seconds"]),
                     fmt_ratio(pls, rf["seconds"]),
+                    fmt_ratio(warm["seconds"], rf["seconds"]),
                     fmt_int(r["files"] / pls) if pls else "-",
                     fmt_int(r["lines"] / pls) if pls else "-",
                     "-" if rss is None else f"{rss / 1024:.0f}",
@@ -848,6 +899,8 @@ class Bench:
             f"ruff: {ruff_version}  best of {self.repeat}  {platform.platform()}"
         )
         print(machine)
+        if self.precommit is not None:
+            print(f"pre-commit style run on 5 files without LLM calls: {self.precommit * 1000:.0f} ms")
         if json_out:
             payload = {
                 "machine": machine,
@@ -857,6 +910,7 @@ class Bench:
                 "repeat": self.repeat,
                 "corpora": self.results,
                 "failures": self.failures,
+                "precommit_seconds": self.precommit,
             }
             json_out.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
 
