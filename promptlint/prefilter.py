@@ -5,8 +5,8 @@ bytes regex looks for import statements of the SDK modules the extractors unders
 (an import in a comment or a docstring) only costs a parse, a false negative hides findings, so the
 pattern leans permissive.
 
-Recognised: ``import X``, ``import X.sub as Y``, ``import a, X``, ``from X import ...``,
-``from X.sub import ...`` and, for dotted modules, ``from parent import child`` (also parenthesised and
+Recognised: ``import X``, ``import X.sub as Y``, ``import a, X``, ``from X import ...`` (X one of
+``FROM_MODULES``: a package, or a submodule that defines a client class) and, for dotted modules, ``from parent import child`` (also parenthesised and
 spread over lines), at any indentation. Not recognised: an import after ``;`` or ``:`` on the same line,
 backslash continuations inside the module list, ``__import__``/``importlib``, and files that use lone
 ``\\r`` line endings.
@@ -28,6 +28,16 @@ SDK_MODULES: Tuple[str, ...] = (
     "langchain_google_genai",
     "langchain_community.chat_models",
     "langchain.chat_models",
+)
+
+
+# ``from <module> import ...`` is a gate only for modules that export something the extractors trace: the
+# packages themselves and the few submodules that define a client class. ``from openai.types.chat import
+# ChatCompletionMessageParam`` imports nothing that can make a call, so such a file is never parsed.
+FROM_MODULES: Tuple[str, ...] = SDK_MODULES + (
+    "langchain_openai.chat_models",
+    "langchain_anthropic.chat_models",
+    "google.genai.client",
 )
 
 
@@ -61,7 +71,8 @@ def _build() -> re.Pattern[bytes]:
         for parent, kids in sorted(children.items())
     )
     dotted_before = rf"(?:[\w.]+(?:{sp}+as{sp}+\w+)?{sp}*,{sp}*)*"
-    pattern = rf"\n{sp}*(?:from{sp}+(?:{module}{from_parent})|import{sp}+{dotted_before}{module})"
+    from_module = _alternation(FROM_MODULES) + rf"(?={sp}+import(?!\w))"
+    pattern = rf"\n{sp}*(?:from{sp}+(?:{from_module}{from_parent})|import{sp}+{dotted_before}{module})"
     return re.compile(pattern.encode("ascii"))
 
 

@@ -9,7 +9,6 @@ POSITIVE = [
     "import openai as oa",
     "import openai.types.chat",
     "from openai import OpenAI",
-    "from openai.types.chat import ChatCompletionMessageParam",
     "import os, openai",
     "import os.path as p, json, anthropic as a",
     "import anthropic",
@@ -27,7 +26,6 @@ POSITIVE = [
     "from langchain_google_genai import ChatGoogleGenerativeAI",
     "from langchain_community.chat_models import ChatOllama",
     "from langchain.chat_models import init_chat_model",
-    "from langchain.chat_models.base import init_chat_model",
     "from langchain import chat_models",
     "from langchain_community import chat_models",
     "def f():\n    import openai\n",
@@ -94,8 +92,35 @@ def test_every_module_in_every_form(module: str) -> None:
     assert may_call_llm(f"import {module}".encode()) is True
     assert may_call_llm(f"import json, {module} as m".encode()) is True
     assert may_call_llm(f"from {module} import x".encode()) is True
-    assert may_call_llm(f"from {module}.sub import x".encode()) is True
+    # A submodule import binds nothing the extractors can trace (types, helpers): not worth a parse.
+    assert may_call_llm(f"from {module}.sub import x".encode()) is False
     assert may_call_llm(f"import {module}x".encode()) is False
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "from openai.types.chat import ChatCompletionMessageParam",
+        "from anthropic.types import MessageParam",
+        "from google.genai.types import GenerateContentConfig",
+        "from langchain.chat_models.base import init_chat_model",
+    ],
+)
+def test_type_only_submodule_imports_are_not_gates(line: str) -> None:
+    assert may_call_llm(line.encode()) is False
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "from langchain_openai.chat_models import ChatOpenAI",
+        "from langchain_anthropic.chat_models import ChatAnthropic",
+        "from google.genai.client import Client",
+        "from openai import (\n    OpenAI,\n)",
+    ],
+)
+def test_client_submodules_are_gates(line: str) -> None:
+    assert may_call_llm(line.encode()) is True
 
 
 def test_pathological_input_stays_linear() -> None:
