@@ -63,6 +63,9 @@ def models_table(table) -> str:
         "context",
         "max-out",
         "min-cache",
+        "tier",
+        "reasoning",
+        "small-alternative",
     )
     rows = [header]
     for info in table.all():
@@ -78,14 +81,34 @@ def models_table(table) -> str:
                 _cell(info.context_window),
                 _cell(info.max_output),
                 _cell(info.min_cacheable),
+                _cell(info.tier),
+                "yes" if info.reasoning else "-",
+                _cell(info.small_alternative),
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = [f"Model table as of {table.as_of} (USD per 1M tokens; limits in tokens; '-' = not known)", ""]
     for row in rows:
         lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+    lines.extend(_retirement_lines(table))
     lines.append("")
     lines.append(
         "Sources are named per model in promptlint/data/models.toml; override in [tool.promptlint.models]."
     )
     return "\n".join(lines) + "\n"
+
+
+def _retirement_lines(table) -> list:
+    """The retirement rows, with their status on the table's date (never the machine's clock)."""
+    retirements = table.retirements()
+    if not retirements:
+        return []
+    rows = [("model", "provider", "shutdown", "status", "successor")]
+    for row in retirements:
+        status = "retired" if row.retired else "scheduled"
+        rows.append((row.id, row.provider, row.shutdown, status, _cell(row.successor)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["", f"Retirements on the providers' own APIs (status as of {table.as_of})", ""]
+    for r in rows:
+        lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip())
+    return lines

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Optional, Tuple
+from typing import Any, Mapping, Optional, Tuple
 
 
 class Volatility(enum.Enum):
@@ -30,6 +30,8 @@ class Static:
 
     text: str
     node: Any = field(default=None, compare=False, repr=False)
+    # For the text of an f-string: the ``FormattedString`` it is written in (``node`` is the text part).
+    literal: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,14 @@ class Dynamic:
     source: str
     volatility: Volatility
     node: Any = field(default=None, compare=False, repr=False)
+    # A whole document of unbounded size reaches the prompt here, untruncated: "file", "web page",
+    # "collection", "query results" or "data frame"; "" when not known to be one. ``document_node`` is the
+    # expression that reads it (``open(path).read()``), which may sit before the prompt is built.
+    document: str = field(default="", compare=False)
+    document_node: Any = field(default=None, compare=False, repr=False)
+    # The extraction scope in which ``node`` is evaluated, for rules that follow names from it; None when
+    # not known.
+    scope: Any = field(default=None, compare=False, repr=False)
 
 
 Segment = "Static | Dynamic"
@@ -75,6 +85,55 @@ class PromptPart:
     text: PromptText
     node: Any = field(default=None, compare=False, repr=False)
     cache_breakpoint: bool = False  # a ``cache_control`` marker on this part or one of its blocks
+    # Explicit cache breakpoints in this part (Anthropic ``cache_control``, OpenAI ``prompt_cache_breakpoint``),
+    # in order, each with the part's text up to and including the marked block.
+    breakpoints: Tuple[CacheBreakpoint, ...] = ()
+    # Whether every place a breakpoint could sit in this part was seen (string content, or a literal list of
+    # literal blocks, not passed to a helper that may change it). False when not known.
+    marks_known: bool = False
+    # Content whose tokens are not in ``text``: images, documents, tool calls and results.
+    uncounted: bool = False
+
+
+@dataclass(frozen=True)
+class CacheBreakpoint:
+    """One explicit cache breakpoint: ``cache_control`` (Anthropic) or ``prompt_cache_breakpoint`` (OpenAI)."""
+
+    marker: str  # the key as written: "cache_control" or "prompt_cache_breakpoint"
+    prefix: PromptText  # the part's text up to and including the marked block
+    counted: bool = True  # False when blocks up to the marked one carry content not in ``prefix`` (images)
+    node: Any = field(default=None, compare=False, repr=False)  # the marker's dict element
+
+
+@dataclass(frozen=True)
+class LoopInfo:
+    """A loop around an LLM call, in the call's own function, as far as the code shows."""
+
+    kind: str  # "for", "async-for", "while", "while-true" (also ``for _ in itertools.count()``), "comprehension"
+    node: Any = field(default=None, compare=False, repr=False)  # the loop statement or comprehension
+    iterable: str = ""  # the iterated expression as written ("" for while loops)
+    iterable_node: Any = field(default=None, compare=False, repr=False)
+    # Items of a literal collection, or of ``range(<int>)``, iterated (through a name bound once): else None.
+    items: Optional[int] = None
+    # Iterates over data (a collection, a file, a query), not ``range(...)``, a retry helper, or ``_``.
+    over_collection: bool = False
+    # A visible iteration or budget cap: ``range(...)``, an ordering comparison or counter in the condition, a
+    # ``break``/``return``/``raise`` guarded by one, a budget/limit check in the body. ``cap`` is its source.
+    capped: bool = False
+    cap: str = ""
+    # The loop can only end through ``break``/``return``, and every such exit (outside ``except`` handlers)
+    # depends on the model's output; for ``while cond:``, the condition too. At least one exit exists.
+    exits_on_output: bool = False
+    early_exit: bool = False  # a ``break`` or ``return`` (outside ``except`` handlers) may end the loop early
+    result_feeds_prompt: bool = False  # the call's result reaches its own arguments in a later iteration
+    reads_input: bool = False  # the body waits for a person or a peer: ``input()``, a websocket, stdin
+    yields: bool = False  # the body yields (results are consumed as they are produced)
+    # A message list that this loop's body appends to and the call re-sends whole (``messages=messages``),
+    # never trimmed in the function (no rebinding, ``del``, ``pop``, or hand-off to a helper); "" when none.
+    history: str = ""
+    history_node: Any = field(default=None, compare=False, repr=False)  # the list as passed to the call
+    # In ``LLMCall.caller_loops``: the call of the helper function that makes the request, as written.
+    via: str = ""
 
 
 class LimitStatus(enum.Enum):
@@ -94,6 +153,8 @@ class OutputLimit:
     # Where a fix inserts the cap: "call" (a keyword of the call itself), "config-new" (add a
     # ``config={...}`` keyword) or "" when no automatic fix is possible.
     fix_target: str = ""
+    # The expression that sets the cap (``4096`` in ``max_tokens=4096``), when the cap is present.
+    node: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -113,6 +174,39 @@ class LLMCall:
     in_loop: bool = False
     node: Any = field(default=None, compare=False, repr=False)  # the libcst Call node
     model_node: Any = field(default=None, compare=False, repr=False)
+    scope: Any = field(default=None, compare=False, repr=False)  # the call site's extraction scope
+    # The loops around the call in its own function, innermost first (empty when not in a loop).
+    loops: Tuple[LoopInfo, ...] = ()
+    # For a call outside any loop in a module-level function that the module calls exactly once, from
+    # inside loops: those loops, innermost first, each with ``via`` set (``for row in rows: blurb(row)``).
+    caller_loops: Tuple[LoopInfo, ...] = ()
+    in_async_function: bool = False
+    streams: bool = False  # ``stream=`` not literally False, or a streaming endpoint: may stream
+    # Where the call runs: "interactive" (a web route, websocket, UI app, chat bot), "batch" (a script,
+    # job, CLI, task queue, notebook) or "unknown"; ``runs_in_evidence`` is what says so, as written.
+    runs_in: str = "unknown"
+    runs_in_evidence: str = ""
+    # The tool definitions (``tools=``, OpenAI and Anthropic), role "tools": the text of their keys and string
+    # values in order, with dynamic holes; cache order puts them before everything else. None without tools.
+    tools: Optional[PromptPart] = None
+    # Keywords whose value is known at lint time, resolved through names bound once: str, int, float, bool,
+    # None, and lists/dicts of them (``response_format={...}``). Google's ``config``/``generation_config``
+    # fields appear as ``"config.<field>"``. ``argument_nodes`` maps every keyword to its value expression.
+    literal_arguments: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    argument_nodes: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # Where the request is served when it is not the provider's own API: "azure", "bedrock", "vertex",
+    # "custom" (a ``base_url``/``api_base`` that may point anywhere) or "unknown" (client settings the code
+    # hides: ``OpenAI(**settings)``); "" for the provider's own API as far as the code shows (a client built
+    # elsewhere counts as the provider's own).
+    platform: str = ""
+    # The response is bound to a name read only through its first choice (``r.choices[0]``,
+    # ``r.candidates[0]``, Gemini's ``r.text``), or read that way directly. False when not known.
+    reads_first_choice_only: bool = False
+
+    @property
+    def loop(self) -> Optional[LoopInfo]:
+        """The innermost loop around the call, in its own function."""
+        return self.loops[0] if self.loops else None
 
     @property
     def marks_cache(self) -> bool:

@@ -8,6 +8,7 @@ rewrites (provider prefixes, dated snapshots, Bedrock ids), never by similarity.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import math
 import re
@@ -15,14 +16,17 @@ import sys
 from collections.abc import Mapping as _MappingABC
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Mapping, Optional
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 __all__ = [
     "OVERRIDE_KEYS",
     "ModelDataError",
     "ModelInfo",
     "ModelTable",
+    "Retirement",
     "load_model_table",
+    "shipped_retirement",
+    "shipped_table_date",
 ]
 
 _DATA_PATH = Path(__file__).parent / "data" / "models.toml"
@@ -41,7 +45,20 @@ OVERRIDE_KEYS = frozenset(
         "min-cacheable",
     }
 )
-_BASE_KEYS = OVERRIDE_KEYS | {"aliases", "source", "tokenizer-factor"}
+# Package-only keys besides: ``reasoning`` (the model spends reasoning tokens by default, inside the output
+# cap), ``tier`` ("frontier", "standard" or "small" within its provider's line-up) and ``small-alternative``
+# (the same provider's small model that would do a tiny-output task; an id of this table).
+_BASE_KEYS = OVERRIDE_KEYS | {
+    "aliases",
+    "source",
+    "tokenizer-factor",
+    "reasoning",
+    "tier",
+    "small-alternative",
+}
+_TIERS = ("frontier", "standard", "small")
+_RETIREMENT_KEYS = frozenset({"provider", "shutdown", "successor", "source"})
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PRICE_KEYS = ("input", "output", "cache-read", "cache-write")
 _TOKEN_KEYS = ("context-window", "max-output", "min-cacheable")
 _USER_SOURCE = "user"
@@ -50,6 +67,8 @@ _USER_SOURCE = "user"
 _PROVIDER_PREFIXES = frozenset(
     {"openai", "anthropic", "azure", "gemini", "vertex_ai", "bedrock", "models", "deepseek"}
 )
+# The prefixes of a provider's own API: retirement dates apply there, not on Azure, Bedrock or Vertex AI.
+_FIRST_PARTY_PREFIXES = frozenset({"openai", "anthropic", "gemini", "models", "deepseek"})
 # Dated snapshots: -20250929 (Anthropic), -2024-08-06 (OpenAI), @20250929 (Claude on Vertex AI).
 _DATE_SUFFIX = re.compile(r"(?:-\d{8}|-\d{4}-\d{2}-\d{2}|@\d{8})$")
 # Bedrock: optional cross-region prefix (us., eu., apac., global.), the vendor, an optional -v1:0 version.
@@ -76,15 +95,50 @@ class ModelInfo:
     min_cacheable: Optional[int]
     source: str  # the text of the source the prices come from
     tokenizer_factor: float  # multiplier on o200k_base counts approximating this model's tokenizer
+    reasoning: bool = False  # spends reasoning tokens by default, counted inside the output cap
+    tier: Optional[str] = None  # "frontier", "standard" or "small" within the provider's line-up
+    small_alternative: Optional[str] = None  # the same provider's small model for tiny-output tasks
+    aliases: Tuple[str, ...] = ()  # other ids that resolve to this entry
+
+
+@dataclass(frozen=True)
+class Retirement:
+    """A model id the provider shuts down (or has shut down) on its own API, from the dated table.
+
+    ``retired`` compares ``shutdown`` with the table's ``as_of`` date, never with the machine's clock, so
+    that output is the same wherever and whenever promptlint runs.
+    """
+
+    id: str  # the exact id the provider lists
+    provider: str
+    shutdown: str  # ISO date
+    successor: Optional[str]  # the provider's named replacement, when it names one without conflict
+    source: str  # the text of the source
+    as_of: str  # the table's date
+
+    @property
+    def retired(self) -> bool:
+        return self.shutdown <= self.as_of
+
+    def days_after_table(self) -> int:
+        """Days from the table's date to the shutdown (negative when already retired)."""
+        return (datetime.date.fromisoformat(self.shutdown) - datetime.date.fromisoformat(self.as_of)).days
 
 
 class ModelTable:
     """Model entries with exact-name lookup; build it with :func:`load_model_table`."""
 
-    def __init__(self, as_of: str, models: Mapping[str, ModelInfo], aliases: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        as_of: str,
+        models: Mapping[str, ModelInfo],
+        aliases: Mapping[str, str],
+        retirements: Optional[Mapping[str, Retirement]] = None,
+    ) -> None:
         self.as_of = as_of
         self._models: Dict[str, ModelInfo] = dict(models)
         self._aliases: Dict[str, str] = dict(aliases)
+        self._retirements: Dict[str, Retirement] = dict(retirements or {})
 
     def lookup(self, model: str) -> Optional[ModelInfo]:
         """The entry for ``model``, or None when no normalisation step yields a known id or alias."""
@@ -97,6 +151,29 @@ class ModelTable:
     def all(self) -> List[ModelInfo]:
         """Every entry, sorted by provider then id."""
         return sorted(self._models.values(), key=lambda info: (info.provider, info.id))
+
+    def retirement(self, model: str) -> Optional[Retirement]:
+        """The provider's shutdown of ``model`` on its own API, or None when the table lists none.
+
+        Retirements are listed per exact id, because a dated snapshot may be shut down while its alias moves
+        on. The name is tried as written, without first-party router prefixes (``openai/``, ``anthropic/``,
+        ``gemini/``, ``models/``, ``deepseek/``; never ``azure/``, ``bedrock/`` or ``vertex_ai/``, whose
+        platforms keep their own schedules), then without a date suffix: a retired alias takes its dated
+        snapshots with it, unless a snapshot has a row of its own.
+        """
+        name = model
+        while "/" in name and name.split("/", 1)[0] in _FIRST_PARTY_PREFIXES:
+            name = name.split("/", 1)[1]
+        found = self._retirements.get(name)
+        if found is None:
+            undated = _DATE_SUFFIX.sub("", name)
+            if undated != name and undated:
+                found = self._retirements.get(undated)
+        return found
+
+    def retirements(self) -> List[Retirement]:
+        """Every retirement row, by shutdown date then id."""
+        return sorted(self._retirements.values(), key=lambda r: (r.shutdown, r.id))
 
     def _exact(self, name: str) -> Optional[ModelInfo]:
         info = self._models.get(name)
@@ -164,6 +241,15 @@ def _check_fields(model: str, fields: Mapping[str, Any], allowed: frozenset) -> 
         elif key in _PRICE_KEYS:
             if not _is_number(value) or value < 0:
                 raise ModelDataError(f"{where}: expected a price in USD per 1M tokens >= 0, got {value!r}")
+        elif key == "reasoning":
+            if not isinstance(value, bool):
+                raise ModelDataError(f"{where}: expected true or false, got {value!r}")
+        elif key == "tier":
+            if value not in _TIERS:
+                raise ModelDataError(f"{where}: expected one of {', '.join(_TIERS)}, got {value!r}")
+        elif key == "small-alternative":
+            if not isinstance(value, str) or not value:
+                raise ModelDataError(f"{where}: expected a model id, got {value!r}")
 
 
 def _info(model: str, fields: Mapping[str, Any], source: str, factor: float) -> ModelInfo:
@@ -184,6 +270,10 @@ def _info(model: str, fields: Mapping[str, Any], source: str, factor: float) -> 
         min_cacheable=fields.get("min-cacheable"),
         source=source,
         tokenizer_factor=factor,
+        reasoning=bool(fields.get("reasoning", False)),
+        tier=fields.get("tier"),
+        small_alternative=fields.get("small-alternative"),
+        aliases=tuple(fields.get("aliases", ())),
     )
 
 
@@ -226,7 +316,46 @@ def _parse(data: Mapping[str, Any]) -> _Base:
     clash = set(aliases) & set(models)
     if clash:
         raise ModelDataError(f"models: `{sorted(clash)[0]}` is both a model id and an alias")
-    return _Base(ModelTable(as_of, models, aliases), dict(sources), dict(factors))
+    for model, info in models.items():
+        if info.small_alternative is not None and info.small_alternative not in models:
+            raise ModelDataError(
+                f"models.{model}.small-alternative: `{info.small_alternative}` is not a model id"
+            )
+    retirements = _retirements(data.get("retirements", {}), as_of, sources)
+    return _Base(ModelTable(as_of, models, aliases, retirements), dict(sources), dict(factors))
+
+
+def _retirements(raw: Any, as_of: str, sources: Mapping[str, str]) -> Dict[str, Retirement]:
+    """Validate the ``[retirements."<id>"]`` rows of the shipped table."""
+    if not isinstance(raw, _MappingABC):
+        raise ModelDataError("retirements: expected a table of model ids")
+    rows: Dict[str, Retirement] = {}
+    for model, fields in raw.items():
+        where = f"retirements.{model}"
+        if not isinstance(fields, _MappingABC):
+            raise ModelDataError(f"{where}: expected a table of keys")
+        unknown = sorted(set(fields) - _RETIREMENT_KEYS)
+        if unknown:
+            raise ModelDataError(f"{where}: unknown key `{unknown[0]}`")
+        for key in ("provider", "shutdown", "source"):
+            if not isinstance(fields.get(key), str) or not fields[key]:
+                raise ModelDataError(f"{where}: missing key `{key}`")
+        shutdown = fields["shutdown"]
+        try:
+            valid = bool(_ISO_DATE.match(shutdown)) and datetime.date.fromisoformat(shutdown) is not None
+        except ValueError:
+            valid = False
+        if not valid:
+            raise ModelDataError(f"{where}.shutdown: expected a date YYYY-MM-DD, got {shutdown!r}")
+        if fields["source"] not in sources:
+            raise ModelDataError(f"{where}.source: `{fields['source']}` is not listed in [sources]")
+        successor = fields.get("successor")
+        if successor is not None and (not isinstance(successor, str) or not successor):
+            raise ModelDataError(f"{where}.successor: expected a model id, got {successor!r}")
+        rows[model] = Retirement(
+            model, fields["provider"], shutdown, successor, sources[fields["source"]], as_of
+        )
+    return rows
 
 
 @functools.lru_cache(maxsize=1)
@@ -261,7 +390,7 @@ def _apply(base: _Base, overrides: Mapping[str, Mapping[str, Any]]) -> ModelTabl
         else:
             source = known.source + suffix
             models[known.id] = _changed(models[known.id], fields, source, base.factors)
-    changed = ModelTable(base.table.as_of, models, base.table._aliases)
+    changed = ModelTable(base.table.as_of, models, base.table._aliases, base.table._retirements)
     for model in new_ids:
         # A new id starts from the entry it normalises to (a pinned snapshot inherits its family's
         # prices and limits), or from a blank entry.
@@ -273,7 +402,17 @@ def _apply(base: _Base, overrides: Mapping[str, Mapping[str, Any]]) -> ModelTabl
             start = _info(model, {}, user_source, float(base.factors.get("unknown", 1.0)))
             source = user_source
         models[model] = _changed(start, overrides[model], source, base.factors)
-    return ModelTable(base.table.as_of, models, base.table._aliases)
+    return ModelTable(base.table.as_of, models, base.table._aliases, base.table._retirements)
+
+
+def shipped_retirement(model: str) -> Optional[Retirement]:
+    """The shipped table's retirement row for ``model`` (user overrides cannot change retirements)."""
+    return _base().table.retirement(model)
+
+
+def shipped_table_date() -> str:
+    """The date the shipped table was compiled: the reference date for every retirement."""
+    return _base().table.as_of
 
 
 def load_model_table(overrides: Optional[Mapping[str, Mapping[str, Any]]] = None) -> ModelTable:

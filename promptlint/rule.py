@@ -45,8 +45,13 @@ class SavingsBasis:
     """What a fix saves per call, in tokens; priced later with the model table.
 
     ``input_tokens`` are no longer sent at all; ``cached_tokens`` are still sent but billed at the cache-read
-    price instead of the input price; ``output_tokens`` are no longer generated. ``tokens_per_call`` in the
-    report is their sum.
+    price instead of the input price; ``output_tokens`` are no longer generated; ``cache_write_tokens`` are
+    still sent but billed at the cache-write price instead of the input price (a cost, subtracted from the
+    saving, where writes cost more than input). ``tokens_per_call`` in the report is their sum.
+
+    With ``compare_model`` set, the tokens are not removed but moved to another model: the saving is their
+    price on ``model`` minus their price on ``compare_model`` (negative when the other model costs more), and
+    unpriced when either model lacks a price it needs.
     """
 
     model: Optional[str]
@@ -55,6 +60,8 @@ class SavingsBasis:
     cached_tokens: int = 0
     output_tokens: int = 0
     assumptions: Tuple[str, ...] = ()
+    cache_write_tokens: int = 0
+    compare_model: Optional[str] = None
 
 
 @dataclass(frozen=True)

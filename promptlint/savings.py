@@ -16,6 +16,7 @@ def price(basis: SavingsBasis, table, calls_per_month: Optional[int]) -> Savings
     An unknown model, or a price the table lacks, leaves the dollar figures empty: never a guess.
     """
     tokens = basis.input_tokens + basis.removed_cached_tokens + basis.cached_tokens + basis.output_tokens
+    tokens += basis.cache_write_tokens
     assumptions = list(basis.assumptions)
     info = table.lookup(basis.model) if basis.model else None
     usd: Optional[float] = None
@@ -23,6 +24,8 @@ def price(basis: SavingsBasis, table, calls_per_month: Optional[int]) -> Savings
         assumptions.append("model not known statically: set `default-model` to price it")
     elif info is None:
         assumptions.append(f"`{basis.model}` is not in the model table: unpriced")
+    elif basis.compare_model is not None:
+        usd = _difference(basis, info, table, assumptions)
     else:
         usd = _usd(basis, info)
         if usd is None:
@@ -43,6 +46,23 @@ def price(basis: SavingsBasis, table, calls_per_month: Optional[int]) -> Savings
     )
 
 
+def _difference(basis: SavingsBasis, info, table, assumptions: list) -> Optional[float]:
+    """The tokens' price on ``basis.model`` minus their price on ``basis.compare_model``."""
+    other = table.lookup(basis.compare_model)
+    if other is None:
+        assumptions.append(f"`{basis.compare_model}` is not in the model table: unpriced")
+        return None
+    here, there = _usd(basis, info), _usd(basis, other)
+    if here is None or there is None:
+        lacking = info.id if here is None else other.id
+        assumptions.append(f"`{lacking}` lacks a price this saving needs: unpriced")
+        return None
+    if there > here:
+        assumptions.append(f"`{other.id}` costs more for this request: a negative saving is the extra cost")
+    assumptions.append(f"prices: `{info.id}` and `{other.id}` from the model table of {table.as_of}")
+    return here - there
+
+
 def _usd(basis: SavingsBasis, info) -> Optional[float]:
     total = 0.0
     if basis.input_tokens:
@@ -61,6 +81,10 @@ def _usd(basis: SavingsBasis, info) -> Optional[float]:
         if info.output is None:
             return None
         total += basis.output_tokens * info.output
+    if basis.cache_write_tokens:
+        if info.input is None or info.cache_write is None:
+            return None
+        total -= basis.cache_write_tokens * (info.cache_write - info.input)
     return total / _PER_MILLION
 
 

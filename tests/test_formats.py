@@ -52,7 +52,10 @@ def test_sarif_is_valid_and_carries_rules_fixes_and_savings(project: Path, capsy
 
     run_ = document["runs"][0]
     driver = run_["tool"]["driver"]
-    assert [rule["id"] for rule in driver["rules"]][:3] == ["LLM101", "LLM201", "LLM301"]
+    from promptlint.registry import load_registry
+
+    enabled = [rule.code for rule in load_registry().rules if rule.default_enabled]
+    assert [rule["id"] for rule in driver["rules"]] == enabled
     rule = next(rule for rule in driver["rules"] if rule["id"] == "LLM201")
     assert rule["name"] == "missing-output-limit"
     assert rule["shortDescription"]["text"] == "LLM request without an output-token limit"

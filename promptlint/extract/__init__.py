@@ -10,6 +10,7 @@ import libcst as cst
 from promptlint.extract.adapters import ADAPTERS
 from promptlint.extract.adapters.common import Request
 from promptlint.extract.arguments import collect_arguments
+from promptlint.extract.loops import with_caller_loops
 from promptlint.extract.provenance import Qualified, qualify
 from promptlint.extract.scopes import CallSite, build_scopes
 from promptlint.extract.text import TextResolver
@@ -30,7 +31,7 @@ def extract_calls(
     for site in builder.calls:
         call = _recognise(site, resolver)
         if call is not None:
-            calls.append(call)
+            calls.append(with_caller_loops(call, site, builder.calls))
     return calls, resolver
 
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import List, Optional, Tuple
 
 import libcst as cst
 
-from promptlint.extract.provenance import single_binding
+from promptlint.extract.provenance import Qualified, qualify, single_binding
 from promptlint.extract.scopes import Scope
 from promptlint.extract.text import TextResolver, concat
-from promptlint.ir import Dynamic, PromptPart, PromptText, Volatility
+from promptlint.ir import CacheBreakpoint, Dynamic, PromptPart, PromptText, Static, Volatility
 
 Parts = Tuple[List[PromptPart], bool]  # the parts, and whether they are the whole of the argument
 _MAX_DEPTH = 8
@@ -31,14 +32,19 @@ def message_list(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver,
         if binding is None or binding.kind != "assign" or binding.value is None or owner is None:
             return [], False
         parts, complete = message_list(binding.value, binding.scope, resolver, depth + 1)
+        escaped = False
         for mutation in owner.mutations.get(expr.value, []):
             if mutation.method == "escape":
+                escaped = True
                 continue  # ``count_tokens(messages)``, ``log(messages)``: read, not rebuilt
             if mutation.method in ("append", "extend"):
                 # Appended later: after everything already in the list, so the known prefix stands.
                 parts.append(_unknown(mutation.node, "unknown", Volatility.PER_REQUEST))
             else:
                 return [], False
+        if escaped or _iterated(owner, expr.value):
+            # A helper, or a loop over the messages, may have put cache breakpoints on them.
+            parts = [replace(part, marks_known=False) for part in parts]
         return parts, complete
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
         left, left_complete = message_list(expr.left, scope, resolver, depth + 1)
@@ -60,6 +66,20 @@ def message_list(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver,
     return parts, True
 
 
+def _iterated(scope: Scope, name: str) -> bool:
+    """Whether ``for item in name`` binds a loop variable in ``scope`` or a scope inside it."""
+    pending = [scope]
+    while pending:
+        current = pending.pop()
+        for bindings in current.bindings.values():
+            for binding in bindings:
+                value = binding.value
+                if binding.kind == "for" and isinstance(value, cst.Name) and value.value == name:
+                    return True
+        pending.extend(current.children)
+    return False
+
+
 def one_message(
     expr: cst.BaseExpression, scope: Scope, resolver: TextResolver, depth: int = 0
 ) -> Optional[PromptPart]:
@@ -67,14 +87,20 @@ def one_message(
     if depth > _MAX_DEPTH:
         return None
     fields: dict = {}
+    elements: dict = {}  # key -> the dict element or keyword argument that carries it
     if isinstance(expr, cst.Name):
         owner, bindings = scope.lookup(expr.value)
         binding = single_binding(bindings)
         if binding is None or binding.kind != "assign" or binding.value is None:
             return None
-        if owner is not None and any(m.method != "escape" for m in owner.mutations.get(expr.value, [])):
+        mutations = owner.mutations.get(expr.value, []) if owner is not None else []
+        if any(m.method != "escape" for m in mutations):
             return None
-        return one_message(binding.value, binding.scope, resolver, depth + 1)
+        message = one_message(binding.value, binding.scope, resolver, depth + 1)
+        if message is not None and mutations:
+            # Handed to a helper that may have marked it: where its breakpoints are is no longer known.
+            message = replace(message, marks_known=False)
+        return message
     if isinstance(expr, cst.Dict):
         for element in expr.elements:
             if not isinstance(element, cst.DictElement):
@@ -83,11 +109,13 @@ def one_message(
             if key is None:
                 return None
             fields[key] = element.value
+            elements[key] = element
     elif isinstance(expr, cst.Call):
         for arg in expr.args:
             if arg.keyword is None:
                 return None
             fields[arg.keyword.value] = arg.value
+            elements[arg.keyword.value] = arg
     else:
         return None
     role_expr = fields.get("role")
@@ -96,7 +124,23 @@ def one_message(
     if content is None:
         return None
     marked = "cache_control" in fields or marks_cache(content, scope, resolver)
-    return PromptPart(role or "unknown", content_text(content, scope, resolver), content, marked)
+    analysed = analyse_content(content, scope, resolver)
+    breakpoints = list(analysed.breakpoints)
+    for marker in _MARKERS:
+        if marker in fields:  # a marker on the message itself: the breakpoint is at its end
+            breakpoints.append(
+                CacheBreakpoint(marker, analysed.text, not analysed.uncounted, elements[marker])
+            )
+    # A message built by a call (a typed-dict constructor, ``dict(...)``) is known like a literal.
+    return PromptPart(
+        role or "unknown",
+        analysed.text,
+        content,
+        marked,
+        tuple(breakpoints),
+        analysed.marks_known,
+        analysed.uncounted,
+    )
 
 
 def marks_cache(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver) -> bool:
@@ -114,27 +158,248 @@ def marks_cache(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver) 
 
 def content_text(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver) -> PromptText:
     """A message's content: a string, or a list of content blocks whose text parts are joined."""
+    return analyse_content(expr, scope, resolver).text
+
+
+# Keys that put an explicit cache breakpoint on a content block (Anthropic, OpenAI gpt-5.6 and later).
+_MARKERS = ("cache_control", "prompt_cache_breakpoint")
+
+
+@dataclass
+class Content:
+    """A message's content as the caching rules need it: its text, where its breakpoints are, and whether
+    the code shows every place a breakpoint could sit."""
+
+    text: PromptText
+    breakpoints: Tuple[CacheBreakpoint, ...] = ()
+    marks_known: bool = False
+    uncounted: bool = False
+
+
+def analyse_content(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver) -> Content:
+    """``content_text`` plus the cache breakpoints of its blocks, in order."""
     if isinstance(expr, (cst.List, cst.Tuple)):
         pieces: List[PromptText] = []
+        breakpoints: List[CacheBreakpoint] = []
+        known = True
+        uncounted = False
         for element in expr.elements:
             if isinstance(element, cst.StarredElement):
                 pieces.append(PromptText((Dynamic("…", resolver.volatility(element.value, scope), element),)))
+                known = False
                 continue
             block = element.value
             if isinstance(block, cst.Dict):
                 text = None
+                markers = []
                 for item in block.elements:
-                    if isinstance(item, cst.DictElement) and resolver.literal(item.key, scope) == "text":
+                    if not isinstance(item, cst.DictElement):
+                        known = False  # ``{**base, ...}``: the base may carry a marker
+                        continue
+                    key = resolver.literal(item.key, scope)
+                    if key == "text":
                         text = item.value
+                    elif key in _MARKERS:
+                        markers.append((key, item))
+                    elif key is None:
+                        known = False
                 if text is not None:
                     pieces.append(resolver.resolve(text, scope))
-                # Non-text blocks (images, documents) carry no text we can count.
+                else:
+                    # Non-text blocks (images, documents) carry no text we can count.
+                    uncounted = True
+                for key, item in markers:
+                    breakpoints.append(CacheBreakpoint(key, concat(pieces), not uncounted, item))
                 continue
             pieces.append(resolver.resolve(block, scope))
-        return concat(pieces)
-    return resolver.resolve(expr, scope)
+            known = known and is_text(block, scope, resolver)
+        return Content(concat(pieces), tuple(breakpoints), known, uncounted)
+    return Content(resolver.resolve(expr, scope), (), is_text(expr, scope, resolver), False)
+
+
+def is_text(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver, depth: int = 0) -> bool:
+    """Whether ``expr`` is certainly a string (so it carries no content blocks, and no cache breakpoint)."""
+    if depth > _MAX_DEPTH:
+        return False
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+        return True
+    if isinstance(expr, cst.BinaryOperation):
+        if isinstance(expr.operator, cst.Modulo):
+            return is_text(expr.left, scope, resolver, depth + 1)
+        if isinstance(expr.operator, cst.Add):
+            return is_text(expr.left, scope, resolver, depth + 1) or is_text(
+                expr.right, scope, resolver, depth + 1
+            )
+        return False
+    if isinstance(expr, cst.Name):
+        _owner, bindings = scope.lookup(expr.value)
+        binding = single_binding(bindings)
+        if binding is None:
+            return False
+        if binding.kind == "param":
+            return isinstance(binding.annotation, cst.Name) and binding.annotation.value == "str"
+        if binding.kind == "assign" and binding.value is not None:
+            return is_text(binding.value, binding.scope, resolver, depth + 1)
+        return False
+    if isinstance(expr, cst.Call):
+        if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _STRING_METHODS:
+            return True
+        origin = qualify(expr.func, scope)
+        if isinstance(origin, Qualified) and origin.name in _STRING_FUNCTIONS:
+            return True
+        if isinstance(expr.func, cst.Name) and expr.func.value == "str" and origin is None:
+            return True
+    text = resolver.resolve(expr, scope)
+    return any(isinstance(segment, Static) and segment.text for segment in text.segments)
+
+
+# Methods and functions whose result is a string.
+_STRING_METHODS = frozenset(
+    "format format_map strip lstrip rstrip join replace lower upper title capitalize casefold read_text "
+    "removeprefix removesuffix expandtabs center ljust rjust zfill".split()
+)
+_STRING_FUNCTIONS = frozenset({"textwrap.dedent", "textwrap.indent", "inspect.cleandoc", "json.dumps"})
 
 
 def text_parts(role: str, expr: cst.BaseExpression, scope: Scope, resolver: TextResolver) -> PromptPart:
     """A prompt argument that is a single text (or a list of text blocks): ``system=``, ``instructions=``."""
-    return PromptPart(role, content_text(expr, scope, resolver), expr, marks_cache(expr, scope, resolver))
+    analysed = analyse_content(expr, scope, resolver)
+    return PromptPart(
+        role,
+        analysed.text,
+        expr,
+        marks_cache(expr, scope, resolver),
+        analysed.breakpoints,
+        analysed.marks_known,
+        analysed.uncounted,
+    )
+
+
+def tool_definitions(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver) -> PromptPart:
+    """``tools=[...]``: the keys and string values of the definitions in order, with dynamic holes, and the
+    ``cache_control`` markers on them (Anthropic caches tools first, then ``system``, then ``messages``)."""
+    walker = _ToolWalker(resolver)
+    walker.tools(expr, scope, 0)
+    return PromptPart(
+        "tools",
+        concat(walker.pieces),
+        expr,
+        bool(walker.breakpoints),
+        tuple(walker.breakpoints),
+        walker.known,
+        False,
+    )
+
+
+class _ToolWalker:
+    def __init__(self, resolver: TextResolver) -> None:
+        self.resolver = resolver
+        self.pieces: List[PromptText] = []
+        self.breakpoints: List[CacheBreakpoint] = []
+        self.known = True
+
+    def _opaque(self, expr: cst.BaseExpression, scope: Scope, node: Optional[cst.CSTNode] = None) -> None:
+        source = cst.Module([]).code_for_node(expr)
+        volatility = self.resolver.volatility(expr, scope)
+        self.pieces.append(PromptText((Dynamic(source, volatility, node or expr),)))
+        self.known = False
+
+    def _follow(self, expr: cst.Name, scope: Scope):
+        """The literal a name is bound to once, and where; None when it is rebound or changed in place."""
+        owner, bindings = scope.lookup(expr.value)
+        binding = single_binding(bindings)
+        if binding is None or binding.kind != "assign" or binding.value is None or owner is None:
+            return None
+        mutations = owner.mutations.get(expr.value, [])
+        if any(m.method != "escape" for m in mutations):
+            return None
+        if mutations:
+            self.known = False
+        return binding.value, binding.scope
+
+    def tools(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> None:
+        if depth > _MAX_DEPTH:
+            self._opaque(expr, scope)
+            return
+        if isinstance(expr, cst.Name):
+            followed = self._follow(expr, scope)
+            if followed is None:
+                self._opaque(expr, scope)
+            else:
+                self.tools(followed[0], followed[1], depth + 1)
+            return
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+            self.tools(expr.left, scope, depth + 1)
+            self.tools(expr.right, scope, depth + 1)
+            return
+        if not isinstance(expr, (cst.List, cst.Tuple)):
+            self._opaque(expr, scope)
+            return
+        for element in expr.elements:
+            if isinstance(element, cst.StarredElement):
+                self._opaque(element.value, scope, element)
+            else:
+                self.tool(element.value, scope, depth + 1)
+
+    def tool(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> None:
+        if isinstance(expr, cst.Name) and depth <= _MAX_DEPTH:
+            followed = self._follow(expr, scope)
+            if followed is not None:
+                self.tool(followed[0], followed[1], depth + 1)
+                return
+        if not isinstance(expr, cst.Dict):
+            self._opaque(expr, scope)
+            return
+        for element in expr.elements:
+            if not isinstance(element, cst.DictElement):
+                self._opaque(element.value, scope, element)
+                continue
+            key = self.resolver.literal(element.key, scope)
+            if key in _MARKERS:
+                self.breakpoints.append(CacheBreakpoint(key, concat(self.pieces), True, element))
+                continue
+            if key is None:
+                self._opaque(element.key, scope)
+                continue
+            self.pieces.append(PromptText((Static(key + ": "),)))
+            self.value(element.value, scope, depth + 1)
+            self.pieces.append(PromptText((Static("\n"),)))
+
+    def value(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> None:
+        if depth > _MAX_DEPTH:
+            self.pieces.append(self.resolver.resolve(expr, scope))
+            return
+        if isinstance(expr, cst.Name):
+            owner, bindings = scope.lookup(expr.value)
+            binding = single_binding(bindings)
+            if (
+                binding is not None
+                and binding.kind == "assign"
+                and isinstance(binding.value, (cst.Dict, cst.List, cst.Tuple))
+                and owner is not None
+                and not owner.mutations.get(expr.value)
+            ):
+                self.value(binding.value, binding.scope, depth + 1)
+                return
+        if isinstance(expr, cst.Dict):
+            for element in expr.elements:
+                if not isinstance(element, cst.DictElement):
+                    self.pieces.append(self.resolver.resolve(element.value, scope))
+                    continue
+                key = self.resolver.literal(element.key, scope)
+                self.pieces.append(PromptText((Static((key if key is not None else "?") + ": "),)))
+                self.value(element.value, scope, depth + 1)
+                self.pieces.append(PromptText((Static(" "),)))
+            return
+        if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+            for element in expr.elements:
+                self.value(element.value, scope, depth + 1)
+                self.pieces.append(PromptText((Static(" "),)))
+            return
+        if isinstance(expr, (cst.Integer, cst.Float)):
+            self.pieces.append(PromptText((Static(expr.value),)))
+            return
+        if isinstance(expr, cst.Name) and expr.value in ("True", "False", "None"):
+            self.pieces.append(PromptText((Static(expr.value.lower()),)))
+            return
+        self.pieces.append(self.resolver.resolve(expr, scope))

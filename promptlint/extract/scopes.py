@@ -29,7 +29,8 @@ class Mutation:
     """An in-place change to a container bound to a name: ``x.append(v)``, ``x[k] = v``, ``x.update(...)``."""
 
     # append, extend, insert, update, setdefault, setitem, setattr; bind (``llm.bind(...)``); escape (passed
-    # to a function that may change it); other (pop, clear, ...: only ever remove or reorder)
+    # to a function that may change it); other (pop, clear, ...: only ever remove or reorder); nested (an
+    # item inside it is changed: ``x[0]["content"] = v``, ``x[-1]["content"].append(v)``)
     method: str
     node: cst.CSTNode
     key: Optional[cst.BaseExpression] = None
@@ -92,6 +93,9 @@ class CallSite:
     awaited: bool
     # The call made on this call's result, when there is one: the ``.bind(...)`` of ``ChatOpenAI(...).bind(...)``.
     receiver_of: Optional[cst.Call] = None
+    # The loops (``For``/``While`` statements, comprehensions) whose every iteration runs the call, in its own
+    # function, outermost first. A ``for`` loop's iterable and ``else`` run once: they are not in the loop.
+    loops: Tuple[cst.CSTNode, ...] = ()
 
 
 def _dotted(node: cst.BaseExpression) -> Optional[str]:
@@ -140,6 +144,7 @@ class ScopeBuilder(cst.CSTVisitor):
         self.scope = self.module_scope
         self.calls: List[CallSite] = []
         self._loop_depth: List[int] = [0]
+        self._loops: List[List[cst.CSTNode]] = [[]]  # per function: the loops entered, outermost first
         self._awaited: set = set()
         self._receivers: Dict[int, cst.Call] = {}
 
@@ -148,11 +153,13 @@ class ScopeBuilder(cst.CSTVisitor):
         self.scope.children.append(scope)
         self.scope = scope
         self._loop_depth.append(0)
+        self._loops.append([])
 
     def _pop(self) -> None:
         assert self.scope.parent is not None
         self.scope = self.scope.parent
         self._loop_depth.pop()
+        self._loops.pop()
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.scope.bind(node.name.value, Binding("class", None, self.scope))
@@ -198,6 +205,7 @@ class ScopeBuilder(cst.CSTVisitor):
     def _visit_comprehension(self, node: cst.CSTNode) -> None:
         self._push(Scope("comprehension", node, self.scope))
         self._loop_depth[-1] = 1
+        self._loops[-1] = self._loops[-2] + [node]  # still inside the loops around the comprehension
 
     def visit_ListComp(self, node: cst.ListComp) -> None:
         self._visit_comprehension(node)
@@ -235,11 +243,19 @@ class ScopeBuilder(cst.CSTVisitor):
     def leave_For(self, original_node: cst.For) -> None:
         self._loop_depth[-1] -= 1
 
+    def visit_For_body(self, node: cst.For) -> None:
+        self._loops[-1].append(node)
+
+    def leave_For_body(self, node: cst.For) -> None:
+        self._loops[-1].pop()
+
     def visit_While(self, node: cst.While) -> None:
         self._loop_depth[-1] += 1
+        self._loops[-1].append(node)  # the condition is evaluated on every iteration
 
     def leave_While(self, original_node: cst.While) -> None:
         self._loop_depth[-1] -= 1
+        self._loops[-1].pop()
 
     # -- bindings ----------------------------------------------------------------------------------------
     def _bind_target(
@@ -262,12 +278,23 @@ class ScopeBuilder(cst.CSTVisitor):
                 # ``config.max_output_tokens = n``: the object bound to ``config`` changes after it is built.
                 mutation = Mutation("setattr", target, key=target.attr, value=value)
                 self._record_mutation(target.value.value, mutation)
+            else:
+                self._record_nested(target.value, target)
         elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
             key = None
             if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
                 key = target.slice[0].slice.value
             mutation = Mutation("setitem", target, key=key, value=value)
             self._record_mutation(target.value.value, mutation)
+        elif isinstance(target, cst.Subscript):
+            self._record_nested(target.value, target)
+
+    def _record_nested(self, inner: cst.BaseExpression, node: cst.CSTNode) -> None:
+        """``messages[-1]["content"] = ...``: something inside the container bound to the root name changes."""
+        while isinstance(inner, (cst.Attribute, cst.Subscript)):
+            inner = inner.value
+        if isinstance(inner, cst.Name):
+            self._record_mutation(inner.value, Mutation("nested", node))
 
     def _bind_attribute(
         self,
@@ -310,6 +337,8 @@ class ScopeBuilder(cst.CSTVisitor):
             if isinstance(node.target.value, cst.Name):
                 mutation = Mutation("setattr", node.target, key=node.target.attr, value=None)
                 self._record_mutation(node.target.value.value, mutation)
+        elif isinstance(node.target, cst.Subscript):
+            self._record_nested(node.target, node.target)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         self._bind_target(node.target, node.value, "assign")
@@ -382,6 +411,13 @@ class ScopeBuilder(cst.CSTVisitor):
             elif name in _REBINDERS:
                 # ``llm.bind(max_tokens=256)``: a LangChain model gets request settings after it is built.
                 self._record_mutation(func.value.value, Mutation("bind", node))
+        elif (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in _MUTATORS
+            and isinstance(func.value, cst.Subscript)
+        ):
+            # ``messages[-1]["content"].append(block)``: a container inside the named one changes.
+            self._record_nested(func.value, node)
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
             self._receivers[id(func.value)] = node
         pure = (isinstance(func, cst.Name) and func.value in _PURE_BUILTINS) or (
@@ -398,6 +434,7 @@ class ScopeBuilder(cst.CSTVisitor):
             in_loop=any(self._loop_depth[-1:]),
             awaited=id(node) in self._awaited,
             receiver_of=self._receivers.pop(id(node), None),
+            loops=tuple(self._loops[-1]),
         )
         self.calls.append(site)
 

@@ -13,11 +13,13 @@ import inspect
 import re
 import string
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, List, Optional, Sequence
 
 import libcst as cst
 
+from promptlint.extract.documents import bounded_in, document
 from promptlint.extract.provenance import Qualified, qualify, single_binding
 from promptlint.extract.scopes import Scope
 from promptlint.ir import Dynamic, PromptText, Static, Volatility
@@ -116,7 +118,7 @@ def concat(parts: Sequence[PromptText]) -> PromptText:
         for segment in part.segments:
             if isinstance(segment, Static) and segments and isinstance(segments[-1], Static):
                 previous = segments[-1]
-                segments[-1] = Static(previous.text + segment.text, previous.node)  # type: ignore[union-attr]
+                segments[-1] = replace(previous, text=previous.text + segment.text)  # type: ignore[arg-type]
             elif not (isinstance(segment, Static) and segment.text == "" and segments):
                 segments.append(segment)
     return PromptText(tuple(segments))
@@ -137,6 +139,15 @@ class TextResolver:
             return Volatility.UNKNOWN
         if isinstance(expr, (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary)):
             return Volatility.PER_PROCESS
+        holder = _request_id_holder(expr)
+        if holder is not None:
+            # ``request_id``, ``ctx.trace_id``, ``headers["X-Request-ID"]``: new on every request, unless it
+            # is a value fixed for the process (a module-level name).
+            if isinstance(expr, cst.Name):
+                base = self._name_volatility(expr.value, scope, depth)
+            else:
+                base = self.volatility(holder, scope, depth + 1)
+            return Volatility.PER_PROCESS if base is Volatility.PER_PROCESS else Volatility.PER_CALL
         if isinstance(expr, cst.Name):
             return self._name_volatility(expr.value, scope, depth)
         daily = self._date_only_value(expr, scope, depth)
@@ -324,12 +335,16 @@ class TextResolver:
 
     def _dynamic(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> PromptText:
         source = cst.Module([]).code_for_node(expr)
-        return PromptText((Dynamic(source, self.volatility(expr, scope, depth), expr),))
+        kind, reader = document(expr, scope)
+        volatility = self.volatility(expr, scope, depth)
+        return PromptText(
+            (Dynamic(source, volatility, expr, document=kind, document_node=reader, scope=scope),)
+        )
 
     def _module_level(self, text: PromptText) -> PromptText:
         """Code at module or class level runs once: whatever it computes is fixed for the process."""
         segments = tuple(
-            Dynamic(s.source, Volatility.PER_PROCESS, s.node) if isinstance(s, Dynamic) else s
+            replace(s, volatility=Volatility.PER_PROCESS) if isinstance(s, Dynamic) else s
             for s in text.segments
         )
         return PromptText(segments)
@@ -342,7 +357,9 @@ class TextResolver:
             if binding.kind == "with":
                 read = self._file_read(value, binding.scope)
                 return read if read is not None else self._dynamic(expr, scope, depth)
-            resolved = self.resolve(value, binding.scope, depth + 1)
+            resolved = _unless_bounded(
+                self.resolve(value, binding.scope, depth + 1), expr.value, binding.scope
+            )
             return self._module_level(resolved) if binding.scope.is_module_level else resolved
         return self._dynamic(expr, scope, depth)
 
@@ -385,7 +402,8 @@ class TextResolver:
         parts: List[PromptText] = []
         for part in expr.parts:
             if isinstance(part, cst.FormattedStringText):
-                parts.append(PromptText((Static(_unescape(prefix, part.value, expr.end), part),)))
+                text = _unescape(prefix, part.value, expr.end)
+                parts.append(PromptText((Static(text, part, literal=expr),)))
                 continue
             assert isinstance(part, cst.FormattedStringExpression)
             inner = self.resolve(part.expression, scope, depth + 1)
@@ -399,7 +417,8 @@ class TextResolver:
                     if date_only_format("".join(piece.value for piece in spec)):  # {now:%Y-%m-%d}
                         volatility = _coarsen(volatility)
                 source = cst.Module([]).code_for_node(part.expression)
-                parts.append(PromptText((Dynamic(source, volatility, part.expression),)))
+                hole = Dynamic(source, volatility, part.expression, scope=scope, **_document_of(inner))
+                parts.append(PromptText((hole,)))
         return concat(parts)
 
     def _percent(self, template: str, expr: cst.BinaryOperation, scope: Scope, depth: int) -> PromptText:
@@ -446,7 +465,8 @@ class TextResolver:
         if resolved.is_static and as_text:
             return resolved
         source = cst.Module([]).code_for_node(argument)
-        return PromptText((Dynamic(source, self.volatility(argument, scope, depth + 1), argument),))
+        volatility = self.volatility(argument, scope, depth + 1)
+        return PromptText((Dynamic(source, volatility, argument, scope=scope, **_document_of(resolved)),))
 
     def _format(self, template: str, call: cst.Call, scope: Scope, depth: int) -> Optional[PromptText]:
         positional = [a.value for a in call.args if a.keyword is None and not a.star]
@@ -635,6 +655,33 @@ class TextResolver:
         return text.replace("\r\n", "\n")
 
 
+def _document_of(text: PromptText) -> dict:
+    """The whole document a value carries (see ``documents``), for the dynamic hole that value fills."""
+    for segment in text.segments:
+        if isinstance(segment, Dynamic) and segment.document:
+            return {"document": segment.document, "document_node": segment.document_node}
+    return {}
+
+
+def _unless_bounded(text: PromptText, name: str, scope: Scope) -> PromptText:
+    """A document bound to ``name`` is not unbounded when its function compares its size or hands it to a
+    truncating helper (``if len(text) > MAX``, ``truncate(text)``)."""
+    if not any(isinstance(segment, Dynamic) and segment.document for segment in text.segments):
+        return text
+    home = scope
+    while home.kind == "comprehension" and home.parent is not None:
+        home = home.parent
+    if not bounded_in(name, home.node):
+        return text
+    return PromptText(
+        tuple(
+            replace(s, document="", document_node=None) if isinstance(s, Dynamic) else s
+            for s in text.segments
+        ),
+        text.node,
+    )
+
+
 def date_only_format(pattern: str) -> bool:
     """True when a strftime pattern prints only the calendar date: ``"%Y-%m-%d"``, ``"%A %d %B"``."""
     directives = [d for d in _DIRECTIVE.findall(pattern) if d != "%"]
@@ -648,6 +695,48 @@ def _coarsen(volatility: Volatility) -> Volatility:
 
 def _is_file_name(expr: cst.BaseExpression) -> bool:
     return isinstance(expr, cst.Name) and expr.value == "__file__"
+
+
+# Names that say a value identifies one request: a request, trace, span or correlation id, a nonce.
+_REQUEST_ID = re.compile(r"^(?:x_)?(?:(?:request|req|trace|span|correlation)_?id|idempotency_?key|nonce)$")
+
+
+def _request_id_name(name: str, identifier: bool = True) -> bool:
+    if identifier and name.isupper():
+        return False  # ``REQUEST_ID``: a constant's name
+    snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower().replace("-", "_")
+    return bool(_REQUEST_ID.match(snake))
+
+
+def _request_id_holder(expr: cst.CSTNode) -> Optional[cst.CSTNode]:
+    """For a value named as a request id (``request_id``, ``ctx.trace_id``, ``headers["X-Request-ID"]``,
+    ``event.get("requestId")``), what holds it (the name itself for a plain name); else None."""
+    if isinstance(expr, cst.Name):
+        return expr if _request_id_name(expr.value) else None
+    if isinstance(expr, cst.Attribute):
+        return expr.value if _request_id_name(expr.attr.value) else None
+    key: Optional[cst.BaseExpression] = None
+    holder: Optional[cst.BaseExpression] = None
+    if (
+        isinstance(expr, cst.Subscript)
+        and len(expr.slice) == 1
+        and isinstance(expr.slice[0].slice, cst.Index)
+    ):
+        key, holder = expr.slice[0].slice.value, expr.value
+    elif (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value == "get"
+        and expr.args
+        and not expr.args[0].star
+        and expr.args[0].keyword is None
+    ):
+        key, holder = expr.args[0].value, expr.func.value
+    if isinstance(key, cst.SimpleString):
+        value = key.evaluated_value
+        if isinstance(value, str) and _request_id_name(value, identifier=False):
+            return holder
+    return None
 
 
 def _under(name: str, prefixes: Sequence[str]) -> bool:
@@ -713,7 +802,7 @@ def _transform(text: PromptText, function: Callable[[str], str]) -> PromptText:
 def _strip(text: PromptText, method: str) -> PromptText:
     segments = list(text.segments)
     if method in ("strip", "lstrip") and segments and isinstance(segments[0], Static):
-        segments[0] = Static(segments[0].text.lstrip(), segments[0].node)
+        segments[0] = replace(segments[0], text=segments[0].text.lstrip())
     if method in ("strip", "rstrip") and segments and isinstance(segments[-1], Static):
-        segments[-1] = Static(segments[-1].text.rstrip(), segments[-1].node)
+        segments[-1] = replace(segments[-1], text=segments[-1].text.rstrip())
     return PromptText(tuple(segments))

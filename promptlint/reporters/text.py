@@ -97,7 +97,8 @@ def _diagnostic(d: Diagnostic) -> List[Line]:
 def _savings(s: Savings) -> str:
     parts = [f"{s.tokens_per_call:,} tokens/call"]
     if s.usd_per_call is not None:
-        parts.append(f"${s.usd_per_call:.6f}/call")
+        per_call = f"${abs(s.usd_per_call):.6f}/call"
+        parts.append(("-" + per_call) if s.usd_per_call < 0 else per_call)
         parts.append(f"{_usd(s.usd_per_1k_calls)} per 1k calls")
         if s.usd_per_month is not None:
             parts.append(f"{_usd(s.usd_per_month)} per month")
@@ -108,9 +109,11 @@ def _savings(s: Savings) -> str:
 
 
 def _usd(value: Optional[float]) -> str:
+    """Dollars, with a leading minus for a cost increase (a successor model that costs more)."""
     if value is None:
         return "unpriced"
-    return f"${value:,.2f}" if value >= 0.01 or value == 0 else f"${value:.4f}"
+    sign, value = ("-", -value) if value < 0 else ("", value)
+    return f"{sign}${value:,.2f}" if value >= 0.01 or value == 0 else f"{sign}${value:.4f}"
 
 
 def _plural(count: int, word: str) -> str:

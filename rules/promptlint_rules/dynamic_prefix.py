@@ -6,6 +6,7 @@ from typing import Iterable, List, Optional, Tuple
 
 from promptlint.ir import Dynamic, LLMCall, Static, Volatility
 from promptlint.rule import Finding, Rule, RuleContext, SavingsBasis
+from promptlint_rules._caching import flatten, owned_by_volatile_prefix
 
 # A token is at least one byte, and no documented tokenizer factor reaches 2: text shorter than half the
 # threshold in bytes cannot reach it, so it is never tokenized.
@@ -22,6 +23,11 @@ class DynamicPrefix(Rule):
     Not changes between requests: values fixed for the process (a module-level f-string, `os.name`), the
     calendar date (it changes more slowly than a cache lives), one of a few fixed texts picked per request
     (each variant is cached on its own), and values that cannot be known (`self.x`, an imported prompt).
+
+    A value that changes on every call (a timestamp with the time of day, `uuid4()`, `random`, a request id)
+    in the tools, the system prompt or a message before the last user message is reported by LLM102
+    `volatile-prefix` instead; this rule reports per-request values, and per-call values in the last user
+    message. The two rules never report the same value.
 
     Cache order is the request order: Anthropic caches tools, then `system`, then `messages`; OpenAI the
     messages in order, Responses' `instructions` first; Gemini the system instruction, then the contents.
@@ -66,10 +72,13 @@ class DynamicPrefix(Rule):
     options = {"min-cacheable-tokens": 1024}
 
     def check(self, call: LLMCall, context: RuleContext) -> Iterable[Finding]:
-        segments: List[object] = [segment for part in call.prompt for segment in part.text.segments]
+        located = flatten(call.prompt)
+        segments: List[object] = [segment for _, segment in located]
         first = _first_varying(segments)
         if first is None:
             return
+        if owned_by_volatile_prefix(call.prompt, located[first][0], segments[first]):
+            return  # a value that changes on every call, early in the request: LLM102 (volatile-prefix)
         run = _static_run(segments, first + 1)
         model = context.model_for(call)
         info = context.model_info(model)

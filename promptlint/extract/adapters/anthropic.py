@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from promptlint.extract.adapters.common import Request, int_value, make_call
+from promptlint.extract.adapters.common import Request, make_call, with_tools
 from promptlint.extract.messages import message_list, text_parts
 from promptlint.extract.provenance import Instance
+from promptlint.extract.request_facts import cap_value
 from promptlint.ir import LimitStatus, LLMCall, OutputLimit, PromptPart
 
 _MESSAGES_PATHS = {
@@ -41,9 +42,10 @@ def recognise(request: Request) -> Optional[LLMCall]:
             complete = False
         # ``max_tokens`` is required by the Messages API: leaving it out is an error, not a cost issue.
         cap = request.args.get("max_tokens")
-        limit = OutputLimit(LimitStatus.NOT_APPLICABLE, int_value(cap), "max_tokens")
+        value = cap_value(cap, request.scope_of("max_tokens"), request.resolver) if cap is not None else None
+        limit = OutputLimit(LimitStatus.NOT_APPLICABLE, value, "max_tokens", node=cap)
         call = make_call(request, "anthropic", endpoint, model, model_node, parts, complete, limit, is_async)
-        return call
+        return with_tools(request, call)
     if origin.path == ("completions", "create"):
         prompt = request.args.get("prompt")
         parts = []

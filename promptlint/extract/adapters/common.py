@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional, Sequence, Tuple
 
 import libcst as cst
 
 from promptlint.extract.arguments import Arguments, dict_keys
+from promptlint.extract.messages import tool_definitions
 from promptlint.extract.provenance import Origin
+from promptlint.extract.request_facts import cap_value, request_facts
 from promptlint.extract.scopes import CallSite, Scope
 from promptlint.extract.text import TextResolver
 from promptlint.ir import LimitStatus, LLMCall, OutputLimit, PromptPart
@@ -60,7 +62,9 @@ def keyword_limit(
     """
     for name in params:
         if name in request.args.keywords:
-            return OutputLimit(LimitStatus.PRESENT, int_value(request.args.keywords[name]), name)
+            expr = request.args.keywords[name]
+            value = cap_value(expr, request.scope_of(name), request.resolver)
+            return OutputLimit(LimitStatus.PRESENT, value, name, node=expr)
     if request.args.unresolved_splat:
         return OutputLimit(LimitStatus.UNKNOWN, parameter=fix_parameter)
     for name in opaque:
@@ -72,7 +76,9 @@ def keyword_limit(
             return OutputLimit(LimitStatus.UNKNOWN, parameter=fix_parameter)
         for param in params:
             if param in keys:
-                return OutputLimit(LimitStatus.PRESENT, int_value(keys[param][0]), param)
+                expr, expr_scope = keys[param]
+                value = cap_value(expr, expr_scope, request.resolver)
+                return OutputLimit(LimitStatus.PRESENT, value, param, node=expr)
     return OutputLimit(LimitStatus.MISSING, parameter=fix_parameter, fix_target="call")
 
 
@@ -101,7 +107,43 @@ def make_call(
         in_loop=request.site.in_loop,
         node=request.node,
         model_node=model_node,
+        scope=request.site.scope,
+        **_where_it_runs(request, provider, endpoint),
+        **request_facts(request, provider, model),
     )
+
+
+def _where_it_runs(request: Request, provider: str, endpoint: str) -> dict:
+    """The call's loops, whether it streams, and whether it serves a person interactively (see ``LLMCall``)."""
+    from promptlint.extract.loops import loop_facts
+    from promptlint.extract.runs_in import runs_in
+
+    site = request.site
+    facts: dict = {}
+    if site.loops:
+        history = request.args.get("messages") or request.args.get("contents") or request.args.get("input")
+        if history is None and provider == "litellm":
+            history = request.args.param("messages", 1)
+        facts["loops"] = loop_facts(site.loops, request.node, site.scope, history)
+    function = site.scope.enclosing_function()
+    node = function.node if function is not None else None
+    facts["in_async_function"] = isinstance(node, cst.FunctionDef) and node.asynchronous is not None
+    stream = request.args.get("stream")
+    facts["streams"] = "stream" in endpoint.rsplit(".", 1)[-1] or (
+        stream is not None and not (isinstance(stream, cst.Name) and stream.value in ("False", "None"))
+    )
+    kind, evidence = runs_in(site.scope, request.resolver.source_dir, request.resolver.project_root)
+    facts["runs_in"] = kind
+    facts["runs_in_evidence"] = evidence
+    return facts
+
+
+def with_tools(request: Request, call: LLMCall) -> LLMCall:
+    """The call with its ``tools=`` definitions, when it passes any."""
+    tools = request.args.get("tools")
+    if tools is None:
+        return call
+    return replace(call, tools=tool_definitions(tools, request.scope_of("tools"), request.resolver))
 
 
 def _one_line(code: str) -> str:

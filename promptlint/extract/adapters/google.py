@@ -7,10 +7,11 @@ from typing import List, Optional, Tuple
 
 import libcst as cst
 
-from promptlint.extract.adapters.common import Request, int_value, make_call
+from promptlint.extract.adapters.common import Request, make_call
 from promptlint.extract.arguments import collect_arguments, dict_keys
 from promptlint.extract.messages import text_parts
 from promptlint.extract.provenance import Instance, Qualified, qualify, single_binding
+from promptlint.extract.request_facts import cap_value, with_config
 from promptlint.extract.scopes import Scope
 from promptlint.extract.text import TextResolver
 from promptlint.ir import LimitStatus, LLMCall, OutputLimit, PromptPart
@@ -56,7 +57,8 @@ def _generate(request: Request, origin: Instance, is_async: bool) -> LLMCall:
         complete = complete and contents_complete
     limit = _config_limit(request, config, config_fields)
     endpoint = ".".join(origin.path)
-    return make_call(request, "google", endpoint, model, model_node, parts, complete, limit, is_async)
+    call = make_call(request, "google", endpoint, model, model_node, parts, complete, limit, is_async)
+    return with_config(request, call, config_fields)
 
 
 def _legacy(request: Request, origin: Instance) -> LLMCall:
@@ -106,7 +108,7 @@ def _legacy(request: Request, origin: Instance) -> LLMCall:
         limit = _config_limit(request, config, fields, config_keyword="generation_config")
         if limit.status is LimitStatus.MISSING:
             limit = OutputLimit(LimitStatus.MISSING, parameter="max_output_tokens")  # fix: no safe spot
-    return make_call(
+    call = make_call(
         request,
         "google",
         "GenerativeModel." + origin.path[-1],
@@ -117,6 +119,7 @@ def _legacy(request: Request, origin: Instance) -> LLMCall:
         limit,
         origin.path[-1].endswith("async"),
     )
+    return with_config(request, call, constructor_config_fields, fields)
 
 
 def _fields(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver) -> Optional[dict]:
@@ -174,9 +177,9 @@ def _config_limit(
     if fields is None:
         return OutputLimit(LimitStatus.UNKNOWN, parameter="max_output_tokens")
     if "max_output_tokens" in fields:
-        return OutputLimit(
-            LimitStatus.PRESENT, int_value(fields["max_output_tokens"][0]), "max_output_tokens"
-        )
+        expr, expr_scope = fields["max_output_tokens"]
+        value = cap_value(expr, expr_scope, request.resolver)
+        return OutputLimit(LimitStatus.PRESENT, value, "max_output_tokens", node=expr)
     return OutputLimit(LimitStatus.MISSING, parameter="max_output_tokens")
 
 

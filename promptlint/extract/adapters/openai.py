@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from promptlint.extract.adapters.common import Request, keyword_limit, make_call
+from promptlint.extract.adapters.common import Request, keyword_limit, make_call, with_tools
 from promptlint.extract.messages import message_list, text_parts
 from promptlint.extract.provenance import Instance, Qualified
 from promptlint.ir import LimitStatus, LLMCall, OutputLimit, PromptPart
@@ -73,7 +73,8 @@ def _chat(request: Request, is_async: bool, fix_parameter: str, endpoint: str) -
     if messages is not None:
         parts, complete = message_list(messages, request.scope_of("messages"), request.resolver)
     limit = keyword_limit(request, ("max_completion_tokens", "max_tokens"), fix_parameter, _OPAQUE)
-    return make_call(request, "openai", endpoint, model, model_node, parts, complete, limit, is_async)
+    call = make_call(request, "openai", endpoint, model, model_node, parts, complete, limit, is_async)
+    return with_tools(request, call)
 
 
 def _responses(request: Request, is_async: bool, endpoint: str) -> LLMCall:
@@ -97,7 +98,8 @@ def _responses(request: Request, is_async: bool, endpoint: str) -> LLMCall:
     if "previous_response_id" in request.args.keywords or "conversation" in request.args.keywords:
         complete = False
     limit = keyword_limit(request, ("max_output_tokens",), "max_output_tokens", _OPAQUE)
-    return make_call(request, "openai", endpoint, model, model_node, parts, complete, limit, is_async)
+    call = make_call(request, "openai", endpoint, model, model_node, parts, complete, limit, is_async)
+    return with_tools(request, call)
 
 
 def _completions(request: Request, is_async: bool, endpoint: str) -> LLMCall:

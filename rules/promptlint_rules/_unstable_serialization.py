@@ -1,0 +1,528 @@
+"""The implementation of unstable-serialization (UnstableSerialization): imported on first use, with libcst."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, List, Optional, Sequence, Tuple
+
+import libcst as cst
+
+from promptlint.extract.nodes import ModuleIndex
+from promptlint.extract.provenance import Qualified, qualify, single_binding
+from promptlint.ir import Dynamic, LLMCall, PromptPart, Static
+from promptlint.rule import Applicability, Finding, Fix, Replacement, RuleContext, SavingsBasis
+
+_MAX_DEPTH = 8
+_MAX_FACTOR = 2
+# Keywords that carry tool definitions or a response schema: cache order puts them before the messages.
+_TOOL_KEYWORDS = ("tools", "functions")
+_SCHEMA_KEYWORDS = (
+    "response_format",
+    "text",
+    "output_format",
+    "output_config",
+    "config",
+    "generation_config",
+)
+_SET_TYPES = frozenset({"set", "frozenset", "Set", "FrozenSet", "AbstractSet", "MutableSet"})
+_SET_METHODS = frozenset({"union", "intersection", "difference", "symmetric_difference", "copy"})
+_SET_OPERATORS = (cst.BitOr, cst.BitAnd, cst.Subtract, cst.BitXor)
+# Element types whose hash, and so a set's iteration order, is the same in every process.
+_STABLE_HASH_TYPES = frozenset({"int", "bool", "float"})
+
+
+@dataclass(frozen=True)
+class _SetInfo:
+    """A value known to be a set: whether its elements are known to be strings."""
+
+    strings: bool
+
+
+@dataclass
+class _Unstable:
+    node: cst.CSTNode  # reported here
+    kind: str  # "iterates" (a set is iterated in order), "renders" (a set's repr), "dumps" (json.dumps)
+    source: str
+    replacement: Optional[cst.CSTNode] = None  # replaces ``node`` in the fix
+    safe: bool = False
+    description: str = ""
+
+
+class Checker:
+    """Checks calls for UnstableSerialization; one instance per linted module."""
+
+    def __init__(self) -> None:
+        self._index: Optional[ModuleIndex] = None
+        self._seen: set = set()
+
+    # -- entry -------------------------------------------------------------------------------------------
+    def check(self, call: LLMCall, context: RuleContext) -> Iterable[Finding]:
+        if context.module is None:
+            return
+        if self._index is None or self._index.module is not context.module:
+            self._index, self._seen = ModuleIndex(context.module), set()
+        walker = _Walker(bool(context.options["flag-unsorted-dumps"]))
+        # (point, where, index of the first segment after it, the argument or message that carries it)
+        found: List[Tuple[_Unstable, str, int, Any]] = []
+        if call.scope is not None and isinstance(call.node, cst.Call):
+            for arg in call.node.args:
+                if arg.keyword is None or arg.star:
+                    continue
+                keyword = arg.keyword.value
+                if keyword in _TOOL_KEYWORDS or keyword in _SCHEMA_KEYWORDS:
+                    where = "tools" if keyword in _TOOL_KEYWORDS else "response schema"
+                    for point in walker.walk(arg.value, call.scope, True):
+                        found.append((point, where, 0, arg.value))
+        segments = _segments(call.prompt)
+        for index, (part, segment) in enumerate(segments):
+            if not isinstance(segment, Dynamic):
+                continue
+            if segment.volatility.varies_between_requests:
+                break  # everything after it misses the cache anyway
+            if segment.node is None or segment.scope is None:
+                continue
+            where = "system prompt" if part.role in ("system", "instructions", "developer") else "prompt"
+            points: List[_Unstable] = []
+            walker.interpolated(segment.node, segment.scope, 0, points)
+            found.extend((point, where, index + 1, part.node) for point in points)
+        model = context.model_for(call)
+        for point, where, after, carrier in found:
+            if id(point.node) in self._seen:
+                continue
+            self._seen.add(id(point.node))
+            node = self._index.report_node((point.node, carrier, call.node))
+            yield Finding(
+                node,
+                _message(point, where),
+                fix=_fix(point),
+                savings=self._savings(call, context, model, segments, after, where),
+            )
+
+    def _savings(self, call, context, model, segments, after, where) -> Optional[SavingsBasis]:
+        before_text = "".join(s.text for _, s in segments[: max(after - 1, 0)] if isinstance(s, Static))
+        run: List[str] = []
+        for _part, segment in segments[after:]:
+            if isinstance(segment, Static):
+                run.append(segment.text)
+            elif segment.volatility.varies_between_requests:
+                break
+        after_text = "".join(run)
+        info = context.model_info(model)
+        minimum = info.min_cacheable if info is not None and info.min_cacheable else 1024
+        total = before_text + after_text
+        if not after_text or len(total.encode("utf-8")) * _MAX_FACTOR < minimum:
+            return None
+        if context.count_tokens(total, model) < minimum:
+            return None
+        tokens = context.count_tokens(after_text, model)
+        assumptions: Tuple[str, ...] = (
+            f"the {tokens:,} static prompt tokens after the unstable {where} are read from cache by every "
+            "process (upper bound); cache writes not counted",
+        )
+        if call.provider == "anthropic" and not call.marks_cache:
+            assumptions += ("Anthropic caches only prefixes marked with `cache_control`",)
+        return SavingsBasis(model=model, cached_tokens=tokens, assumptions=assumptions)
+
+
+def _segments(parts: Sequence[PromptPart]) -> List[Tuple[PromptPart, object]]:
+    return [(part, segment) for part in parts if part.role != "tools" for segment in part.text.segments]
+
+
+class _Walker:
+    """Finds where a value's text depends on a set's iteration order, following names bound once."""
+
+    def __init__(self, dumps: bool) -> None:
+        self.dumps = dumps
+
+    def walk(self, expr: cst.BaseExpression, scope, in_data: bool, depth: int = 0) -> List[_Unstable]:
+        found: List[_Unstable] = []
+        self._walk(expr, scope, in_data, depth, found)
+        return found
+
+    def _walk(self, expr, scope, in_data: bool, depth: int, found: List[_Unstable]) -> None:
+        if depth > _MAX_DEPTH or expr is None:
+            return
+        if isinstance(expr, cst.Name):
+            self._name(expr, scope, in_data, depth, found)
+            return
+        if isinstance(expr, cst.FormattedString):
+            for part in expr.parts:
+                if isinstance(part, cst.FormattedStringExpression):
+                    self.interpolated(part.expression, scope, depth, found)
+            return
+        if isinstance(expr, cst.ConcatenatedString):
+            self._walk(expr.left, scope, in_data, depth + 1, found)
+            self._walk(expr.right, scope, in_data, depth + 1, found)
+            return
+        if isinstance(expr, cst.BinaryOperation):
+            if isinstance(expr.operator, cst.Add):
+                self._walk(expr.left, scope, in_data, depth + 1, found)
+                self._walk(expr.right, scope, in_data, depth + 1, found)
+            elif isinstance(expr.operator, cst.Modulo):
+                self._walk(expr.right, scope, False, depth + 1, found)
+            return
+        if isinstance(expr, (cst.List, cst.Tuple)):
+            for element in expr.elements:
+                self._walk(element.value, scope, in_data, depth + 1, found)
+            return
+        if isinstance(expr, cst.Dict):
+            for element in expr.elements:
+                self._walk(element.value, scope, in_data, depth + 1, found)
+            return
+        if isinstance(expr, (cst.ListComp, cst.GeneratorExp, cst.DictComp)):
+            self._comprehension(expr, scope, in_data, depth, found)
+            return
+        if isinstance(expr, cst.Call):
+            self._call(expr, scope, in_data, depth, found)
+
+    def interpolated(self, expr, scope, depth: int, found: List[_Unstable]) -> None:
+        """``f"{x}"``: a set rendered as is, or a value built from one."""
+        info = set_info(expr, scope)
+        if info is not None:
+            found.append(_Unstable(expr, "renders", _source(expr)))
+            return
+        self._walk(expr, scope, False, depth + 1, found)
+
+    def _name(self, expr: cst.Name, scope, in_data: bool, depth: int, found: List[_Unstable]) -> None:
+        owner, bindings = scope.lookup(expr.value)
+        binding = single_binding(bindings)
+        if binding is None or binding.kind != "assign" or binding.value is None or owner is None:
+            return
+        value = binding.value
+        mutations = owner.mutations.get(expr.value, [])
+        if isinstance(value, cst.List) and not value.elements and mutations:
+            # ``lines = []`` then ``lines.append(...)`` inside ``for x in a_set:``
+            self._appended_in_set_loop(mutations, owner, found)
+            return
+        if any(m.method not in ("escape", "other") for m in mutations):
+            return
+        self._walk(value, binding.scope, in_data, depth + 1, found)
+
+    def _appended_in_set_loop(self, mutations, scope, found: List[_Unstable]) -> None:
+        """A list filled with ``append``/``extend`` in the body of ``for x in a_set:`` (in the scope's code)."""
+        if any(m.method not in ("append", "extend", "escape", "other") for m in mutations):
+            return
+        targets = [m.node for m in mutations if m.method in ("append", "extend")]
+        for loop in _loops_around(scope.node, targets):
+            info = set_info(loop.iter, scope)
+            if info is not None:
+                found.append(_sorted_point(loop.iter, info.strings))
+                return
+
+    def _comprehension(self, expr, scope, in_data: bool, depth: int, found: List[_Unstable]) -> None:
+        clause = expr.for_in
+        while clause is not None:
+            info = set_info(clause.iter, scope)
+            if info is not None:
+                found.append(_sorted_point(clause.iter, info.strings))
+                return
+            clause = clause.inner_for_in
+        # The element may render a value built from a set: ``[", ".join(t.tags) ...]`` is not followed (the
+        # comprehension's own names are not bound in ``scope``).
+
+    def _call(self, expr: cst.Call, scope, in_data: bool, depth: int, found: List[_Unstable]) -> None:
+        func = expr.func
+        args = [arg for arg in expr.args if not arg.star]
+        if isinstance(func, cst.Attribute) and func.attr.value == "join" and len(expr.args) == 1:
+            items = expr.args[0].value
+            info = set_info(items, scope)
+            if info is not None:
+                found.append(_sorted_point(items, strings=True))
+            else:
+                self._walk(items, scope, in_data, depth + 1, found)
+            return
+        if isinstance(func, cst.Attribute) and func.attr.value == "format":
+            self._walk(func.value, scope, False, depth + 1, found)
+            for arg in args:
+                self._walk(arg.value, scope, False, depth + 1, found)
+            return
+        if isinstance(func, cst.Name) and _builtin(func.value, scope):
+            name = func.value
+            if name in ("list", "tuple") and len(expr.args) == 1 and not expr.args[0].keyword:
+                items = expr.args[0].value
+                info = set_info(items, scope)
+                if info is not None:
+                    if name == "list":
+                        new = expr.with_changes(func=cst.Name("sorted"))
+                        found.append(_Unstable(expr, "iterates", _source(expr), new, info.strings, "sorted"))
+                    else:
+                        found.append(_sorted_point(items, info.strings))
+                    return
+                self._walk(items, scope, in_data, depth + 1, found)
+                return
+            if name == "str" and len(expr.args) == 1:
+                info = set_info(expr.args[0].value, scope)
+                if info is not None:
+                    found.append(_Unstable(expr, "renders", _source(expr)))
+                else:
+                    self._walk(expr.args[0].value, scope, False, depth + 1, found)
+                return
+            if name == "dict":
+                for arg in args:
+                    self._walk(arg.value, scope, in_data, depth + 1, found)
+                return
+            return  # sorted(), len(), min() ... fix the order or drop it
+        origin = qualify(func, scope)
+        if isinstance(origin, Qualified) and origin.name == "json.dumps" and args and args[0].keyword is None:
+            before = len(found)
+            self._walk(args[0].value, scope, True, depth + 1, found)
+            if len(found) == before and self.dumps and not _sorts_keys(expr):
+                if not _fixed_order(args[0].value, scope):
+                    found.append(_dumps_point(expr))
+            return
+        if _constructor(func):
+            # ``GenerateContentConfig(response_schema=...)``, ``Schema(...)``: a class stores what it is given.
+            for arg in args:
+                self._walk(arg.value, scope, in_data, depth + 1, found)
+
+
+# -- facts about values ----------------------------------------------------------------------------------
+
+
+def set_info(expr: cst.BaseExpression, scope, depth: int = 0) -> Optional[_SetInfo]:
+    """``expr`` is a set whose iteration order varies between processes (not a set of numbers)."""
+    if depth > _MAX_DEPTH or scope is None:
+        return None
+    if isinstance(expr, cst.Set):
+        return _elements_info([e.value for e in expr.elements if isinstance(e, cst.Element)], expr.elements)
+    if isinstance(expr, cst.SetComp):
+        return _SetInfo(strings=_is_text(expr.elt))
+    if isinstance(expr, cst.Call):
+        func = expr.func
+        if isinstance(func, cst.Name) and func.value in ("set", "frozenset") and _builtin(func.value, scope):
+            if not expr.args:
+                return _SetInfo(strings=False)
+            if len(expr.args) != 1 or expr.args[0].star or expr.args[0].keyword:
+                return None
+            items = expr.args[0].value
+            if isinstance(items, (cst.List, cst.Tuple, cst.Set)):
+                return _elements_info(
+                    [e.value for e in items.elements if isinstance(e, cst.Element)], items.elements
+                )
+            if (
+                isinstance(items, cst.Call)
+                and isinstance(items.func, cst.Name)
+                and items.func.value == "range"
+            ):
+                return None  # integers
+            if isinstance(items, cst.Call) and isinstance(items.func, cst.Attribute):
+                if items.func.attr.value in ("split", "splitlines"):
+                    return _SetInfo(strings=True)
+            if isinstance(items, (cst.GeneratorExp, cst.ListComp)):
+                return _SetInfo(strings=_is_text(items.elt))
+            return _SetInfo(strings=False)
+        if isinstance(func, cst.Attribute) and func.attr.value in _SET_METHODS:
+            return set_info(func.value, scope, depth + 1)
+        return None
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, _SET_OPERATORS):
+        return set_info(expr.left, scope, depth + 1)
+    if isinstance(expr, cst.Name):
+        owner, bindings = scope.lookup(expr.value)
+        binding = single_binding(bindings)
+        if binding is None:
+            return None
+        if binding.annotation is not None:
+            typed = _annotation_info(binding.annotation)
+            if typed is not None or binding.kind == "param":
+                return typed
+        if binding.kind == "assign" and binding.value is not None:
+            return set_info(binding.value, binding.scope, depth + 1)
+    return None
+
+
+def _elements_info(values: Sequence[cst.BaseExpression], elements) -> Optional[_SetInfo]:
+    if len(values) != len(elements) or not values:
+        return _SetInfo(strings=False) if values else None
+    if all(isinstance(v, (cst.Integer, cst.Float)) for v in values):
+        return None  # numbers hash the same in every process
+    return _SetInfo(strings=all(_is_text(v) for v in values))
+
+
+def _annotation_info(annotation: cst.BaseExpression) -> Optional[_SetInfo]:
+    """``set[str]``, ``Set[str]``, ``typing.FrozenSet[str]``, ``set``: a set; its element type if given."""
+    base = annotation.value if isinstance(annotation, cst.Subscript) else annotation
+    name = (
+        base.attr.value
+        if isinstance(base, cst.Attribute)
+        else base.value
+        if isinstance(base, cst.Name)
+        else None
+    )
+    if name not in _SET_TYPES:
+        return None
+    if isinstance(annotation, cst.Subscript) and len(annotation.slice) == 1:
+        element = annotation.slice[0].slice
+        if isinstance(element, cst.Index) and isinstance(element.value, cst.Name):
+            if element.value.value in _STABLE_HASH_TYPES:
+                return None
+            return _SetInfo(strings=element.value.value == "str")
+    return _SetInfo(strings=False)
+
+
+def _is_text(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)) and not (
+        isinstance(expr, cst.SimpleString) and "b" in expr.prefix.lower()
+    )
+
+
+def _builtin(name: str, scope) -> bool:
+    """``name`` is not rebound anywhere in reach: it is the builtin."""
+    _owner, bindings = scope.lookup(name)
+    return not bindings
+
+
+def _sorts_keys(call: cst.Call) -> bool:
+    for arg in call.args:
+        if arg.star == "**":
+            return True  # may pass sort_keys: not known
+        if arg.keyword is not None and arg.keyword.value == "sort_keys":
+            return not (isinstance(arg.value, cst.Name) and arg.value.value == "False")
+    return False
+
+
+def _fixed_order(expr: cst.BaseExpression, scope, depth: int = 0) -> bool:
+    """Data whose order the code fixes by construction: literals of constants, names bound once to them."""
+    if depth > _MAX_DEPTH:
+        return False
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)):
+        return True
+    if isinstance(expr, cst.Name):
+        if expr.value in ("True", "False", "None"):
+            return True
+        owner, bindings = scope.lookup(expr.value)
+        binding = single_binding(bindings)
+        if binding is None or binding.kind != "assign" or binding.value is None or owner is None:
+            return False
+        if any(m.method != "escape" for m in owner.mutations.get(expr.value, [])):
+            return False
+        return _fixed_order(binding.value, binding.scope, depth + 1)
+    if isinstance(expr, (cst.List, cst.Tuple)):
+        return all(
+            isinstance(e, cst.Element) and _fixed_order(e.value, scope, depth + 1) for e in expr.elements
+        )
+    if isinstance(expr, cst.Dict):
+        return all(
+            isinstance(e, cst.DictElement) and _fixed_order(e.value, scope, depth + 1) for e in expr.elements
+        )
+    return False
+
+
+def _constructor(func: cst.BaseExpression) -> bool:
+    name = (
+        func.attr.value
+        if isinstance(func, cst.Attribute)
+        else func.value
+        if isinstance(func, cst.Name)
+        else ""
+    )
+    return bool(name) and name[0].isupper()
+
+
+def _loops_around(root: cst.CSTNode, targets: Sequence[cst.CSTNode]) -> List[cst.For]:
+    """The ``for`` statements of ``root``'s own code (not nested functions or classes) whose body holds one
+    of ``targets``, innermost first."""
+    wanted = {id(target) for target in targets}
+    found: List[cst.For] = []
+
+    class Visitor(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.loops: List[cst.For] = []
+
+        def visit_For(self, node: cst.For) -> None:
+            self.loops.append(node)
+
+        def leave_For(self, original_node: cst.For) -> None:
+            self.loops.pop()
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node is root
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return node is root
+
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if id(node) in wanted:
+                for loop in reversed(self.loops):
+                    if loop not in found and _in_body(node, loop):
+                        found.append(loop)
+                return False
+            return super().on_visit(node)
+
+    root.visit(Visitor())
+    return found
+
+
+def _in_body(node: cst.CSTNode, loop: cst.For) -> bool:
+    """``node`` is in the loop's body, not its iterable or ``else``."""
+    hits: List[bool] = []
+
+    class Finder(cst.CSTVisitor):
+        def on_visit(self, visited: cst.CSTNode) -> bool:
+            if visited is node:
+                hits.append(True)
+            return not hits
+
+    loop.body.visit(Finder())
+    return bool(hits)
+
+
+def _source(node: cst.CSTNode) -> str:
+    return " ".join(cst.Module([]).code_for_node(node).split())
+
+
+def _sorted_point(items: cst.BaseExpression, strings: bool) -> _Unstable:
+    new = cst.Call(func=cst.Name("sorted"), args=[cst.Arg(value=items)])
+    return _Unstable(items, "iterates", _source(items), new, strings, "sorted")
+
+
+def _dumps_point(call: cst.Call) -> _Unstable:
+    from promptlint.edits import add_keyword
+
+    return _Unstable(call, "dumps", _source(call), add_keyword(call, "sort_keys", "True"), True, "sort_keys")
+
+
+def _fix(point: _Unstable) -> Optional[Fix]:
+    if point.replacement is None:
+        return None
+    if point.description == "sort_keys":
+        description = "Add `sort_keys=True`"
+    elif (
+        isinstance(point.node, cst.Call)
+        and point.replacement is not None
+        and point.kind == "iterates"
+        and (isinstance(point.node.func, cst.Name) and point.node.func.value == "list")
+    ):
+        description = f"Replace `{_short(point.source)}` with `sorted(...)`"
+    else:
+        description = f"Wrap `{_short(point.source)}` in `sorted(...)`"
+    applicability = Applicability.SAFE if point.safe else Applicability.UNSAFE
+    return Fix(description, applicability, (Replacement(point.node, point.replacement),))
+
+
+_SUBJECTS = {
+    "tools": "the tool definitions built from it are",
+    "response schema": "the response schema built from it is",
+    "system prompt": "the system prompt built from it is",
+    "prompt": "the prompt built from it is",
+}
+
+
+def _message(point: _Unstable, where: str) -> str:
+    source = _short(point.source)
+    subject = _SUBJECTS[where]
+    if point.kind == "dumps":
+        return (
+            f"`{source}` writes keys in whatever order the data has: {subject} the same text in every "
+            "request only if that order never changes"
+        )
+    if point.kind == "renders":
+        what = f"`{source}` renders a set"
+    elif point.description == "sorted" and isinstance(point.node, cst.Call):
+        what = f"`{source}` lists a set"
+    else:
+        what = f"`{source}` is a set iterated"
+    return f"{what} in an order that differs from process to process: {subject} not the same text in every process"
+
+
+def _short(source: str, limit: int = 40) -> str:
+    return source if len(source) <= limit else source[: limit - 1] + "…"

@@ -1,0 +1,139 @@
+"""LLM401 retired-model."""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from promptlint.ir import LLMCall
+from promptlint.rule import Applicability, Finding, Fix, Replacement, Rule, RuleContext, SavingsBasis
+from promptlint_rules._call_tokens import call_tokens
+
+_MAX_HOPS = 5
+_PROVIDERS = ("openai", "anthropic", "google")
+
+
+class RetiredModel(Rule):
+    """
+    ## What it does
+    Checks for model ids that their provider has shut down, from the dated retirement rows of the model
+    table (`promptlint models`; the rows cite OpenAI's and Anthropic's deprecation pages and Google's
+    deprecation notices). The provider's named successor is shown when it names one; a successor that was
+    itself retired since is followed to its own successor.
+
+    Dates are compared with the model table's date, never with the machine's clock, so that the output is
+    the same wherever and whenever promptlint runs: a shutdown on or before the table's date is "retired",
+    a later one "scheduled" and reported only when it falls within `notice-days` of the table's date (off by
+    default). Updating promptlint moves the table's date forward.
+
+    Only model ids written in the code (a literal or a constant) and served by the provider's own API:
+    Azure OpenAI, Amazon Bedrock and Vertex AI keep their own schedules, and a `base_url` may point at a
+    server with its own models. Retirements are listed per exact id: a dated snapshot may be shut down while
+    its alias moves on; a retired alias takes its dated snapshots with it.
+
+    ## Why is this bad?
+    Requests to a retired model fail. Until then the code runs on a model the provider has stopped
+    improving, usually at a higher price than its successor, and the migration has to happen under time
+    pressure. The saving (or extra cost) of moving to the successor is shown with the finding.
+
+    ## Example
+    ```python
+    client.chat.completions.create(model="gpt-3.5-turbo", messages=messages, max_completion_tokens=300)
+    ```
+
+    ## Use instead
+    ```python
+    client.chat.completions.create(model="gpt-5.6-terra", messages=messages, max_completion_tokens=300)
+    ```
+
+    ## Fix safety
+    Unsafe: another model gives other answers, may need other parameters (reasoning models reject
+    `max_tokens` on Chat Completions and some sampling settings) and is priced differently. The fix replaces
+    a model string written in the call with the successor, keeping a router prefix such as `openai/`. No fix
+    when the provider names no successor, or when the model comes from a constant.
+
+    ## Savings
+    Per call, the request priced on the retired model minus the same request priced on the successor
+    (negative when the successor costs more): the static prompt counted exactly, plus `dynamic-input-tokens`
+    when part of the prompt is only known at run time, at the input price; the literal output cap (worst
+    case) or `assumed-output-tokens` at the output price. Unpriced when either model lacks a price.
+
+    ## Options
+    - `notice-days` (int, default 0): also report models scheduled to shut down within this many days after
+      the model table's date.
+    - `dynamic-input-tokens` (int, default 500): the tokens assumed for the parts of the prompt only known
+      at run time.
+    - `assumed-output-tokens` (int, default 500): the output assumed when the cap is not a literal.
+    """
+
+    code = "LLM401"
+    name = "retired-model"
+    summary = "Model retired, or scheduled for retirement, by its provider"
+    fix_title = "Switch to the provider's successor model"
+    fix_availability = "sometimes"
+    options = {"notice-days": 0, "dynamic-input-tokens": 500, "assumed-output-tokens": 500}
+
+    def check(self, call: LLMCall, context: RuleContext) -> Iterable[Finding]:
+        if call.model is None or call.model_node is None or call.platform:
+            return
+        from promptlint.models import shipped_retirement
+
+        retirement = shipped_retirement(call.model)
+        if retirement is None:
+            return
+        if call.provider in _PROVIDERS and call.provider != retirement.provider:
+            return
+        if not retirement.retired and retirement.days_after_table() > int(context.options["notice-days"]):
+            return
+        successor = _successor(retirement.successor)
+        when = (
+            f"was retired on {retirement.shutdown}: requests to it fail"
+            if retirement.retired
+            else f"is scheduled for retirement on {retirement.shutdown}"
+        )
+        named = f" (successor: `{successor}`)" if successor else ""
+        message = f"`{call.model}` {when}{named}"
+        savings = self._savings(call, context, successor) if successor else None
+        yield Finding(call.model_node, message, fix=self._fix(call, successor), savings=savings)
+
+    def _savings(self, call: LLMCall, context: RuleContext, successor: str) -> SavingsBasis:
+        cap = call.output_limit.value
+        if cap is not None:
+            output, why = cap, f"worst case: the answer runs to the output cap of {cap:,} tokens"
+        else:
+            output = int(context.options["assumed-output-tokens"])
+            why = f"{output:,} output tokens assumed (`assumed-output-tokens`)"
+        size = call_tokens(
+            call, context, call.model, int(context.options["dynamic-input-tokens"]), output, why
+        )
+        return SavingsBasis(
+            model=call.model,
+            compare_model=successor,
+            input_tokens=size.input_tokens,
+            output_tokens=size.output_tokens,
+            assumptions=(f"the same request on `{successor}`",) + size.assumptions,
+        )
+
+    def _fix(self, call: LLMCall, successor: Optional[str]) -> Optional[Fix]:
+        if successor is None or call.model is None:
+            return None
+        from promptlint_rules._node_edits import model_string, within
+
+        new = model_string(call.model_node, call.model, successor)
+        if new is None or call.node is None or not within(call.model_node, call.node):
+            return None
+        return Fix(f"Replace with `{successor}`", Applicability.UNSAFE, (Replacement(call.model_node, new),))
+
+
+def _successor(first: Optional[str]) -> Optional[str]:
+    """The named successor, followed past successors that were retired since (None when a chain ends)."""
+    from promptlint.models import shipped_retirement
+
+    current = first
+    for _ in range(_MAX_HOPS):
+        if current is None:
+            return None
+        retirement = shipped_retirement(current)
+        if retirement is None or not retirement.retired:
+            return current
+        current = retirement.successor
+    return None
