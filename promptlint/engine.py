@@ -199,8 +199,7 @@ def _place(findings, module, text: str, display: str) -> List[Diagnostic]:
     """Give findings positions, drop suppressed ones, and lower fixes to text edits."""
     from libcst.metadata import MetadataWrapper, PositionProvider
 
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
+    positions = _positions(module, MetadataWrapper, PositionProvider)
     lines = text.splitlines()
     table = suppressions(text)
     ignored_file = file_ignores(text)
@@ -235,6 +234,17 @@ def _place(findings, module, text: str, display: str) -> List[Diagnostic]:
         )
         placed.setdefault(diagnostic.sort_key, diagnostic)
     return sorted(placed.values(), key=lambda d: d.sort_key)
+
+
+def _positions(module, wrapper_class, provider_class):
+    """Every node's position, from one code-generation pass. The provider is run directly: going through a
+    MetadataWrapper would first walk (and rebuild) the whole tree once more for nothing."""
+    try:
+        provider = provider_class()
+        provider._gen_impl(module)
+        return provider._computed
+    except Exception:  # pragma: no cover - a libcst whose provider internals differ
+        return wrapper_class(module, unsafe_skip_copy=True).resolve(provider_class)
 
 
 def _lower_fix(fix, module, text: str, positions, offsets: _Offsets) -> Optional[FixInfo]:

@@ -88,5 +88,7 @@ def _multiline_strings(module: cst.Module) -> Iterable[cst.CSTNode]:
             if any(isinstance(p, cst.FormattedStringText) and "\n" in p.value for p in node.parts):
                 found.append(node)
 
-    module.visit(Visitor())
+    from promptlint.extract.walk import walk
+
+    walk(module, Visitor())
     return found

@@ -41,7 +41,9 @@ def reads_first_choice_only(site: CallSite, call: cst.Call) -> bool:
     if body is None:
         return False
     finder = _Reads(call, name)
-    body.visit(finder)
+    from promptlint.extract.walk import walk
+
+    walk(body, finder)
     if finder.direct:
         return True
     if name is None:

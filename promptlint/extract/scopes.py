@@ -440,6 +440,8 @@ class ScopeBuilder(cst.CSTVisitor):
 
 
 def build_scopes(module: cst.Module) -> ScopeBuilder:
+    from promptlint.extract.walk import walk
+
     builder = ScopeBuilder(module)
-    module.visit(builder)
+    walk(module, builder)  # libcst's own module.visit() would rebuild every node on the way back
     return builder
