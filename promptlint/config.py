@@ -38,6 +38,8 @@ class Settings:
 
     def ignored_for(self, path: Path) -> Tuple[str, ...]:
         """The selectors ``per-file-ignores`` applies to ``path``."""
+        if not self.per_file_ignores:
+            return ()
         try:
             relative = PurePosixPath(path.resolve().relative_to(self.root.resolve()).as_posix())
         except ValueError:

@@ -14,10 +14,12 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from promptlint.diagnostics import FileError
 from promptlint.engine import FileResult, LintOptions, _Models, lint_source
 from promptlint.prefilter import may_call_llm
-from promptlint.source import SourceError, SourceFile, read_source
+from promptlint.source import SourceError, SourceFile, decode_file, read_raw
 
 # Below this many files to parse, starting worker processes costs more than it saves.
 MIN_PARALLEL_FILES = 4
+# From this many files on, a worker pool is started at the first file to parse.
+EARLY_POOL_FILES = 200
 
 
 @dataclass(frozen=True)
@@ -101,24 +103,8 @@ def lint_tasks(
 ) -> List[FileResult]:
     results: List[Optional[FileResult]] = [None] * len(tasks)
     pending: List[Tuple[int, Task, SourceFile, Optional[str]]] = []
-    for index, task in enumerate(tasks):
-        try:
-            source = read_source(task.path)
-        except SourceError as error:
-            results[index] = FileResult(errors=[FileError(task.display, error.reason)])
-            continue
-        if not task.codes or not may_call_llm(source.raw):
-            results[index] = FileResult(source=source)
-            continue
-        key = cache.key(source.raw, task.path, task.display, task.codes) if cache is not None else None
-        hit = cache.get(key) if key is not None else None
-        if hit is not None:
-            diagnostics, errors, dependencies = hit
-            results[index] = FileResult(diagnostics, errors, True, source, dependencies)
-            continue
-        pending.append((index, task, source, key))
-
     done = 0
+    total = 0
 
     def finished(index: int, key: Optional[str], source: SourceFile, result: FileResult) -> None:
         nonlocal done
@@ -132,33 +118,83 @@ def lint_tasks(
             cache.put(key, result.diagnostics, result.errors, result.dependencies)
         done += 1
         if on_progress is not None:
-            on_progress(done, len(pending))
+            on_progress(done, total)
+
+    # On a large run, files to parse go to worker processes as soon as they are found, so that parsing
+    # overlaps with reading and prefiltering the rest.
+    early = jobs > 1 and len(tasks) >= EARLY_POOL_FILES
+    pool = None
+    futures: Dict[Any, Tuple[int, Optional[str], SourceFile]] = {}
+    try:
+        for index, task in enumerate(tasks):
+            try:
+                raw = read_raw(task.path)
+                if not task.codes or not may_call_llm(raw):
+                    results[index] = FileResult()
+                    continue
+                source = decode_file(task.path, raw)
+            except SourceError as error:
+                results[index] = FileResult(errors=[FileError(task.display, error.reason)])
+                continue
+            key = cache.key(source.raw, task.path, task.display, task.codes) if cache is not None else None
+            hit = cache.get(key) if key is not None else None
+            if hit is not None:
+                diagnostics, errors, dependencies = hit
+                results[index] = FileResult(diagnostics, errors, True, source, dependencies)
+                continue
+            total += 1
+            if early:
+                if pool is None:
+                    pool = _pool(context, jobs)
+                futures[pool.submit(_work, task, source)] = (index, key, source)
+            else:
+                pending.append((index, task, source, key))
+        if pool is not None:
+            from concurrent.futures import as_completed
+
+            for future in as_completed(futures):
+                index, key, source = futures[future]
+                finished(index, key, source, future.result())
+    finally:
+        if pool is not None:
+            pool.shutdown()
 
     workers = min(jobs, len(pending))
     if workers > 1 and len(pending) >= MIN_PARALLEL_FILES:
         _run_parallel(pending, context, workers, finished)
     else:
-        linter = _Linter(context, registry)
+        linter = _Linter(context, registry) if pending else None
         for index, task, source, key in pending:
             finished(index, key, source, linter.lint(task, source))
     return [result if result is not None else FileResult() for result in results]
 
 
-def _run_parallel(pending, context: RunContext, workers: int, finished) -> None:
+def _pool(context: RunContext, workers: int):
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import ProcessPoolExecutor
 
     # fork is cheap and inherits the loaded modules, but is only safe while this process has one thread.
     method = "fork" if sys.platform.startswith("linux") and threading.active_count() == 1 else "spawn"
-    with ProcessPoolExecutor(
+    return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context(method),
         initializer=_start_worker,
         initargs=(context,),
-    ) as pool:
+    )
+
+
+def _run_parallel(pending, context: RunContext, workers: int, finished) -> None:
+    from concurrent.futures import as_completed
+
+    pool = _pool(context, workers)
+    try:
+        # Largest files first, so that no worker is left with a big one at the end.
+        ordered = sorted(pending, key=lambda item: -len(item[2].raw))
         futures = {
-            pool.submit(_work, task, source): (index, key, source) for index, task, source, key in pending
+            pool.submit(_work, task, source): (index, key, source) for index, task, source, key in ordered
         }
         for future in as_completed(futures):
             index, key, source = futures[future]
             finished(index, key, source, future.result())
+    finally:
+        pool.shutdown()

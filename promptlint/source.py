@@ -43,6 +43,11 @@ class SourceFile:
 
 def read_source(path: Path, *, max_bytes: int = 10 * _MIB) -> SourceFile:
     """Read and decode ``path``, refusing files over ``max_bytes`` before reading them whole."""
+    return decode_file(path, read_raw(path, max_bytes=max_bytes))
+
+
+def read_raw(path: Path, *, max_bytes: int = 10 * _MIB) -> bytes:
+    """The bytes of ``path``; decoding waits until a file is known to be worth it (see the prefilter)."""
     try:
         with open(path, "rb") as handle:
             raw = handle.read(max_bytes + 1)
@@ -50,6 +55,10 @@ def read_source(path: Path, *, max_bytes: int = 10 * _MIB) -> SourceFile:
         raise SourceError(_os_reason(exc)) from None
     if len(raw) > max_bytes:
         raise SourceError(f"file is larger than {_size(max_bytes)}")
+    return raw
+
+
+def decode_file(path: Path, raw: bytes) -> SourceFile:
     text, encoding, has_bom = decode_source(raw)
     return SourceFile(
         path=path, raw=raw, text=text, encoding=encoding, has_bom=has_bom, newline=_first_newline(text)

@@ -97,14 +97,14 @@ def test_a_file_that_vanishes_during_the_run(tmp_path: Path, monkeypatch, capsys
 
     (tmp_path / "a.py").write_bytes(HEADER + CALL)
     (tmp_path / "b.py").write_bytes(HEADER + CALL)
-    original = runner.read_source
+    original = runner.read_raw
 
     def vanishing(path, **kwargs):
         if path.name == "a.py":
             path.unlink()
         return original(path, **kwargs)
 
-    monkeypatch.setattr(runner, "read_source", vanishing)
+    monkeypatch.setattr(runner, "read_raw", vanishing)
     monkeypatch.chdir(tmp_path)
     code = main(["check", "--output-format", "json", "--no-cache", "."])
     document = json.loads(capsys.readouterr().out)
