@@ -83,3 +83,24 @@ def test_readme_example_is_real_output() -> None:
         check=False,
     )
     assert result.stdout.rstrip("\n") == expected
+
+
+def test_every_rule_module_is_registered() -> None:
+    """A rule module whose class is missing from ``RULES`` would silently never run."""
+    import importlib
+    import pkgutil
+
+    import promptlint_rules
+    from promptlint.rule import Rule
+
+    declared = set()
+    for module_info in pkgutil.iter_modules(promptlint_rules.__path__):
+        if module_info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"promptlint_rules.{module_info.name}")
+        declared |= {
+            value
+            for value in vars(module).values()
+            if isinstance(value, type) and issubclass(value, Rule) and value.__module__ == module.__name__
+        }
+    assert declared == set(promptlint_rules.RULES)

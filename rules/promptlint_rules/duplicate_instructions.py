@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
-
-from promptlint.ir import LLMCall
-from promptlint.rule import Finding, Rule, RuleContext
+from promptlint_rules._lazy import LazyCheckerRule
 
 
-class DuplicateInstructions(Rule):
+class DuplicateInstructions(LazyCheckerRule):
     r"""
     ## What it does
     Checks for a sentence or a paragraph that appears twice in the static text of one request because the
@@ -68,12 +65,4 @@ class DuplicateInstructions(Rule):
     fix_title = "Keep one copy of the repeated text"
     options = {"min-length": 40}
 
-    def __init__(self) -> None:
-        self._checker: Any = None
-
-    def check(self, call: LLMCall, context: RuleContext) -> Iterable[Finding]:
-        if self._checker is None:  # libcst is imported only once a file has an LLM call
-            from promptlint_rules._duplicate_instructions import Checker
-
-            self._checker = Checker()
-        return self._checker.check(call, context)
+    checker = "promptlint_rules._duplicate_instructions:Checker"

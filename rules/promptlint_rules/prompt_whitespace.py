@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
-
-from promptlint.ir import LLMCall
-from promptlint.rule import Finding, Rule, RuleContext
+from promptlint_rules._lazy import LazyCheckerRule
 
 
-class PromptWhitespace(Rule):
+class PromptWhitespace(LazyCheckerRule):
     """
     ## What it does
     Checks for prompt text written as an indented triple-quoted string (`\"""` or `'''`, plain or f-string)
@@ -87,12 +84,4 @@ class PromptWhitespace(Rule):
     fix_availability = "always"
     options = {"min-tokens": 10}
 
-    def __init__(self) -> None:
-        self._checker: Any = None
-
-    def check(self, call: LLMCall, context: RuleContext) -> Iterable[Finding]:
-        if self._checker is None:  # libcst is imported only once a file has an LLM call
-            from promptlint_rules._prompt_whitespace import Checker
-
-            self._checker = Checker()
-        return self._checker.check(call, context)
+    checker = "promptlint_rules._prompt_whitespace:Checker"

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
-
-from promptlint.ir import LLMCall
-from promptlint.rule import Finding, Rule, RuleContext
+from promptlint_rules._lazy import LazyCheckerRule
 
 
-class UnstableSerialization(Rule):
+class UnstableSerialization(LazyCheckerRule):
     r"""
     ## What it does
     Checks for prompt content, tool definitions and response schemas whose text depends on the iteration
@@ -77,12 +74,4 @@ class UnstableSerialization(Rule):
     fix_availability = "sometimes"
     options = {"flag-unsorted-dumps": False}
 
-    def __init__(self) -> None:
-        self._checker: Any = None
-
-    def check(self, call: LLMCall, context: RuleContext) -> Iterable[Finding]:
-        if self._checker is None:  # libcst is imported only once a file has an LLM call
-            from promptlint_rules._unstable_serialization import Checker
-
-            self._checker = Checker()
-        return self._checker.check(call, context)
+    checker = "promptlint_rules._unstable_serialization:Checker"
