@@ -127,3 +127,25 @@ class Rule:
             raise ValueError(f"{cls.__qualname__}: fix_availability must be none|sometimes|always")
         if cls.severity not in ("error", "warning", "info"):
             raise ValueError(f"{cls.__qualname__}: severity `{cls.severity}` is not error|warning|info")
+
+
+class LazyCheckerRule(Rule):
+    """A rule that delegates ``check`` to ``checker`` ("module:Class"), imported on first use.
+
+    Rule packs are imported at start-up, before anything is known about the files; a rule whose work needs
+    heavy imports (libcst, say) keeps that work in the checker module, so a run over files without LLM
+    calls never pays for it.
+    """
+
+    checker: ClassVar[str]
+
+    def __init__(self) -> None:
+        self._checker: Any = None
+
+    def check(self, call: LLMCall, context: RuleContext) -> Iterable[Finding]:
+        if self._checker is None:
+            import importlib
+
+            module, _, name = self.checker.partition(":")
+            self._checker = getattr(importlib.import_module(module), name)()
+        return self._checker.check(call, context)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from promptlint_rules._lazy import LazyCheckerRule
+from promptlint.rule import LazyCheckerRule
 
 
 class UnstableSerialization(LazyCheckerRule):
