@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional, Sequence
 
@@ -112,11 +113,77 @@ def _load_registry():
 
 
 def _check_command(args: argparse.Namespace) -> int:
-    from promptlint.config import ConfigError, find_config, load_settings
+    """discover → lint (cached, parallel) → fix → narrow (baseline, changed lines) → price → report."""
     from promptlint.discover import discover
 
     cwd = Path.cwd()
     registry = _load_registry()
+    settings = _settings(args, registry, cwd)
+    selected = _selected_rules(args, settings, registry)
+    paths = args.paths or ["."]
+    found = discover(
+        paths,
+        root=settings.root,
+        exclude=settings.exclude,
+        extend_exclude=settings.extend_exclude,
+        force_exclude=settings.force_exclude if args.force_exclude is None else args.force_exclude,
+        respect_gitignore=settings.respect_gitignore,
+    )
+    # A path the user named that does not exist is a usage error (exit 2); problems met while walking
+    # (a symlink loop, an unreadable directory) are reported like unreadable files and the rest is linted.
+    missing = [e for e in found.errors if e.path in paths and e.reason == "No such file or directory"]
+    for error in missing:
+        print(f"promptlint: error: {error.path}: {error.reason}", file=sys.stderr)
+    if missing and not found.files:
+        return EXIT_ERROR
+
+    tasks = _tasks(found.files, settings, registry, selected)
+    results = _lint(args, tasks, settings, registry)
+    outcome = _collect(args, tasks, results, selected, settings)
+    diagnostics, errors = outcome.diagnostics, outcome.errors
+    errors[:0] = [_file_error(e) for e in found.errors if e not in missing]
+    internal_error = bool(missing) or outcome.internal_error
+
+    if args.write_baseline is not None:
+        from promptlint.baseline import write_baseline
+
+        write_baseline(args.write_baseline, diagnostics)
+        print(f"Wrote a baseline of {len(diagnostics):,} findings to {args.write_baseline}.", file=sys.stderr)
+        return EXIT_ERROR if internal_error else EXIT_CLEAN
+    diagnostics = _narrowed(args, diagnostics, cwd)
+
+    calls_per_month = args.calls_per_month or settings.calls_per_month
+    if diagnostics:
+        diagnostics = _priced(diagnostics, outcome.models, calls_per_month)
+    diagnostics.sort(key=lambda d: d.sort_key)
+    errors.sort(key=lambda e: (e.path, e.reason))
+    from promptlint.reporters import Report
+
+    report = Report(
+        diagnostics, errors, len(found.files), calls_per_month, fixed=outcome.fixed, fix_mode=bool(args.fix)
+    )
+    for error in errors:
+        print(f"promptlint: error: {error.path}: {error.reason}", file=sys.stderr)
+    if args.diff:
+        sys.stdout.write("".join(outcome.diffs))
+        files = _plural(len(outcome.diffs), "file")
+        print(f"Would fix {_plural(outcome.fixed, 'issue')} in {files}.", file=sys.stderr)
+        if internal_error:
+            return EXIT_ERROR
+        return EXIT_FINDINGS if outcome.diffs else EXIT_CLEAN
+    _render(args, report, selected)
+    if not found.files and not missing:
+        print("promptlint: warning: no Python files found", file=sys.stderr)
+    if internal_error:
+        return EXIT_ERROR
+    if args.exit_zero:
+        return EXIT_CLEAN
+    return EXIT_FINDINGS if diagnostics or errors else EXIT_CLEAN
+
+
+def _settings(args: argparse.Namespace, registry, cwd: Path):
+    from promptlint.config import ConfigError, find_config, load_settings
+
     try:
         if args.config is not None:
             if not args.config.is_file():
@@ -129,8 +196,13 @@ def _check_command(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from error
     if args.calls_per_month is not None and args.calls_per_month <= 0:
         raise UsageError("--calls-per-month must be a positive integer")
+    return settings
+
+
+def _selected_rules(args: argparse.Namespace, settings, registry):
+    """Command-line ``--select`` replaces the configured one; ignores and extensions add up."""
     try:
-        selected = registry.select(
+        return registry.select(
             args.select if args.select is not None else settings.select,
             [*settings.ignore, *(args.ignore or ())],
             [*settings.extend_select, *(args.extend_select or ())],
@@ -138,46 +210,38 @@ def _check_command(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise UsageError(str(error)) from error
 
-    paths = args.paths or ["."]
-    force_exclude = settings.force_exclude if args.force_exclude is None else args.force_exclude
-    found = discover(
-        paths,
-        root=settings.root,
-        exclude=settings.exclude,
-        extend_exclude=settings.extend_exclude,
-        force_exclude=force_exclude,
-        respect_gitignore=settings.respect_gitignore,
-    )
-    # A path the user named that does not exist is a usage error (exit 2); problems met while walking
-    # (a symlink loop, an unreadable directory) are reported like unreadable files and the rest is linted.
-    missing = [e for e in found.errors if e.path in paths and e.reason == "No such file or directory"]
-    for error in missing:
-        print(f"promptlint: error: {error.path}: {error.reason}", file=sys.stderr)
-    if missing and not found.files:
-        return EXIT_ERROR
 
-    from promptlint.diagnostics import FileError
-    from promptlint.engine import LintOptions, _Models
-    from promptlint.fixer import applicable
-    from promptlint.reporters import Report
-    from promptlint.runner import RunContext, Task, default_jobs, lint_tasks
+def _tasks(files, settings, registry, selected):
+    """One task per file, with the rules that apply to it after ``per-file-ignores``."""
+    from promptlint.runner import Task
 
-    context = RunContext(
-        rule_options=settings.rule_options,
-        default_model=args.default_model or settings.default_model,
-        project_root=settings.root,
-        models=settings.models,
-    )
     selected_codes = tuple(rule.code for rule in selected)
     tasks = []
-    for path in found.files:
+    for path in files:
         codes = selected_codes
         per_file_ignored = settings.ignored_for(path)
         if per_file_ignored:
             ignored = {rule.code for selector in per_file_ignored for rule in registry.matching(selector)}
             codes = tuple(code for code in codes if code not in ignored)
         tasks.append(Task(path, str(path), codes))
+    return tasks
 
+
+def _run_context(args: argparse.Namespace, settings):
+    from promptlint.runner import RunContext
+
+    return RunContext(
+        rule_options=settings.rule_options,
+        default_model=args.default_model or settings.default_model,
+        project_root=settings.root,
+        models=settings.models,
+    )
+
+
+def _lint(args: argparse.Namespace, tasks, settings, registry):
+    from promptlint.runner import default_jobs, lint_tasks
+
+    context = _run_context(args, settings)
     cache = None
     if not args.no_cache:
         from promptlint.cache import CACHE_DIRECTORY, Cache, settings_fingerprint
@@ -188,15 +252,27 @@ def _check_command(args: argparse.Namespace) -> int:
         cache = Cache(settings.root / CACHE_DIRECTORY, fingerprint)
     jobs = args.jobs if args.jobs is not None else default_jobs()
     with _progress(args, len(tasks)) as on_progress:
-        results = lint_tasks(tasks, context, registry, jobs, cache, on_progress)
+        return lint_tasks(tasks, context, registry, jobs, cache, on_progress)
 
+
+@dataclass
+class _Collected:
+    diagnostics: list
+    errors: list
+    models: object
+    fixed: int = 0
+    diffs: List[str] = field(default_factory=list)
+    internal_error: bool = False
+
+
+def _collect(args: argparse.Namespace, tasks, results, selected, settings) -> _Collected:
+    """Gather each file's findings and errors, fixing (or diffing) the files that have fixes to apply."""
+    from promptlint.engine import LintOptions, _Models
+    from promptlint.fixer import applicable
+
+    context = _run_context(args, settings)
+    collected = _Collected([], [], _Models(settings.models))
     fixing = args.fix or args.diff
-    fixed = 0
-    diffs: List[str] = []
-    diagnostics = []
-    errors = [FileError(e.path, e.reason) for e in found.errors if e not in missing]
-    internal_error = bool(missing)
-    models = _Models(settings.models)
     for task, result in zip(tasks, results):
         file_diagnostics = result.diagnostics
         if (
@@ -204,24 +280,39 @@ def _check_command(args: argparse.Namespace) -> int:
             and result.source is not None
             and any(applicable(d, args.unsafe_fixes) for d in file_diagnostics)
         ):
-            file_options = LintOptions(
+            options = LintOptions(
                 rules=[rule for rule in selected if rule.code in task.codes],
                 rule_options=context.rule_options,
                 default_model=context.default_model,
                 project_root=context.project_root,
                 models=context.models,
             )
-            outcome = _fix_file(result, task.path, task.display, file_options, models, args, diffs)
-            fixed += outcome.applied if outcome.changed and not outcome.error else 0
+            outcome = _fix_file(
+                result, task.path, task.display, options, collected.models, args, collected.diffs
+            )
+            collected.fixed += outcome.applied if outcome.changed and not outcome.error else 0
             if outcome.error:
-                errors.append(FileError(task.display, outcome.error))
+                collected.errors.append(_file_error(task.display, outcome.error))
             file_diagnostics = outcome.remaining
-        diagnostics.extend(file_diagnostics)
+        collected.diagnostics.extend(file_diagnostics)
         for error in result.errors:
-            if error.reason.startswith("rule "):
-                internal_error = True
-            errors.append(error)
+            collected.internal_error = collected.internal_error or error.reason.startswith("rule ")
+            collected.errors.append(error)
+    return collected
 
+
+def _file_error(error_or_path, reason: Optional[str] = None):
+    from promptlint.diagnostics import FileError
+
+    if reason is None:
+        return FileError(error_or_path.path, error_or_path.reason)
+    return FileError(error_or_path, reason)
+
+
+def _narrowed(args: argparse.Namespace, diagnostics, cwd: Path):
+    """Only the findings that are new against a baseline and/or on lines changed since a git ref."""
+    if args.baseline is None and args.changed_since is None:
+        return diagnostics
     from promptlint.baseline import (
         BaselineError,
         changed_lines,
@@ -231,47 +322,24 @@ def _check_command(args: argparse.Namespace) -> int:
     )
 
     try:
-        if args.write_baseline is not None:
-            from promptlint.baseline import write_baseline
-
-            write_baseline(args.write_baseline, diagnostics)
-            print(
-                f"Wrote a baseline of {len(diagnostics):,} findings to {args.write_baseline}.",
-                file=sys.stderr,
-            )
-            return EXIT_ERROR if internal_error else EXIT_CLEAN
         if args.baseline is not None:
             diagnostics = new_findings(diagnostics, read_baseline(args.baseline))
         if args.changed_since is not None:
             diagnostics = on_changed_lines(diagnostics, changed_lines(args.changed_since, cwd))
     except BaselineError as error:
         raise UsageError(str(error)) from error
+    return diagnostics
 
-    calls_per_month = args.calls_per_month or settings.calls_per_month
-    if diagnostics:
-        diagnostics = _priced(diagnostics, models, calls_per_month)
-    diagnostics.sort(key=lambda d: d.sort_key)
-    errors.sort(key=lambda e: (e.path, e.reason))
-    report = Report(
-        diagnostics, errors, len(found.files), calls_per_month, fixed=fixed, fix_mode=bool(args.fix)
-    )
-    for error in errors:
-        print(f"promptlint: error: {error.path}: {error.reason}", file=sys.stderr)
-    if args.diff:
-        sys.stdout.write("".join(diffs))
-        would = sum(1 for _ in diffs)
-        print(f"Would fix {_plural(fixed, 'issue')} in {_plural(would, 'file')}.", file=sys.stderr)
-        if internal_error:
-            return EXIT_ERROR
-        return EXIT_FINDINGS if diffs else EXIT_CLEAN
+
+def _render(args: argparse.Namespace, report, selected) -> None:
     if args.statistics:
         from promptlint.reporters.statistics import render
 
         sys.stdout.write(render(report))
     elif args.output_format == "json":
-        from promptlint.reporters.json import render
+        from promptlint.reporters.json import render as render_json
 
-        sys.stdout.write(render(report))
+        sys.stdout.write(render_json(report))
     elif args.output_format == "sarif":
         from promptlint.reporters.sarif import render as render_sarif
 
@@ -288,13 +356,6 @@ def _check_command(args: argparse.Namespace) -> int:
         from promptlint.reporters.text import print_report
 
         print_report(report, sys.stdout, _use_color(), quiet=args.quiet)
-    if not found.files and not missing:
-        print("promptlint: warning: no Python files found", file=sys.stderr)
-    if internal_error:
-        return EXIT_ERROR
-    if args.exit_zero:
-        return EXIT_CLEAN
-    return EXIT_FINDINGS if diagnostics or errors else EXIT_CLEAN
 
 
 @contextmanager
