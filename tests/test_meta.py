@@ -91,6 +91,7 @@ def test_every_rule_module_is_registered() -> None:
     import pkgutil
 
     import promptlint_rules
+
     from promptlint.rule import Rule
 
     declared = set()
