@@ -98,6 +98,19 @@ class ModelInfo:
     reasoning: bool = False  # spends reasoning tokens by default, counted inside the output cap
     tier: Optional[str] = None  # "frontier", "standard" or "small" within the provider's line-up
     small_alternative: Optional[str] = None  # the same provider's small model for tiny-output tasks
+
+    @property
+    def caches_at_breakpoints_only(self) -> bool:
+        """OpenAI's gpt-5.6 and later cache only at breakpoints (an implicit one at the latest message, no
+        fallback to a shorter prefix; PROVIDER_FACTS 2.2, "GPT-5.6 and later"). The table tells them apart
+        by their cache-write premium: earlier OpenAI models write to the cache at the input price."""
+        return (
+            self.provider == "openai"
+            and self.input is not None
+            and self.cache_write is not None
+            and self.cache_write > self.input
+        )
+
     aliases: Tuple[str, ...] = ()  # other ids that resolve to this entry
 
 

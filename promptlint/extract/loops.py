@@ -14,7 +14,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 import libcst as cst
 
 from promptlint.extract.provenance import Instance, Qualified, qualify, single_binding
-from promptlint.extract.scopes import CallSite, Scope
+from promptlint.extract.scopes import CallSite, Scope, dotted_name
 from promptlint.ir import LLMCall, LoopInfo
 
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
@@ -96,15 +96,6 @@ def _walk_values(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         stack.extend(reversed(current.children))
 
 
-def _dotted(node: cst.CSTNode) -> Optional[str]:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None
-
-
 def _identifiers(expr: cst.CSTNode) -> Iterator[str]:
     for node in _walk(expr):
         if isinstance(node, cst.Name):
@@ -122,7 +113,7 @@ def _references(expr: cst.CSTNode) -> Set[str]:
         if isinstance(node, cst.Name):
             found.add(node.value)
         elif isinstance(node, cst.Attribute):
-            dotted = _dotted(node)
+            dotted = dotted_name(node)
             if dotted:
                 found.add(dotted)
             stack.append(node.value)
@@ -144,7 +135,7 @@ def _bound_names(target: cst.CSTNode) -> List[str]:
         return _bound_names(target.value)
     if isinstance(target, cst.Subscript):
         return _bound_names(target.value)
-    dotted = _dotted(target)
+    dotted = dotted_name(target)
     return [dotted] if dotted else []
 
 
@@ -253,7 +244,7 @@ def _counters(body: Sequence[cst.CSTNode]) -> Set[str]:
                 numeric = isinstance(value, (cst.Integer, cst.Float)) or any(
                     re.search(r"token|cost|usage|price", word, re.IGNORECASE) for word in _identifiers(value)
                 )
-                dotted = _dotted(node.target)
+                dotted = dotted_name(node.target)
                 if numeric and dotted:
                     found.add(dotted)
     return found
@@ -289,7 +280,7 @@ def _body_cap(body: Sequence[cst.CSTNode]) -> Optional[cst.CSTNode]:
                     if isinstance(func, cst.Attribute)
                     else ""
                 )
-                receiver = _dotted(func.value) if isinstance(func, cst.Attribute) else None
+                receiver = dotted_name(func.value) if isinstance(func, cst.Attribute) else None
                 if _CAP_CALL.search(name) or (receiver is not None and re.search(r"budget|limit", receiver)):
                     return node
     return None
@@ -468,7 +459,7 @@ def _flows(body: Sequence[cst.CSTNode]) -> List[Tuple[List[str], cst.CSTNode]]:
                 and node.func.attr.value
                 in ("append", "extend", "insert", "add", "update", "setdefault", "put")
             ):
-                container = _dotted(node.func.value)
+                container = dotted_name(node.func.value)
                 if container:
                     for arg in node.args:
                         flows.append(([container], arg.value))
@@ -627,7 +618,7 @@ def _never_trimmed(name: str, loop: cst.CSTNode, call: cst.Call, scope: Scope) -
             if not isinstance(qualify(mutation.node.func, scope), Instance):  # type: ignore[attr-defined]
                 return False
     for node in _walk(owner.node):
-        if isinstance(node, cst.AugAssign) and _dotted(node.target) == name:
+        if isinstance(node, cst.AugAssign) and dotted_name(node.target) == name:
             if not isinstance(node.operator, cst.AddAssign):
                 return False
             augmented -= 1
@@ -636,7 +627,7 @@ def _never_trimmed(name: str, loop: cst.CSTNode, call: cst.Call, scope: Scope) -
         elif isinstance(node, (cst.Assign, cst.AugAssign)):
             targets = node.targets if isinstance(node, cst.Assign) else []
             for target in targets:
-                if isinstance(target.target, cst.Subscript) and _dotted(target.target.value) == name:
+                if isinstance(target.target, cst.Subscript) and dotted_name(target.target.value) == name:
                     return False  # ``history[:] = history[-10:]``
         elif isinstance(node, cst.Call) and node is not call:
             func = node.func

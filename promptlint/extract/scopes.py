@@ -98,11 +98,12 @@ class CallSite:
     loops: Tuple[cst.CSTNode, ...] = ()
 
 
-def _dotted(node: cst.BaseExpression) -> Optional[str]:
+def dotted_name(node: cst.CSTNode) -> Optional[str]:
+    """``a.b.c`` for a chain of names and attributes, else None."""
     if isinstance(node, cst.Name):
         return node.value
     if isinstance(node, cst.Attribute):
-        base = _dotted(node.value)
+        base = dotted_name(node.value)
         return f"{base}.{node.attr.value}" if base else None
     return None
 
@@ -110,7 +111,7 @@ def _dotted(node: cst.BaseExpression) -> Optional[str]:
 def _relative_module(node: cst.ImportFrom) -> Optional[str]:
     if node.relative:
         return None  # a project-local module: never an SDK
-    return _dotted(node.module) if node.module is not None else None
+    return dotted_name(node.module) if node.module is not None else None
 
 
 # Methods that give a LangChain runnable request settings after construction.
@@ -361,7 +362,7 @@ class ScopeBuilder(cst.CSTVisitor):
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
-            dotted = _dotted(alias.name)
+            dotted = dotted_name(alias.name)
             if dotted is None:
                 continue
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
@@ -380,7 +381,7 @@ class ScopeBuilder(cst.CSTVisitor):
         if isinstance(node.names, cst.ImportStar):
             return
         for alias in node.names:
-            name = _dotted(alias.name)
+            name = dotted_name(alias.name)
             if name is None:
                 continue
             local = (

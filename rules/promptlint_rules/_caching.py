@@ -38,18 +38,9 @@ def min_cacheable(context: RuleContext, model: Optional[str]) -> Optional[int]:
 
 
 def explicit_breakpoints(context: RuleContext, model: Optional[str]) -> bool:
-    """Whether the model only caches at breakpoints: OpenAI's gpt-5.6 and later, recognised in the model
-    table by their write premium (OpenAI charges for cache writes only from gpt-5.6 on, the models whose
-    implicit breakpoint sits at the latest message with no fallback to a shorter prefix; PROVIDER_FACTS 2.2,
-    "GPT-5.6 and later")."""
+    """Whether the model only caches at breakpoints (see ``ModelInfo.caches_at_breakpoints_only``)."""
     info = context.model_info(model)
-    return (
-        info is not None
-        and info.provider == "openai"
-        and info.input is not None
-        and info.cache_write is not None
-        and info.cache_write > info.input
-    )
+    return info is not None and info.caches_at_breakpoints_only
 
 
 def static_prefix(parts: Sequence[PromptPart]) -> List[PromptPart]:

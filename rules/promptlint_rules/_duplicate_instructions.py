@@ -11,6 +11,7 @@ import libcst as cst
 from promptlint.extract.nodes import ModuleIndex
 from promptlint.ir import Dynamic, LLMCall, PromptPart, Static
 from promptlint.rule import Finding, RuleContext, SavingsBasis
+from promptlint_rules._wording import PART_LABELS
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -19,14 +20,6 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 _SYSTEM_ROLES = frozenset({"system", "instructions", "developer"})
 _MIN_WORDS = 4  # a repeated line with fewer words is a label, a separator or a fragment, not an instruction
 _MAX_FACTOR = 2
-_WHERE = {
-    "system": "system prompt",
-    "instructions": "`instructions`",
-    "developer": "developer message",
-    "user": "user message",
-    "assistant": "assistant message",
-    "tool": "tool message",
-}
 
 
 @dataclass
@@ -108,7 +101,7 @@ class Checker:
             self._seen.add(marker)
             count = len(copies) + 1
             places = sorted({parts[first.part].role, *(parts[copy.part].role for copy in copies)})
-            where = " and ".join(_WHERE.get(role, "prompt") for role in places)
+            where = " and ".join(PART_LABELS.get(role, "prompt") for role in places)
             times = "twice" if count == 2 else f"{count} times"
             message = f"{first.kind.capitalize()} `{_snippet(first.text)}` appears {times} in the {where}"
             tokens = sum(context.count_tokens(copy.text, model) for copy in copies)

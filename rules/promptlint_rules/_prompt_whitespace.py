@@ -15,19 +15,12 @@ import libcst as cst
 from promptlint.extract.nodes import ModuleIndex
 from promptlint.ir import Dynamic, LLMCall, PromptPart, Static
 from promptlint.rule import Applicability, Finding, Fix, Replacement, RuleContext, SavingsBasis
+from promptlint_rules._wording import PART_LABELS
 
 _HOLE = "\x00"  # stands for an f-string replacement field in a template
 _TRIPLE = ('"""', "'''")
 _WHITESPACE = re.compile(r"\s+")
 _MAX_FACTOR = 2  # see dynamic_prefix: text under minimum / 2 bytes is never tokenized
-_WHERE = {
-    "system": "system prompt",
-    "instructions": "`instructions`",
-    "developer": "developer message",
-    "user": "user message",
-    "assistant": "assistant message",
-    "tool": "tool message",
-}
 
 
 class Checker:
@@ -94,7 +87,7 @@ class Checker:
             Applicability.SAFE if self._local_to(literal.node, call.node) else Applicability.UNSAFE
         )
         fix = Fix(description, applicability, (Replacement(literal.node, new_node),))
-        where = _WHERE.get(part.role, "prompt")
+        where = PART_LABELS.get(part.role, "prompt")
         message = f"Prompt text `{_snippet(literal.values)}` ({where}) spends {_plural(saving, 'token')} on "
         message += "whitespace: " + ", ".join(rewrite.details())
         savings = self._savings(call, context, model, saving, varied_before)

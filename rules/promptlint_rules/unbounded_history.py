@@ -114,7 +114,9 @@ class UnboundedHistory(Rule):
             "(`tokens-per-turn`)",
             f"after the fix: the last {keep:,} turns are kept (`keep-turns`); averaged over the session's calls",
         ]
-        if (provider in _AUTOMATIC_CACHING and not _breakpoints_only(info)) or call.marks_cache:
+        if (
+            provider in _AUTOMATIC_CACHING and not (info is not None and info.caches_at_breakpoints_only)
+        ) or call.marks_cache:
             assumptions.append(
                 "the history is a cached prefix: the removed tokens are priced at the cache-read price"
             )
@@ -123,17 +125,3 @@ class UnboundedHistory(Rule):
             "the removed tokens are priced at the input price: the history is not cached without breakpoints"
         )
         return SavingsBasis(model=model, input_tokens=tokens, assumptions=tuple(assumptions))
-
-
-def _breakpoints_only(info) -> bool:
-    """OpenAI's gpt-5.6 and later cache at an implicit breakpoint on the latest message with no fallback to a
-    shorter prefix (PROVIDER_FACTS §2.2, "GPT-5.6 and later"), so a history that grows by a message per turn
-    is not read from the cache unless the request marks breakpoints. The model table tells them apart by
-    their cache-write premium (earlier OpenAI models write to the cache at the input price)."""
-    return (
-        info is not None
-        and info.provider == "openai"
-        and info.input is not None
-        and info.cache_write is not None
-        and info.cache_write > info.input
-    )
