@@ -296,7 +296,7 @@ def _collect(args: argparse.Namespace, tasks, results, selected, settings) -> _C
             file_diagnostics = outcome.remaining
         collected.diagnostics.extend(file_diagnostics)
         for error in result.errors:
-            collected.internal_error = collected.internal_error or error.reason.startswith("rule ")
+            collected.internal_error = collected.internal_error or error.internal
             collected.errors.append(error)
     return collected
 

@@ -65,6 +65,7 @@ class Diagnostic:
 class FileError:
     path: str
     reason: str
+    internal: bool = False  # promptlint's own failure (a rule crashed), not the file's: exit 2, never cached
 
 
 def to_plain(diagnostic: Diagnostic) -> dict:

@@ -159,7 +159,11 @@ def _analyse(
                 findings.extend((rule_class, finding) for finding in rule.check(call, context))
             except Exception as error:  # a crashing rule is reported, and the other rules still run
                 result.errors.append(
-                    FileError(display, f"rule {rule_class.code} crashed: {type(error).__name__}: {error}")
+                    FileError(
+                        display,
+                        f"rule {rule_class.code} crashed: {type(error).__name__}: {error}",
+                        internal=True,
+                    )
                 )
                 break
     if findings:

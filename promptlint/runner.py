@@ -110,11 +110,7 @@ def lint_tasks(
         nonlocal done
         result.source = source
         results[index] = result
-        if (
-            key is not None
-            and cache is not None
-            and not any(e.reason.startswith("rule ") for e in result.errors)
-        ):
+        if key is not None and cache is not None and not any(e.internal for e in result.errors):
             cache.put(key, result.diagnostics, result.errors, result.dependencies)
         done += 1
         if on_progress is not None:

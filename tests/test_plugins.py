@@ -140,3 +140,45 @@ def test_pack_with_a_code_outside_its_prefix_is_rejected(tmp_path: Path) -> None
     result = run(site, tmp_path, "check", ".")
     assert result.returncode == 2
     assert "code `XMP001` is outside its prefix `ZZZ`" in result.stderr
+
+
+CRASHING_PACK = textwrap.dedent(
+    '''\
+    from promptlint.rule import Rule
+
+
+    class Crashes(Rule):
+        """
+        ## What it does
+        Crashes.
+        """
+
+        code = "CRS001"
+        name = "crashes"
+        summary = "Crashes on every call"
+
+        def check(self, call, context):
+            raise KeyError("boom")
+
+
+    RULES = (Crashes,)
+    '''
+)
+
+
+def test_a_crashing_rule_is_reported_the_others_still_run_and_the_exit_code_is_2(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    install_pack(site, "crashing_pack", "CRS", "crashing_pack:RULES", CRASHING_PACK)
+    (tmp_path / "app.py").write_text(
+        "from openai import OpenAI\nOpenAI().chat.completions.create(model='gpt-4o', messages=[])\n"
+    )
+    result = run(site, tmp_path, "check", "--output-format", "json", "--exit-zero", ".")
+    assert result.returncode == 2
+    document = json.loads(result.stdout)
+    assert [d["code"] for d in document["diagnostics"]] == ["LLM201"]
+    assert document["errors"] == [{"path": "app.py", "reason": "rule CRS001 crashed: KeyError: 'boom'"}]
+    assert result.stderr == "promptlint: error: app.py: rule CRS001 crashed: KeyError: 'boom'\n"
+    assert not (tmp_path / ".promptlint_cache").exists() or not list(
+        (tmp_path / ".promptlint_cache").rglob("*.json")
+    )
