@@ -267,11 +267,11 @@ class _Collected:
 
 def _collect(args: argparse.Namespace, tasks, results, selected, settings) -> _Collected:
     """Gather each file's findings and errors, fixing (or diffing) the files that have fixes to apply."""
-    from promptlint.engine import LintOptions, _Models
+    from promptlint.engine import LintOptions, ModelData
     from promptlint.fixer import applicable
 
     context = _run_context(args, settings)
-    collected = _Collected([], [], _Models(settings.models))
+    collected = _Collected([], [], ModelData(settings.models))
     fixing = args.fix or args.diff
     for task, result in zip(tasks, results):
         file_diagnostics = result.diagnostics

@@ -38,7 +38,7 @@ class LintOptions:
     models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
-class _Models:
+class ModelData:
     """The model table, loaded on first use."""
 
     def __init__(self, overrides: Mapping[str, Mapping[str, Any]]) -> None:
@@ -65,7 +65,9 @@ class _Models:
         return tokens if factor == 1.0 else int(round(tokens * factor))
 
 
-def lint_file(path: Path, display: str, options: LintOptions, models: Optional[_Models] = None) -> FileResult:
+def lint_file(
+    path: Path, display: str, options: LintOptions, models: Optional[ModelData] = None
+) -> FileResult:
     try:
         source = read_source(path)
     except SourceError as error:
@@ -76,7 +78,7 @@ def lint_file(path: Path, display: str, options: LintOptions, models: Optional[_
 
 
 def lint_source(
-    source: SourceFile, display: str, options: LintOptions, models: Optional[_Models] = None
+    source: SourceFile, display: str, options: LintOptions, models: Optional[ModelData] = None
 ) -> FileResult:
     result = FileResult()
     if not may_call_llm(source.raw):
@@ -95,7 +97,7 @@ def lint_source(
 
 
 def lint_text(
-    text: str, path: Path, display: str, options: LintOptions, models: Optional[_Models] = None
+    text: str, path: Path, display: str, options: LintOptions, models: Optional[ModelData] = None
 ) -> FileResult:
     """Lint source text that is not (or no longer) what is on disk: a file being fixed."""
     from promptlint.deep import run_deep
@@ -148,7 +150,7 @@ def _analyse(
     result.dependencies = sorted(set(resolver.files_read))
     if not calls:
         return result
-    models = models or _Models(options.models)
+    models = models or ModelData(options.models)
     findings: List[Tuple[Type[Rule], Finding]] = []
     for rule_class in options.rules:
         rule_options = {**rule_class.options, **options.rule_options.get(rule_class.code, {})}

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from promptlint.diagnostics import FileError
-from promptlint.engine import FileResult, LintOptions, _Models, lint_source
+from promptlint.engine import FileResult, LintOptions, ModelData, lint_source
 from promptlint.prefilter import may_call_llm
 from promptlint.source import SourceError, SourceFile, decode_file, read_raw
 
@@ -56,7 +56,7 @@ class _Linter:
             registry = load_registry()
         self.registry = registry
         self.context = context
-        self.models = _Models(context.models)
+        self.models = ModelData(context.models)
         self._options: Dict[Tuple[str, ...], LintOptions] = {}
 
     def options(self, codes: Tuple[str, ...]) -> LintOptions:
