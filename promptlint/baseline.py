@@ -81,7 +81,20 @@ def changed_lines(reference: str, cwd: Path) -> Dict[Path, Optional[Set[int]]]:
     """Lines added or changed since ``reference`` per file (resolved path), from git; ``None`` means the whole
     file (untracked files)."""
     top = Path(_git(["rev-parse", "--show-toplevel"], cwd).strip())
-    diff = _git(["diff", "--no-color", "--no-ext-diff", "--unified=0", "--relative=", reference, "--"], top)
+    # The ref is data, never an option: after --end-of-options, `--output=x` is a (bad) revision.
+    diff = _git(
+        [
+            "diff",
+            "--no-color",
+            "--no-ext-diff",
+            "--unified=0",
+            "--relative=",
+            "--end-of-options",
+            reference,
+            "--",
+        ],
+        top,
+    )
     changed: Dict[Path, Optional[Set[int]]] = {}
     current: Optional[Set[int]] = None
     for line in diff.splitlines():

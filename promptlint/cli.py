@@ -25,7 +25,21 @@ class UsageError(Exception):
 
 
 def _codes(value: str) -> List[str]:
-    return [item.strip() for item in value.split(",") if item.strip()]
+    """A comma-separated list of rule selectors; an empty one is a mistake, never "no rules"."""
+    items = [item.strip() for item in value.split(",")]
+    if not all(items):
+        raise argparse.ArgumentTypeError(f"empty rule selector in {value!r}")
+    return items
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -64,10 +78,14 @@ def _parser() -> argparse.ArgumentParser:
         help="apply exclusions even to files named on the command line (as pre-commit passes them)",
     )
     check.add_argument("--default-model", help="the model assumed where a call's model is not a literal")
-    check.add_argument("--calls-per-month", type=int, help="call volume per call site, for monthly figures")
+    check.add_argument(
+        "--calls-per-month", type=_positive_int, help="call volume per call site, for monthly figures"
+    )
     check.add_argument("--fix", action="store_true", help="apply safe fixes and write the files")
     check.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
-    check.add_argument("--jobs", "-j", type=int, help="worker processes (default: the usable cores)")
+    check.add_argument(
+        "--jobs", "-j", type=_positive_int, help="worker processes (default: the usable cores)"
+    )
     check.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff: also unsafe fixes")
     check.add_argument("--diff", action="store_true", help="print the diff --fix would apply; change nothing")
 
@@ -116,6 +134,8 @@ def _check_command(args: argparse.Namespace) -> int:
     """discover → lint (cached, parallel) → fix → narrow (baseline, changed lines) → price → report."""
     from promptlint.discover import discover
 
+    if args.statistics and args.output_format not in ("text", "json"):
+        raise UsageError(f"--statistics prints text or json, not {args.output_format}")
     cwd = Path.cwd()
     registry = _load_registry()
     settings = _settings(args, registry, cwd)
@@ -137,20 +157,21 @@ def _check_command(args: argparse.Namespace) -> int:
     if missing and not found.files:
         return EXIT_ERROR
 
+    narrowing = _narrowing(args, cwd)
     tasks = _tasks(found.files, settings, registry, selected)
     results = _lint(args, tasks, settings, registry)
-    outcome = _collect(args, tasks, results, selected, settings)
-    diagnostics, errors = outcome.diagnostics, outcome.errors
+    outcome = _collect(args, tasks, results, selected, settings, narrowing, registry)
+    diagnostics, errors = outcome.reported, outcome.errors
     errors[:0] = [_file_error(e) for e in found.errors if e not in missing]
     internal_error = bool(missing) or outcome.internal_error
 
     if args.write_baseline is not None:
         from promptlint.baseline import write_baseline
 
-        write_baseline(args.write_baseline, diagnostics)
-        print(f"Wrote a baseline of {len(diagnostics):,} findings to {args.write_baseline}.", file=sys.stderr)
+        write_baseline(args.write_baseline, outcome.diagnostics)
+        count = len(outcome.diagnostics)
+        print(f"Wrote a baseline of {_plural(count, 'finding')} to {args.write_baseline}.", file=sys.stderr)
         return EXIT_ERROR if internal_error else EXIT_CLEAN
-    diagnostics = _narrowed(args, diagnostics, cwd)
 
     calls_per_month = args.calls_per_month or settings.calls_per_month
     if diagnostics:
@@ -162,6 +183,8 @@ def _check_command(args: argparse.Namespace) -> int:
     report = Report(
         diagnostics, errors, len(found.files), calls_per_month, fixed=outcome.fixed, fix_mode=bool(args.fix)
     )
+    for warning in outcome.warnings:
+        print(f"promptlint: warning: {warning}", file=sys.stderr)
     for error in errors:
         print(f"promptlint: error: {error.path}: {error.reason}", file=sys.stderr)
     if args.diff:
@@ -194,8 +217,6 @@ def _settings(args: argparse.Namespace, registry, cwd: Path):
         settings = load_settings(config_path, registry, cwd)
     except ConfigError as error:
         raise UsageError(str(error)) from error
-    if args.calls_per_month is not None and args.calls_per_month <= 0:
-        raise UsageError("--calls-per-month must be a positive integer")
     return settings
 
 
@@ -257,29 +278,29 @@ def _lint(args: argparse.Namespace, tasks, settings, registry):
 
 @dataclass
 class _Collected:
-    diagnostics: list
+    diagnostics: list  # every finding left after fixing
+    reported: list  # those the run reports: new against the baseline, on changed lines
     errors: list
     models: object
     fixed: int = 0
     diffs: List[str] = field(default_factory=list)
     internal_error: bool = False
+    warnings: List[str] = field(default_factory=list)
 
 
-def _collect(args: argparse.Namespace, tasks, results, selected, settings) -> _Collected:
-    """Gather each file's findings and errors, fixing (or diffing) the files that have fixes to apply."""
+def _collect(args: argparse.Namespace, tasks, results, selected, settings, narrowing, registry) -> _Collected:
+    """Gather each file's findings and errors, fixing (or diffing) the reported findings that have fixes."""
     from promptlint.engine import LintOptions, ModelData
     from promptlint.fixer import applicable
 
     context = _run_context(args, settings)
-    collected = _Collected([], [], ModelData(settings.models))
+    collected = _Collected([], [], [], ModelData(settings.models))
     fixing = args.fix or args.diff
     for task, result in zip(tasks, results):
         file_diagnostics = result.diagnostics
-        if (
-            fixing
-            and result.source is not None
-            and any(applicable(d, args.unsafe_fixes) for d in file_diagnostics)
-        ):
+        file_narrowing = narrowing.for_file(task.path)
+        reported = file_narrowing.reported(file_diagnostics)
+        if fixing and result.source is not None and any(applicable(d, args.unsafe_fixes) for d in reported):
             options = LintOptions(
                 rules=[rule for rule in selected if rule.code in task.codes],
                 rule_options=context.rule_options,
@@ -288,17 +309,38 @@ def _collect(args: argparse.Namespace, tasks, results, selected, settings) -> _C
                 models=context.models,
             )
             outcome = _fix_file(
-                result, task.path, task.display, options, collected.models, args, collected.diffs
+                result,
+                task.path,
+                task.display,
+                options,
+                collected.models,
+                args,
+                collected.diffs,
+                file_narrowing,
             )
             collected.fixed += outcome.applied if outcome.changed and not outcome.error else 0
             if outcome.error:
                 collected.errors.append(_file_error(task.display, outcome.error))
-            file_diagnostics = outcome.remaining
+            file_diagnostics, reported = outcome.remaining, outcome.reported
         collected.diagnostics.extend(file_diagnostics)
+        collected.reported.extend(reported)
+        if result.source is not None:
+            collected.warnings.extend(_unknown_suppressions(task.display, result.source.text, registry.rules))
         for error in result.errors:
             collected.internal_error = collected.internal_error or error.internal
             collected.errors.append(error)
     return collected
+
+
+def _unknown_suppressions(display: str, text: str, rules) -> List[str]:
+    from promptlint.suppress import unknown_rules
+
+    codes = frozenset(rule.code for rule in rules)
+    names = frozenset(rule.name for rule in rules)
+    return [
+        f"{display}:{line}: unknown rule `{item}` in a suppression comment; it suppresses nothing"
+        for line, item in unknown_rules(text, codes, names)
+    ]
 
 
 def _file_error(error_or_path, reason: Optional[str] = None):
@@ -309,30 +351,28 @@ def _file_error(error_or_path, reason: Optional[str] = None):
     return FileError(error_or_path, reason)
 
 
-def _narrowed(args: argparse.Namespace, diagnostics, cwd: Path):
-    """Only the findings that are new against a baseline and/or on lines changed since a git ref."""
+def _narrowing(args: argparse.Namespace, cwd: Path):
+    """What narrows the report (and the fixes): the findings a baseline knows, the lines changed since a ref."""
+    from promptlint.narrow import Narrowing
+
     if args.baseline is None and args.changed_since is None:
-        return diagnostics
-    from promptlint.baseline import (
-        BaselineError,
-        changed_lines,
-        new_findings,
-        on_changed_lines,
-        read_baseline,
-    )
+        return Narrowing()
+    from promptlint.baseline import BaselineError, changed_lines, read_baseline
 
     try:
-        if args.baseline is not None:
-            diagnostics = new_findings(diagnostics, read_baseline(args.baseline))
-        if args.changed_since is not None:
-            diagnostics = on_changed_lines(diagnostics, changed_lines(args.changed_since, cwd))
+        known = read_baseline(args.baseline) if args.baseline is not None else None
+        changed = changed_lines(args.changed_since, cwd) if args.changed_since is not None else None
     except BaselineError as error:
         raise UsageError(str(error)) from error
-    return diagnostics
+    return Narrowing(known, changed)
 
 
 def _render(args: argparse.Namespace, report, selected) -> None:
-    if args.statistics:
+    if args.statistics and args.output_format == "json":
+        from promptlint.reporters.statistics import render_json
+
+        sys.stdout.write(render_json(report))
+    elif args.statistics:
         from promptlint.reporters.statistics import render
 
         sys.stdout.write(render(report))
@@ -383,8 +423,9 @@ def _stderr_console():
     return Console(stderr=True)
 
 
-def _fix_file(result, path: Path, display: str, options, models, args, diffs: List[str]):
-    """Fix one file (or only diff it): applied to a fixpoint, written atomically when it still parses."""
+def _fix_file(result, path: Path, display: str, options, models, args, diffs: List[str], narrowing):
+    """Fix one file's reported findings (or only diff them): applied to a fixpoint, written atomically when it
+    still parses."""
     from promptlint.engine import lint_text, parses
     from promptlint.fixer import encode_like, fix_text, unified_diff, write_atomically
 
@@ -395,6 +436,7 @@ def _fix_file(result, path: Path, display: str, options, models, args, diffs: Li
         lambda text: lint_text(text, path, display, options, models).diagnostics,
         args.unsafe_fixes,
         parses,
+        narrowing,
     )
     if outcome.error or not outcome.changed:
         return outcome
@@ -411,6 +453,7 @@ def _fix_file(result, path: Path, display: str, options, models, args, diffs: Li
         outcome.error = f"cannot write the fix: {error.strerror or error}; file left unchanged"
     if outcome.error:
         outcome.remaining = list(result.diagnostics)
+        outcome.reported = narrowing.reported(result.diagnostics)
     return outcome
 
 

@@ -11,10 +11,13 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, Tuple
 
 from promptlint.diagnostics import Diagnostic, Edit
 from promptlint.source import SourceFile
+
+if TYPE_CHECKING:
+    from promptlint.narrow import FileNarrowing
 
 MAX_ROUNDS = 10  # fixes re-lint the file; a rule whose fix keeps producing new fixes stops here
 
@@ -26,7 +29,8 @@ class FixOutcome:
     applied: int = 0
     error: Optional[str] = None  # why nothing was written, when something was to be written
     rounds: int = 0
-    remaining: List[Diagnostic] = field(default_factory=list)
+    remaining: List[Diagnostic] = field(default_factory=list)  # every finding left in the fixed text
+    reported: List[Diagnostic] = field(default_factory=list)  # those of them the run reports
 
     @property
     def changed(self) -> bool:
@@ -85,15 +89,23 @@ def fix_text(
     lint: Callable[[str], List[Diagnostic]],
     unsafe: bool,
     parses: Callable[[str], bool],
+    narrowing: Optional[FileNarrowing] = None,
 ) -> FixOutcome:
     """Apply fixes round by round until none is left to apply (or ``MAX_ROUNDS``); keep only parsing results.
 
-    ``diagnostics`` are those of ``text`` as it is; ``lint`` re-lints a fixed text.
+    ``diagnostics`` are those of ``text`` as it is; ``lint`` re-lints a fixed text. Only the findings the run
+    reports are fixed: ``narrowing`` (a baseline, changed lines) is applied in every round, following the
+    lines through the edits already made.
     """
+
+    def reported(found: List[Diagnostic]) -> List[Diagnostic]:
+        return narrowing.reported(found) if narrowing is not None else list(found)
+
     outcome = FixOutcome(original=text, text=text)
     original_diagnostics = list(diagnostics)
+    initial = narrowing
     for _ in range(MAX_ROUNDS):
-        chosen, _deferred = choose_non_overlapping(diagnostics, unsafe)
+        chosen, _deferred = choose_non_overlapping(reported(diagnostics), unsafe)
         if not chosen:
             break
         candidate = apply_edits(outcome.text, [edit for d in chosen for edit in d.fix.edits])
@@ -104,12 +116,16 @@ def fix_text(
             outcome.text = text
             outcome.applied = 0
             outcome.remaining = original_diagnostics
+            outcome.reported = initial.reported(original_diagnostics) if initial else original_diagnostics
             return outcome
+        if narrowing is not None:
+            narrowing = narrowing.after_edit(outcome.text, candidate)
         outcome.text = candidate
         outcome.applied += len(chosen)
         outcome.rounds += 1
         diagnostics = lint(candidate)
     outcome.remaining = diagnostics
+    outcome.reported = reported(diagnostics)
     return outcome
 
 

@@ -111,3 +111,87 @@ def test_changed_since_outside_a_repository(project: Path, capsys) -> None:
     (project / "app.py").write_text(module("question"))
     assert main(["check", "--changed-since", "HEAD", "."]) == 2
     assert capsys.readouterr().err.startswith("promptlint: error: git rev-parse: ")
+
+
+OLD_CALL = 'client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": q}])'
+NEW_CALL = 'client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": q}], n=1)'
+
+
+def committed_app(project: Path) -> Path:
+    """A repository whose committed app.py has one uncapped call, and a new uncapped call appended since."""
+    git(project, "init", "-q")
+    app = project / "app.py"
+    app.write_text(
+        f"from openai import OpenAI\n\nclient = OpenAI()\n\n\ndef old(q):\n    return {OLD_CALL}\n"
+    )
+    git(project, "add", ".")
+    git(project, "commit", "-qm", "initial")
+    app.write_text(app.read_text() + f"\n\ndef new(q):\n    return {NEW_CALL}\n")
+    return app
+
+
+def test_fix_with_changed_since_fixes_only_the_reported_finding(project: Path, capsys) -> None:
+    app = committed_app(project)
+    before = app.read_text()
+    code = main(
+        ["check", "--fix", "--unsafe-fixes", "--changed-since", "HEAD", "--output-format", "json", "app.py"]
+    )
+    document = json.loads(capsys.readouterr().out)
+    assert (code, document["diagnostics"], document["summary"]["diagnostics"]) == (0, [], 0)
+    fixed_new = NEW_CALL.replace("n=1)", "n=1, max_completion_tokens=1024)")
+    assert app.read_text() == before.replace(NEW_CALL, fixed_new)
+    assert OLD_CALL in app.read_text()  # the unreported, unchanged line is left as it was
+
+
+def test_diff_with_changed_since_shows_only_the_reported_fix(project: Path, capsys) -> None:
+    app = committed_app(project)
+    before = app.read_text()
+    assert main(["check", "--diff", "--unsafe-fixes", "--changed-since", "HEAD", "app.py"]) == 1
+    captured = capsys.readouterr()
+    assert [line for line in captured.out.splitlines() if line.startswith(("-", "+"))] == [
+        "--- a/app.py",
+        "+++ b/app.py",
+        f"-    return {NEW_CALL}",
+        f"+    return {NEW_CALL.replace('n=1)', 'n=1, max_completion_tokens=1024)')}",
+    ]
+    assert captured.err == "Would fix 1 issue in 1 file.\n"
+    assert app.read_text() == before
+
+
+def test_fix_with_a_baseline_leaves_the_known_findings_alone(project: Path, capsys) -> None:
+    app = project / "app.py"
+    app.write_text(
+        f"from openai import OpenAI\n\nclient = OpenAI()\n\n\ndef old(q):\n    return {OLD_CALL}\n"
+    )
+    assert main(["check", "--write-baseline", "baseline.json", "."]) == 0
+    app.write_text(app.read_text() + f"\n\ndef new(q):\n    return {NEW_CALL}\n")
+    before = app.read_text()
+    capsys.readouterr()
+    assert main(["check", "--fix", "--unsafe-fixes", "--baseline", "baseline.json", "app.py"]) == 0
+    assert (
+        capsys.readouterr().out
+        == "Fixed 1 issue. All checks passed: 1 file checked, no LLM cost issues found.\n"
+    )
+    assert app.read_text() == before.replace(
+        NEW_CALL, NEW_CALL.replace("n=1)", "n=1, max_completion_tokens=1024)")
+    )
+    # Without the baseline, the remaining (known) finding is still there to see.
+    assert findings(capsys, "app.py") == (1, [("app.py", 7)])
+
+
+def test_changed_since_is_data_not_an_option(project: Path, capsys) -> None:
+    git(project, "init", "-q")
+    (project / "app.py").write_text(module("question"))
+    git(project, "add", ".")
+    git(project, "commit", "-qm", "initial")
+    assert main(["check", "--changed-since=--output=pwned.txt", "."]) == 2
+    assert (
+        capsys.readouterr().err == "promptlint: error: git diff: fatal: bad revision '--output=pwned.txt'\n"
+    )
+    assert not (project / "pwned.txt").exists()
+
+
+def test_a_baseline_of_one_finding_says_finding(project: Path, capsys) -> None:
+    (project / "app.py").write_text(module("question"))
+    assert main(["check", "--write-baseline", "baseline.json", "."]) == 0
+    assert capsys.readouterr().err == "Wrote a baseline of 1 finding to baseline.json.\n"
