@@ -173,18 +173,27 @@ def _analyse(
     return result
 
 
+def _is_project(directory: Path) -> bool:
+    return (directory / "pyproject.toml").is_file() or (directory / ".git").exists()
+
+
 @lru_cache(maxsize=256)
 def _project_of(directory: Path) -> Path:
     for candidate in (directory, *directory.parents):
-        if (candidate / "pyproject.toml").is_file() or (candidate / ".git").exists():
+        if _is_project(candidate):
             return candidate
     return directory
 
 
 def prompt_root(path: Path, configured_root: Path) -> Path:
     """The tree a file's prompt files may be read from: the configured project when the file is inside
-    it, else the file's own project (the nearest directory with a pyproject.toml or .git), never more."""
-    if configured_root == path.parent or configured_root in path.parents:
+    it, else the file's own project (the nearest directory with a pyproject.toml or .git), never more.
+
+    A root that is only the working directory (no configuration, no repository there) is no project: run
+    from ``/``, it would let a prompt path reach anywhere on the machine.
+    """
+    inside = configured_root == path.parent or configured_root in path.parents
+    if inside and _is_project(configured_root):
         return configured_root
     return _project_of(path.parent)
 

@@ -22,7 +22,7 @@ import io
 import re
 import tokenize
 from functools import lru_cache
-from typing import Dict, FrozenSet, Iterator, Mapping, Tuple
+from typing import Dict, FrozenSet, Iterator, List, Mapping, Tuple
 
 ALL = "*"
 
@@ -77,6 +77,26 @@ def file_ignores(text: str) -> FrozenSet[str]:
             if match.group("kind").lower() == "file-ignore":
                 found.update(_directive_items(match))
     return frozenset(found)
+
+
+def unknown_rules(text: str, codes: FrozenSet[str], names: FrozenSet[str]) -> List[Tuple[int, str]]:
+    """``(line, item)`` for every rule a suppression names that is not in the registry: a typo there silently
+    suppresses nothing. In ``# noqa`` only codes with one of our prefixes count (others belong to other
+    linters); in ``# promptlint: ignore[...]`` every item must be one of our codes or names."""
+    if _CANDIDATE_RE.search(text) is None:
+        return []
+    prefixes = {code.rstrip("0123456789") for code in codes}
+    unknown = []
+    for line, comment in _comments(text):
+        for match in _NOQA_RE.finditer(comment):
+            for code in re.split(r"[\s,]+", match.group("codes") or ""):
+                if code and code.upper().rstrip("0123456789") in prefixes and code.upper() not in codes:
+                    unknown.append((line, code))
+        for match in _DIRECTIVE_RE.finditer(comment):
+            for item in (part.strip() for part in (match.group("items") or "").split(",")):
+                if item and item.upper() not in codes and item.lower() not in names:
+                    unknown.append((line, item))
+    return unknown
 
 
 def _line_items(comment: str) -> Iterator[str]:

@@ -452,3 +452,64 @@ def test_prompt_files_outside_the_project_are_never_read(tmp_path: Path, monkeyp
     )
     monkeypatch.chdir(project)
     assert main(["check", "--select", "LLM301", "."]) == 0
+
+
+def test_prompt_paths_without_any_project_stay_in_the_linted_files_directory(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """With no pyproject.toml or .git anywhere, the working directory is no project: a prompt path that
+    leaves the linted file's own directory is not read, even when it stays under the working directory."""
+    write(tmp_path / "elsewhere" / "huge.md", "word " * 20000)
+    prompt = (tmp_path / "elsewhere" / "huge.md").as_posix()
+    write(
+        tmp_path / "app" / "bot.py",
+        f"from openai import OpenAI\nSYSTEM = open({prompt!r}).read()\n"
+        "OpenAI().chat.completions.create(model='gpt-4o', max_tokens=5, "
+        "messages=[{'role': 'system', 'content': SYSTEM}])\n",
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "--no-cache", "--select", "LLM301", "app/bot.py"]) == 0
+    # Made a project, the same working directory is the root, and the prompt is read.
+    write(tmp_path / "pyproject.toml", "[tool.promptlint]\n")
+    assert main(["check", "--no-cache", "--select", "LLM301", "app/bot.py"]) == 1
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--select", ""], "argument --select: empty rule selector in ''"),
+        (["--ignore", "LLM201,,LLM301"], "argument --ignore: empty rule selector in 'LLM201,,LLM301'"),
+        (["--jobs", "0"], "argument --jobs/-j: must be at least 1, got 0"),
+        (["--jobs", "-3"], "argument --jobs/-j: must be at least 1, got -3"),
+        (["--jobs", "two"], "argument --jobs/-j: not an integer: 'two'"),
+        (["--calls-per-month", "0"], "argument --calls-per-month: must be at least 1, got 0"),
+    ],
+)
+def test_bad_option_values_are_usage_errors(project: Path, capsys, arguments, message) -> None:
+    write(project / "app.py", OPENAI_CALL)
+    assert main(["check", *arguments, "app.py"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == f"promptlint check: error: {message}"
+
+
+def test_statistics_with_a_format_it_cannot_print_is_a_usage_error(project: Path, capsys) -> None:
+    write(project / "app.py", OPENAI_CALL)
+    assert main(["check", "--statistics", "--output-format", "sarif", "app.py"]) == 2
+    assert capsys.readouterr().err == "promptlint: error: --statistics prints text or json, not sarif\n"
+
+
+def test_unknown_rules_in_suppressions_are_warned_about(project: Path, capsys) -> None:
+    call = 'client.chat.completions.create(model="gpt-4o", messages=[], max_tokens=5)'
+    write(
+        project / "app.py",
+        "from openai import OpenAI\n\nclient = OpenAI()\n"
+        f"a = {call}  # promptlint: ignore[LLM999, missing-output-limit, no-such-rule]\n"
+        f"b = {call}  # noqa: E501, LLM299\n"
+        f"c = {call}  # noqa: LLM201, F401\n",
+    )
+    assert main(["check", "app.py"]) == 0
+    assert capsys.readouterr().err == (
+        "promptlint: warning: app.py:4: unknown rule `LLM999` in a suppression comment; it suppresses nothing\n"
+        "promptlint: warning: app.py:4: unknown rule `no-such-rule` in a suppression comment; "
+        "it suppresses nothing\n"
+        "promptlint: warning: app.py:5: unknown rule `LLM299` in a suppression comment; it suppresses nothing\n"
+    )

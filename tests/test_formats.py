@@ -119,3 +119,13 @@ def test_statistics(project: Path, capsys) -> None:
     (project / "pkg" / "more.py").write_text(SOURCE.replace("gpt-4o", "gpt-4o-mini"))
     out = run(capsys, "--statistics")
     assert out == "2\tLLM201\t[*] missing-output-limit\t$162.82 per 1k calls\n"
+    assert json.loads(run(capsys, "--statistics", "--output-format", "json")) == [
+        {
+            "code": "LLM201",
+            "name": "missing-output-limit",
+            "count": 2,
+            "fixable": True,
+            "fixable_count": 2,
+            "usd_per_1k_calls": 162.816,
+        }
+    ]
