@@ -154,7 +154,9 @@ def _analyse(
     findings: List[Tuple[Type[Rule], Finding]] = []
     for rule_class in options.rules:
         rule_options = {**rule_class.options, **options.rule_options.get(rule_class.code, {})}
-        context = RuleContext(rule_options, options.default_model, models.info, models.count, module)
+        context = RuleContext(
+            rule_options, options.default_model, models.info, models.count, module, tuple(calls)
+        )
         rule = rule_class()
         for call in calls:
             try:

@@ -82,6 +82,8 @@ class RuleContext:
     # Tokens of ``text`` for ``model``: exact o200k_base counts, scaled by the model's documented factor.
     count_tokens: Callable[[str, Optional[str]], int]
     module: Any = field(default=None, repr=False)  # the libcst Module, for rules that build fixes
+    # Every request of the module, in source order, for rules that compare a call with its neighbours.
+    calls: Tuple[LLMCall, ...] = field(default=(), repr=False)
 
     def model_for(self, call: LLMCall) -> Optional[str]:
         """The call's literal model, else the configured ``default-model``."""

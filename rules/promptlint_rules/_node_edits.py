@@ -56,23 +56,26 @@ def renamed(arg: Any, keyword: str) -> Any:
 
 def without_argument(call: Any, arg: Any) -> Any:
     """The call without ``arg``, keeping the layout of the others (the comma of the removed argument goes
-    with it; a removed last argument passes its trailing comma to the new last one)."""
+    with it; a removed last argument passes what ends it, a trailing comma or the line break before ``)``,
+    to the new last one)."""
     import libcst as cst
 
     args = list(call.args)
     index = next(i for i, candidate in enumerate(args) if candidate is arg)
     removed = args.pop(index)
     if index == len(args) and args:
-        comma = removed.comma
+        trailing = isinstance(removed.comma, cst.Comma)
+        closing = removed.comma.whitespace_after if trailing else removed.whitespace_after_arg
         before = args[-1].comma
         if (
-            isinstance(comma, cst.Comma)
-            and isinstance(before, cst.Comma)
-            and isinstance(comma.whitespace_after, cst.ParenthesizedWhitespace)
+            isinstance(before, cst.Comma)
+            and isinstance(closing, cst.ParenthesizedWhitespace)
             and isinstance(before.whitespace_after, cst.ParenthesizedWhitespace)
         ):
             # One argument per line: the new last line keeps its own comment; the removed line's goes.
-            layout = comma.whitespace_after.with_changes(first_line=before.whitespace_after.first_line)
-            comma = comma.with_changes(whitespace_after=layout)
-        args[-1] = args[-1].with_changes(comma=comma)
+            closing = closing.with_changes(first_line=before.whitespace_after.first_line)
+        if trailing:
+            args[-1] = args[-1].with_changes(comma=removed.comma.with_changes(whitespace_after=closing))
+        else:
+            args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=closing)
     return call.with_changes(args=args)

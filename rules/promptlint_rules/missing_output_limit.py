@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Optional
 
 from promptlint.ir import LimitStatus, LLMCall
 from promptlint.rule import Applicability, Finding, Fix, Replacement, Rule, RuleContext, SavingsBasis
@@ -35,15 +35,37 @@ class MissingOutputLimit(Rule):
     client.chat.completions.create(model="gpt-4o", messages=messages, max_completion_tokens=1024)
     ```
 
+    Not reported either: requests that answer with an image (`gpt-image-*`, `dall-e-*`, `imagen-*`,
+    `gemini-2.5-flash-image` and other `-image` models, or a Gemini `response_modalities` that includes
+    `IMAGE`): there is no text answer for a token cap to bound.
+
     ## Fix safety
-    Unsafe: a cap can truncate an answer the caller relies on. Pick a cap that fits the task.
+    Unsafe: a cap can truncate an answer the caller relies on. The fix suggests the `default-max-tokens`
+    cap only where nothing says the answer is long. A chat or a code generator gets no blanket cap:
+
+    - a chat: the request streams its answer; or a loop around it reads a person's input (`input()`, a
+      websocket); or it runs in an interactive app (a web route, a UI framework such as Gradio, Streamlit
+      or Chainlit, a chat bot) and sends a conversation (an assistant turn, a history spliced into the
+      messages, or a message list taken whole from the request);
+    - a code generator: the static prompt asks to write code ("Write a Python function", "generate the
+      code", "implement", "You are an expert programmer").
+
+    There the fix uses the largest literal cap of the module's other requests to the same API that are a
+    chat (or write code) too, and says so in its description; without one, the finding comes without a fix
+    and its message says why.
+
+    The parameter is the one the platform takes: `max_tokens` for Chat Completions on an OpenAI client
+    whose `base_url` points at an OpenAI-compatible server (DeepSeek, OpenRouter, Groq, Together, Mistral,
+    a local vLLM or Ollama), which do not all know `max_completion_tokens`.
 
     ## Savings
     Worst case per call: (the model's maximum output - the cap) output tokens at the model's output price.
-    The maximum output comes from the model table (`promptlint models`).
+    The maximum output comes from the model table (`promptlint models`). None when no cap is suggested: the
+    saving depends on the cap the author picks.
 
     ## Options
-    - `default-max-tokens` (int, default 1024): the cap the fix suggests.
+    - `default-max-tokens` (int, default 1024): the cap the fix suggests for a request with no sign of a
+      long answer (not a chat, not a code generator).
     """
 
     code = "LLM201"
@@ -57,12 +79,27 @@ class MissingOutputLimit(Rule):
         limit = call.output_limit
         if limit.status is not LimitStatus.MISSING:
             return
+        from promptlint_rules._cap_choice import module_cap, open_ended, outputs_images
+
+        if outputs_images(call):
+            return
         cap = int(context.options["default-max-tokens"])
         model = context.model_for(call)
         info = context.model_info(model)
         maximum = info.max_output if info is not None else None
         bound = f" ({maximum:,} tokens for `{model}`)" if maximum and model else ""
         message = f"`{call.callee}` sets no output limit: output is bounded only by the model maximum{bound}"
+        source = ""
+        long_answer = open_ended(call)
+        if long_answer is not None:
+            project_cap = module_cap(call, context.calls, long_answer.kind)
+            if project_cap is None:
+                # No cap fits a chat or generated code blindly, and the saving depends on the one chosen.
+                yield Finding(
+                    call.node, f"{message}; {long_answer.reason}: pick a cap that fits a whole answer"
+                )
+                return
+            cap, source = project_cap, f"the cap of another {long_answer.label} request in this module"
         savings = None
         if maximum is not None and maximum > cap:
             savings = SavingsBasis(
@@ -75,19 +112,25 @@ class MissingOutputLimit(Rule):
             )
         elif maximum is None:
             savings = SavingsBasis(model=model, assumptions=("the model's maximum output is not known",))
-        yield Finding(call.node, message, fix=self._fix(call, cap), savings=savings)
+        yield Finding(call.node, message, fix=self._fix(call, cap, source), savings=savings)
 
-    def _fix(self, call: LLMCall, cap: int):
+    def _fix(self, call: LLMCall, cap: int, source: str) -> Optional[Fix]:
         target = call.output_limit.fix_target
-        parameter = call.output_limit.parameter
-        if target not in ("call", "config-new") or not parameter:
+        if target not in ("call", "config-new") or not call.output_limit.parameter:
             return None
         from promptlint.edits import add_keyword
+        from promptlint_rules._cap_choice import cap_parameter
 
+        parameter = cap_parameter(call)
+        notes = [source] if source else []
+        if parameter != call.output_limit.parameter:
+            notes.append(f"the server behind `base_url` takes `{parameter}`")
         if target == "call":
             new = add_keyword(call.node, parameter, str(cap))
             description = f"Add `{parameter}={cap}`"
         else:
             new = add_keyword(call.node, "config", f'{{"{parameter}": {cap}}}')
             description = f'Add `config={{"{parameter}": {cap}}}`'
+        if notes:
+            description += " (" + "; ".join(notes) + ")"
         return Fix(description, Applicability.UNSAFE, (Replacement(call.node, new),))
