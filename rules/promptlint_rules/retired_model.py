@@ -110,6 +110,7 @@ class RetiredModel(Rule):
             compare_model=successor,
             input_tokens=size.input_tokens,
             output_tokens=size.output_tokens,
+            worst_case=cap is not None,
             assumptions=(f"the same request on `{successor}`",) + size.assumptions,
         )
 
