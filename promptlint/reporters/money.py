@@ -20,7 +20,7 @@ def usd(value: Optional[float]) -> str:
 def finding_figure(s: Savings) -> Tuple[str, str]:
     """(label, figure per 1k calls) of one finding, for the one-line formats (GitHub annotations, tables)."""
     if s.usd_per_1k_calls is None:
-        return "saving", f"unpriced ({unpriced_label(s.unpriced_reason or 'unknown')})"
+        return "saving", f"unpriced: {unpriced_label(s.unpriced_reason or 'unknown')}"
     if s.kind == COST_INCREASE:
         return "cost change", f"+{usd(-s.usd_per_1k_calls)} per 1k calls"
     if s.kind == WORST_CASE:

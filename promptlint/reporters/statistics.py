@@ -20,6 +20,6 @@ def render(report: Report) -> str:
         rows.append([str(count), code, f"{fixable} {matching[0].name}", " · ".join(cells) or "-"])
     if not rows:
         return ""
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = [f"{row[0]:>{widths[0]}}\t{row[1]}\t{row[2]:<{widths[2]}}\t{row[3]:>{widths[3]}}" for row in rows]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = [f"{row[0]:>{widths[0]}}\t{row[1]}\t{row[2]:<{widths[2]}}\t{row[3]}" for row in rows]
     return "\n".join(lines) + "\n"

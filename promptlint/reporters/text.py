@@ -99,7 +99,7 @@ def _savings(s: Savings) -> str:
     """Tokens and dollars of one finding; a cost increase as a "+" amount; "unpriced" with the reason."""
     parts = [f"{s.tokens_per_call:,} tokens/call"] if s.tokens_per_call else []
     if s.usd_per_call is None:
-        parts.append(f"unpriced ({unpriced_label(s.unpriced_reason or 'unknown')})")
+        parts.append(f"unpriced: {unpriced_label(s.unpriced_reason or 'unknown')}")
     else:
         sign = -1 if s.kind == COST_INCREASE else 1
         plus = "+" if s.kind == COST_INCREASE else ""

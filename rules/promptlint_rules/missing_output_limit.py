@@ -77,6 +77,7 @@ class MissingOutputLimit(Rule):
         elif maximum is None:
             savings = SavingsBasis(
                 model=model,
+                worst_case=True,
                 unpriced="max-output-unknown",
                 assumptions=("the model's maximum output is not known",),
             )
