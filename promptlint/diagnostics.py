@@ -31,12 +31,20 @@ class FixInfo:
 
 @dataclass(frozen=True)
 class Savings:
+    """A finding's priced saving. ``kind`` keeps figures that must never be added together apart:
+    "expected", "worst_case" (an upper bound) or "cost_increase" (a model change that costs more; the dollar
+    fields are then negative). ``unpriced_reason`` is a code from ``promptlint.savings.UNPRICED`` when the
+    dollar fields are empty."""
+
     model: Optional[str]
     tokens_per_call: int
     usd_per_call: Optional[float]
     usd_per_1k_calls: Optional[float]
     usd_per_month: Optional[float]
     assumptions: Tuple[str, ...]
+    kind: str = "expected"
+    unpriced_reason: Optional[str] = None
+    compare_model: Optional[str] = None
 
 
 @dataclass(frozen=True)

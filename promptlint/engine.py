@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type
 from promptlint.diagnostics import Diagnostic, Edit, FileError, FixInfo
 from promptlint.prefilter import may_call_llm
 from promptlint.rule import Finding, Rule, RuleContext
+from promptlint.savings import served_as
 from promptlint.source import SourceError, SourceFile, read_source
 from promptlint.suppress import file_ignores, is_suppressed, suppressions
 
@@ -160,7 +161,9 @@ def _analyse(
         rule = rule_class()
         for call in calls:
             try:
-                findings.extend((rule_class, finding) for finding in rule.check(call, context))
+                findings.extend(
+                    (rule_class, served_as(finding, call)) for finding in rule.check(call, context)
+                )
             except Exception as error:  # a crashing rule is reported, and the other rules still run
                 result.errors.append(
                     FileError(

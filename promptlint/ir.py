@@ -199,6 +199,9 @@ class LLMCall:
     # hides: ``OpenAI(**settings)``); "" for the provider's own API as far as the code shows (a client built
     # elsewhere counts as the provider's own).
     platform: str = ""
+    # The ``host[:port]`` of a literal ``base_url``/``api_base`` on the user's own machine or network
+    # (localhost, a private address): a self-hosted server, where list prices do not apply. "" otherwise.
+    self_hosted: str = ""
     # The response is bound to a name read only through its first choice (``r.choices[0]``,
     # ``r.candidates[0]``, Gemini's ``r.text``), or read that way directly. False when not known.
     reads_first_choice_only: bool = False

@@ -50,8 +50,14 @@ class SavingsBasis:
     saving, where writes cost more than input). ``tokens_per_call`` in the report is their sum.
 
     With ``compare_model`` set, the tokens are not removed but moved to another model: the saving is their
-    price on ``model`` minus their price on ``compare_model`` (negative when the other model costs more), and
-    unpriced when either model lacks a price it needs.
+    price on ``model`` minus their price on ``compare_model`` (negative when the other model costs more: a
+    cost increase, reported apart from savings), and unpriced when either model lacks a price it needs.
+
+    ``worst_case`` marks an upper bound (output priced at a cap or the model maximum), which reports keep
+    apart from expected savings and never add to them. ``unpriced`` is a reason code (see
+    ``promptlint.savings.UNPRICED``) a rule gives when it cannot size the saving. ``platform`` and
+    ``self_hosted`` say where the request is served (the call's ``platform``; the local or private host of
+    its ``base_url``); the engine fills them in from the call.
     """
 
     model: Optional[str]
@@ -62,6 +68,10 @@ class SavingsBasis:
     assumptions: Tuple[str, ...] = ()
     cache_write_tokens: int = 0
     compare_model: Optional[str] = None
+    worst_case: bool = False
+    unpriced: Optional[str] = None
+    platform: str = ""
+    self_hosted: str = ""
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,7 @@ def test_github_annotations(project: Path, capsys) -> None:
         "::warning file=pkg/tickets.py,line=7,col=12,endLine=7,endColumn=106,"
         "title=promptlint LLM201 (missing-output-limit)::`client.chat.completions.create` sets no output limit: "
         "output is bounded only by the model maximum (16,384 tokens for `gpt-4o`)"
-        "%0Afix (unsafe): Add `max_completion_tokens=1024`%0Asaving: $153.60 per 1k calls (gpt-4o)",
+        "%0Afix (unsafe): Add `max_completion_tokens=1024`%0Asaving: up to $153.60 per 1k calls, worst case (gpt-4o)",
         "::error file=pkg/broken.py,title=promptlint::syntax error at 2:1: invalid syntax",
     ]
 
@@ -104,21 +104,25 @@ def test_markdown_summary(project: Path, capsys) -> None:
     assert out.splitlines()[:6] == [
         "## promptlint",
         "",
-        "**1 issue** in 1 file (2 checked) · estimated savings **$153.60 per 1k calls** of each site"
-        " · **$7,680.00 per month**",
+        "**1 issue** in 1 file (2 checked) · worst case **up to $153.60 per 1k calls**"
+        " · **up to $7,680.00 per month**",
         "",
         "| Rule | Findings | Savings per 1k calls | Savings per month |",
         "|---|---:|---:|---:|",
     ]
-    assert "| LLM201 `missing-output-limit` | 1 | $153.60 | $7,680.00 |" in out
+    assert (
+        "| LLM201 `missing-output-limit` | 1 | up to $153.60 (worst case) | up to $7,680.00 (worst case) |"
+        in out
+    )
     assert "| `pkg/tickets.py:7` | LLM201 |" in out
+    assert out.splitlines()[12].endswith(" | up to $153.60 (worst case) |")
     assert "- `pkg/broken.py`: syntax error at 2:1: invalid syntax" in out
 
 
 def test_statistics(project: Path, capsys) -> None:
     (project / "pkg" / "more.py").write_text(SOURCE.replace("gpt-4o", "gpt-4o-mini"))
     out = run(capsys, "--statistics")
-    assert out == "2\tLLM201\t[*] missing-output-limit\t$162.82 per 1k calls\n"
+    assert out == "2\tLLM201\t[*] missing-output-limit\tup to $162.82 per 1k calls (worst case)\n"
     assert json.loads(run(capsys, "--statistics", "--output-format", "json")) == [
         {
             "code": "LLM201",
@@ -126,6 +130,9 @@ def test_statistics(project: Path, capsys) -> None:
             "count": 2,
             "fixable": True,
             "fixable_count": 2,
-            "usd_per_1k_calls": 162.816,
+            "expected_usd_per_1k_calls": None,
+            "worst_case_usd_per_1k_calls": 162.816,
+            "cost_increase_usd_per_1k_calls": None,
+            "unpriced": 0,
         }
     ]

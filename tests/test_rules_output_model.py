@@ -565,7 +565,7 @@ def test_llm401_retired_model_with_successor_and_price_difference(project: Path,
         "the prompt is only known at run time: 500 tokens assumed (`dynamic-input-tokens`)",
         "worst case: the answer runs to the output cap of 300 tokens",
         "input at the full input price (no cache reads)",
-        "`gpt-5.6-terra` costs more for this request: a negative saving is the extra cost",
+        "`gpt-5.6-terra` costs more for this request: a cost increase, not a saving",
         "prices: `gpt-3.5-turbo` and `gpt-5.6-terra` from the model table of 2026-11-28",
     ]
     assert (d["fix"]["description"], d["fix"]["applicability"]) == ("Replace with `gpt-5.6-terra`", "unsafe")
@@ -749,7 +749,8 @@ def test_compare_model_can_cost_more_and_can_be_unpriced() -> None:
         SavingsBasis(model="gpt-4.1-mini", compare_model="gpt-4.1", input_tokens=1000), table, None
     )
     assert dearer.usd_per_call == -0.0016
-    assert "`gpt-4.1` costs more for this request: a negative saving is the extra cost" in dearer.assumptions
+    assert "`gpt-4.1` costs more for this request: a cost increase, not a saving" in dearer.assumptions
+    assert (dearer.kind, dearer.compare_model, dearer.unpriced_reason) == ("cost_increase", "gpt-4.1", None)
     unknown = price(SavingsBasis(model="gpt-4.1", compare_model="gpt-7", input_tokens=10), table, None)
     assert unknown.usd_per_call is None
     assert unknown.assumptions[-1] == "`gpt-7` is not in the model table: unpriced"

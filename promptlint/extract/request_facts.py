@@ -7,6 +7,7 @@ from typing import Any, Dict, Optional
 
 import libcst as cst
 
+from promptlint.extract.endpoint import self_hosted_host
 from promptlint.extract.literals import UNKNOWN, literal_value
 from promptlint.extract.platform import platform_of
 from promptlint.extract.results import reads_first_choice_only
@@ -37,6 +38,7 @@ def request_facts(request: Any, provider: str, model: Optional[str], extra: Opti
         "literal_arguments": literals,
         "argument_nodes": dict(request.args.keywords),
         "platform": platform_of(request, provider, model),
+        "self_hosted": self_hosted_host(request, provider),
         "reads_first_choice_only": asks_several(literals)
         and reads_first_choice_only(request.site, request.node),
     }

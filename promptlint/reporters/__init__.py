@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from promptlint.diagnostics import Diagnostic, FileError
 
@@ -29,20 +30,44 @@ class Report:
 
 
 def totals(diagnostics: Sequence[Diagnostic]) -> dict:
-    """Summed savings over priced findings (each finding priced per call of its own site)."""
-    per_1k: List[float] = [
-        d.savings.usd_per_1k_calls
-        for d in diagnostics
-        if d.savings and d.savings.usd_per_1k_calls is not None
-    ]
-    per_month: List[float] = [
-        d.savings.usd_per_month for d in diagnostics if d.savings and d.savings.usd_per_month is not None
-    ]
+    """Summed savings, one total per kind of figure, each finding priced per call of its own site.
+
+    Expected savings, worst-case bounds and the extra cost of dearer models are summed apart and never added
+    together: ``usd_per_1k_calls``/``usd_per_month`` are the expected savings (as
+    ``expected_usd_per_1k_calls``/``expected_usd_per_month``), so no headline total mixes a bound with an
+    estimate or goes negative.
+    """
+    from promptlint.savings import COST_INCREASE, EXPECTED, WORST_CASE
+
+    per_1k: Dict[str, List[float]] = {EXPECTED: [], WORST_CASE: [], COST_INCREASE: []}
+    per_month: Dict[str, List[float]] = {EXPECTED: [], WORST_CASE: [], COST_INCREASE: []}
+    reasons: Counter = Counter()
+    for d in diagnostics:
+        s = d.savings
+        if s is None:
+            continue
+        if s.usd_per_1k_calls is None:
+            reasons[s.unpriced_reason or "unknown"] += 1
+            continue
+        sign = -1 if s.kind == COST_INCREASE else 1
+        per_1k[s.kind].append(sign * s.usd_per_1k_calls)
+        if s.usd_per_month is not None:
+            per_month[s.kind].append(sign * s.usd_per_month)
+    expected = _sum(per_1k[EXPECTED]), _sum(per_month[EXPECTED])
     return {
-        "usd_per_1k_calls": round(sum(per_1k), 6) if per_1k else None,
-        "usd_per_month": round(sum(per_month), 6) if per_month else None,
-        "priced": len(per_1k),
-        "unpriced": sum(
-            1 for d in diagnostics if d.savings is not None and d.savings.usd_per_1k_calls is None
-        ),
+        "usd_per_1k_calls": expected[0],
+        "usd_per_month": expected[1],
+        "priced": sum(len(values) for values in per_1k.values()),
+        "unpriced": sum(reasons.values()),
+        "expected_usd_per_1k_calls": expected[0],
+        "expected_usd_per_month": expected[1],
+        "worst_case_usd_per_1k_calls": _sum(per_1k[WORST_CASE]),
+        "worst_case_usd_per_month": _sum(per_month[WORST_CASE]),
+        "cost_increase_usd_per_1k_calls": _sum(per_1k[COST_INCREASE]),
+        "cost_increase_usd_per_month": _sum(per_month[COST_INCREASE]),
+        "unpriced_reasons": dict(sorted(reasons.items())),
     }
+
+
+def _sum(values: List[float]) -> Optional[float]:
+    return round(sum(values), 6) if values else None

@@ -6,7 +6,7 @@ from typing import List
 
 from promptlint.diagnostics import Diagnostic
 from promptlint.reporters import Report
-from promptlint.reporters.text import _usd
+from promptlint.reporters.money import finding_figure, models_of
 
 
 def _data(value: str) -> str:
@@ -24,8 +24,10 @@ def _line(d: Diagnostic) -> str:
         message += f"\nfix ({d.fix.applicability}): {d.fix.description}"
     elif d.help:
         message += f"\nhelp: {d.help}"
-    if d.savings is not None and d.savings.usd_per_1k_calls is not None:
-        message += f"\nsaving: {_usd(d.savings.usd_per_1k_calls)} per 1k calls ({d.savings.model})"
+    if d.savings is not None:
+        label, figure = finding_figure(d.savings)
+        model = models_of(d.savings)
+        message += f"\n{label}: {figure}" + (f" ({model})" if model else "")
     properties = ",".join(
         [
             f"file={_property(d.path)}",

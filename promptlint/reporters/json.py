@@ -75,4 +75,6 @@ def _savings(s: Optional[Savings]) -> Optional[Dict[str, Any]]:
         "usd_per_1k_calls": s.usd_per_1k_calls,
         "usd_per_month": s.usd_per_month,
         "assumptions": list(s.assumptions),
+        "kind": s.kind,
+        "unpriced_reason": s.unpriced_reason,
     }

@@ -7,9 +7,16 @@ from collections import Counter
 from typing import Dict, List
 
 from promptlint.reporters import Report, totals
-from promptlint.reporters.text import _plural, _usd
+from promptlint.reporters.money import kind_cells, unpriced_note, usd
+from promptlint.reporters.text import _plural
+from promptlint.savings import COST_INCREASE, WORST_CASE
 
 TOP = 10
+_HEADLINE = (
+    ("expected", "estimated savings **{}** of each site", ""),
+    ("worst_case", "worst case **up to {}**", "up to "),
+    ("cost_increase", "model changes that cost more **+{}**", "+"),
+)
 
 
 def _cell(text: str) -> str:
@@ -25,12 +32,14 @@ def render(report: Report) -> str:
         lines.append(f"No LLM cost issues found in {_plural(report.files_checked, 'file')}.")
     else:
         headline = f"**{_plural(len(diagnostics), 'issue')}** in {_plural(files, 'file')} ({report.files_checked:,} checked)"
-        if summary["usd_per_1k_calls"] is not None:
-            headline += (
-                f" · estimated savings **{_usd(summary['usd_per_1k_calls'])} per 1k calls** of each site"
-            )
-        if summary["usd_per_month"] is not None:
-            headline += f" · **{_usd(summary['usd_per_month'])} per month**"
+        for key, words, prefix in _HEADLINE:
+            per_1k = summary[f"{key}_usd_per_1k_calls"]
+            if per_1k is None:
+                continue
+            headline += " · " + words.format(f"{usd(per_1k)} per 1k calls")
+            per_month = summary[f"{key}_usd_per_month"]
+            if per_month is not None:
+                headline += f" · **{prefix}{usd(per_month)} per month**"
         lines.append(headline)
         lines += [
             "",
@@ -41,11 +50,16 @@ def render(report: Report) -> str:
         names: Dict[str, str] = {d.code: d.name for d in diagnostics}
         for code in sorted(counts):
             per_rule = totals([d for d in diagnostics if d.code == code])
-            lines.append(
-                f"| {code} `{names[code]}` | {counts[code]:,} | {_usd(per_rule['usd_per_1k_calls'])} | "
-                f"{_usd(per_rule['usd_per_month']) if per_rule['usd_per_month'] is not None else '–'} |"
-            )
-        priced = [d for d in diagnostics if d.savings is not None and d.savings.usd_per_1k_calls is not None]
+            per_1k = "; ".join(kind_cells(per_rule, "1k_calls")) or "unpriced"
+            per_month = "; ".join(kind_cells(per_rule, "month")) or "–"
+            lines.append(f"| {code} `{names[code]}` | {counts[code]:,} | {per_1k} | {per_month} |")
+        priced = [
+            d
+            for d in diagnostics
+            if d.savings is not None
+            and d.savings.usd_per_1k_calls is not None
+            and d.savings.kind != COST_INCREASE
+        ]
         priced.sort(key=lambda d: (-d.savings.usd_per_1k_calls, d.sort_key))
         if priced:
             lines += [
@@ -56,15 +70,13 @@ def render(report: Report) -> str:
                 "|---|---|---|---:|",
             ]
             for d in priced[:TOP]:
-                lines.append(
-                    f"| `{_cell(d.path)}:{d.line}` | {d.code} | {_cell(d.message)} | "
-                    f"{_usd(d.savings.usd_per_1k_calls)} |"
-                )
-        if summary["unpriced"]:
-            lines += [
-                "",
-                f"{summary['unpriced']:,} findings are unpriced (model unknown or not in the table).",
-            ]
+                amount = usd(d.savings.usd_per_1k_calls)
+                if d.savings.kind == WORST_CASE:
+                    amount = f"up to {amount} (worst case)"
+                lines.append(f"| `{_cell(d.path)}:{d.line}` | {d.code} | {_cell(d.message)} | {amount} |")
+        unpriced = unpriced_note(summary)
+        if unpriced:
+            lines += ["", unpriced + "."]
     if report.errors:
         lines += ["", f"{_plural(len(report.errors), 'file')} could not be checked:", ""]
         lines += [f"- `{_cell(e.path)}`: {_cell(e.reason)}" for e in report.errors]

@@ -6,10 +6,12 @@ what tests pin, and it never wraps lines.
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import List, Tuple
 
 from promptlint.diagnostics import Diagnostic, Savings
 from promptlint.reporters import Report, totals
+from promptlint.reporters.money import models_of, unpriced_note, usd
+from promptlint.savings import COST_INCREASE, unpriced_label
 
 Line = List[Tuple[str, str]]  # (text, rich style) pieces of one output line
 
@@ -22,9 +24,7 @@ def render_lines(report: Report, quiet: bool = False) -> List[Line]:
     if quiet:
         return lines
     lines.append(_summary(report))
-    money = _money_summary(report)
-    if money:
-        lines.append(money)
+    lines.extend(_money_summary(report))
     return lines
 
 
@@ -88,32 +88,34 @@ def _diagnostic(d: Diagnostic) -> List[Line]:
     elif d.help:
         out.append([(f"{pad} = ", "blue"), ("help: ", "bold cyan"), (d.help, "")])
     if d.savings is not None:
-        out.append([(f"{pad} = ", "blue"), ("saving: ", "bold green"), (_savings(d.savings), "")])
+        label = "cost change" if d.savings.kind == COST_INCREASE else "saving"
+        out.append([(f"{pad} = ", "blue"), (f"{label}: ", "bold green"), (_savings(d.savings), "")])
         for assumption in d.savings.assumptions:
             out.append([(f"{pad}     ", ""), ("· " + assumption, "dim")])
     return out
 
 
 def _savings(s: Savings) -> str:
-    parts = [f"{s.tokens_per_call:,} tokens/call"]
-    if s.usd_per_call is not None:
-        per_call = f"${abs(s.usd_per_call):.6f}/call"
-        parts.append(("-" + per_call) if s.usd_per_call < 0 else per_call)
-        parts.append(f"{_usd(s.usd_per_1k_calls)} per 1k calls")
-        if s.usd_per_month is not None:
-            parts.append(f"{_usd(s.usd_per_month)} per month")
+    """Tokens and dollars of one finding; a cost increase as a "+" amount; "unpriced" with the reason."""
+    parts = [f"{s.tokens_per_call:,} tokens/call"] if s.tokens_per_call else []
+    if s.usd_per_call is None:
+        parts.append(f"unpriced: {unpriced_label(s.unpriced_reason or 'unknown')}")
     else:
-        parts.append("unpriced")
-    model = f" ({s.model})" if s.model else ""
-    return " · ".join(parts) + model
+        sign = -1 if s.kind == COST_INCREASE else 1
+        plus = "+" if s.kind == COST_INCREASE else ""
+        parts.append(f"{plus}{_per_call(sign * s.usd_per_call)}/call")
+        parts.append(f"{plus}{usd(sign * s.usd_per_1k_calls)} per 1k calls")
+        if s.usd_per_month is not None:
+            parts.append(f"{plus}{usd(sign * s.usd_per_month)} per month")
+    model = models_of(s)
+    return " · ".join(parts) + (f" ({model})" if model else "")
 
 
-def _usd(value: Optional[float]) -> str:
-    """Dollars, with a leading minus for a cost increase (a successor model that costs more)."""
-    if value is None:
-        return "unpriced"
-    sign, value = ("-", -value) if value < 0 else ("", value)
-    return f"{sign}${value:,.2f}" if value >= 0.01 or value == 0 else f"{sign}${value:.4f}"
+def _per_call(value: float) -> str:
+    return f"-${-value:.6f}" if value < 0 else f"${value:.6f}"
+
+
+_usd = usd  # the other reporters' former import
 
 
 def _plural(count: int, word: str) -> str:
@@ -146,16 +148,26 @@ def _summary(report: Report) -> Line:
     ]
 
 
-def _money_summary(report: Report) -> Optional[Line]:
+def _money_summary(report: Report) -> List[Line]:
+    """One line per kind of total (expected, worst case, cost increase) and one for the unpriced: never a
+    sum of a bound and an estimate."""
     summary = totals(report.diagnostics)
-    if summary["usd_per_1k_calls"] is None and not summary["unpriced"]:
-        return None
-    pieces = []
-    if summary["usd_per_1k_calls"] is not None:
-        pieces.append(f"{_usd(summary['usd_per_1k_calls'])} per 1k calls of each call site")
-    if summary["usd_per_month"] is not None:
-        pieces.append(f"{_usd(summary['usd_per_month'])} per month at {report.calls_per_month:,} calls/month")
-    text = "Estimated savings if fixed: " + (" · ".join(pieces) if pieces else "none priced")
-    if summary["unpriced"]:
-        text += f" ({_plural(summary['unpriced'], 'finding')} unpriced)"
-    return [(text + ".", "bold green")]
+    volume = f" at {report.calls_per_month:,} calls/month" if report.calls_per_month is not None else ""
+    lines: List[Line] = []
+    for key, lead, prefix, style in (
+        ("expected", "Estimated savings if fixed: ", "", "bold green"),
+        ("worst_case", "Worst case, if answers run to their output limit: ", "up to ", "bold"),
+        ("cost_increase", "Model changes that cost more, not counted as savings: ", "+", "bold yellow"),
+    ):
+        per_1k = summary[f"{key}_usd_per_1k_calls"]
+        if per_1k is None:
+            continue
+        text = f"{lead}{prefix}{usd(per_1k)} per 1k calls of each call site"
+        per_month = summary[f"{key}_usd_per_month"]
+        if per_month is not None:
+            text += f" · {prefix}{usd(per_month)} per month{volume}"
+        lines.append([(text + ".", style)])
+    unpriced = unpriced_note(summary)
+    if unpriced:
+        lines.append([(unpriced + ".", "yellow")])
+    return lines

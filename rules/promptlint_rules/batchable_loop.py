@@ -130,5 +130,6 @@ class BatchableLoop(Rule):
             model=model,
             input_tokens=round(static * discount),
             output_tokens=round((cap or 0) * discount),
+            worst_case=cap is not None,
             assumptions=tuple(assumptions),
         )

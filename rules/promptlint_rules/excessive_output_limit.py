@@ -121,6 +121,7 @@ class ExcessiveOutputLimit(Rule):
         savings = SavingsBasis(
             model=call.model,
             output_tokens=cap - suggested,
+            worst_case=True,
             assumptions=(
                 f"worst case: the answer runs to the cap of {cap:,} output tokens",
                 f"after the fix: capped at {suggested:,} tokens ({why})",

@@ -105,13 +105,19 @@ class MissingOutputLimit(Rule):
             savings = SavingsBasis(
                 model=model,
                 output_tokens=maximum - cap,
+                worst_case=True,
                 assumptions=(
                     f"worst case: the answer runs to the model maximum of {maximum:,} output tokens",
                     f"after the fix: capped at {cap:,} tokens",
                 ),
             )
         elif maximum is None:
-            savings = SavingsBasis(model=model, assumptions=("the model's maximum output is not known",))
+            savings = SavingsBasis(
+                model=model,
+                worst_case=True,
+                unpriced="max-output-unknown",
+                assumptions=("the model's maximum output is not known",),
+            )
         yield Finding(call.node, message, fix=self._fix(call, cap, source), savings=savings)
 
     def _fix(self, call: LLMCall, cap: int, source: str) -> Optional[Fix]:

@@ -105,6 +105,7 @@ class MultipleChoices(Rule):
         savings = SavingsBasis(
             model=context.model_for(call),
             output_tokens=(count - 1) * per_choice,
+            worst_case=call.output_limit.value is not None,
             assumptions=(assumption, "the prompt is billed once, whatever the number of choices"),
         )
         node = call.argument_nodes.get(key) or call.argument_nodes.get("config") or call.node

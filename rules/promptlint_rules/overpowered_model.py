@@ -120,6 +120,7 @@ class OverpoweredModel(Rule):
             compare_model=alternative,
             input_tokens=size.input_tokens,
             output_tokens=size.output_tokens,
+            worst_case=cap is not None,
             assumptions=(f"the same request on `{alternative}`, the provider's small model",)
             + size.assumptions,
         )

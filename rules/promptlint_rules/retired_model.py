@@ -52,10 +52,11 @@ class RetiredModel(Rule):
     when the provider names no successor, or when the model comes from a constant.
 
     ## Savings
-    Per call, the request priced on the retired model minus the same request priced on the successor
-    (negative when the successor costs more): the static prompt counted exactly, plus `dynamic-input-tokens`
-    when part of the prompt is only known at run time, at the input price; the literal output cap (worst
-    case) or `assumed-output-tokens` at the output price. Unpriced when either model lacks a price.
+    Per call, the request priced on the retired model minus the same request priced on the successor (when
+    the successor costs more, a cost change, kept apart from savings): the static prompt counted exactly, plus
+    `dynamic-input-tokens` when part of the prompt is only known at run time, at the input price; the literal
+    output cap (worst case) or `assumed-output-tokens` at the output price. Unpriced when either model lacks
+    a price.
 
     ## Options
     - `notice-days` (int, default 0): also report models scheduled to shut down within this many days after
@@ -110,6 +111,7 @@ class RetiredModel(Rule):
             compare_model=successor,
             input_tokens=size.input_tokens,
             output_tokens=size.output_tokens,
+            worst_case=cap is not None,
             assumptions=(f"the same request on `{successor}`",) + size.assumptions,
         )
 

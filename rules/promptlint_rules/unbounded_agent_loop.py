@@ -92,5 +92,9 @@ class UnboundedAgentLoop(Rule):
         ]
         assumptions.extend(size_assumptions(call, static, cap))
         return SavingsBasis(
-            model=model, input_tokens=static, output_tokens=cap or 0, assumptions=tuple(assumptions)
+            model=model,
+            input_tokens=static,
+            output_tokens=cap or 0,
+            assumptions=tuple(assumptions),
+            worst_case=cap is not None,
         )
