@@ -1,7 +1,8 @@
 """The ``promptlint`` command.
 
 Exit codes: 0 nothing found; 1 findings (or files that could not be read or parsed); 2 a usage or
-configuration error, a rule pack that fails to load, or a crash inside a rule (still 2 under --exit-zero).
+configuration error, a rule pack that fails to load, or promptlint's own failure on a file (a crashing rule
+or any other internal error, reported as that file's error; still 2 under --exit-zero).
 """
 
 from __future__ import annotations
@@ -235,6 +236,7 @@ def _run_context(args: argparse.Namespace, settings):
         default_model=args.default_model or settings.default_model,
         project_root=settings.root,
         models=settings.models,
+        max_file_size=settings.max_file_size,
     )
 
 
@@ -292,7 +294,8 @@ def _collect(args: argparse.Namespace, tasks, results, selected, settings) -> _C
             )
             collected.fixed += outcome.applied if outcome.changed and not outcome.error else 0
             if outcome.error:
-                collected.errors.append(_file_error(task.display, outcome.error))
+                collected.errors.append(_file_error(task.display, outcome.error, outcome.internal))
+                collected.internal_error = collected.internal_error or outcome.internal
             file_diagnostics = outcome.remaining
         collected.diagnostics.extend(file_diagnostics)
         for error in result.errors:
@@ -301,12 +304,12 @@ def _collect(args: argparse.Namespace, tasks, results, selected, settings) -> _C
     return collected
 
 
-def _file_error(error_or_path, reason: Optional[str] = None):
+def _file_error(error_or_path, reason: Optional[str] = None, internal: bool = False):
     from promptlint.diagnostics import FileError
 
     if reason is None:
         return FileError(error_or_path.path, error_or_path.reason)
-    return FileError(error_or_path, reason)
+    return FileError(error_or_path, reason, internal)
 
 
 def _narrowed(args: argparse.Namespace, diagnostics, cwd: Path):
@@ -384,7 +387,21 @@ def _stderr_console():
 
 
 def _fix_file(result, path: Path, display: str, options, models, args, diffs: List[str]):
-    """Fix one file (or only diff it): applied to a fixpoint, written atomically when it still parses."""
+    """Fix one file (or only diff it): applied to a fixpoint, written atomically when it still parses.
+
+    A failure of promptlint's own while fixing leaves the file unchanged and is this file's error."""
+    try:
+        return _fix_file_unguarded(result, path, display, options, models, args, diffs)
+    except Exception as error:
+        from promptlint.engine import internal_error
+        from promptlint.fixer import FixOutcome
+
+        reason = internal_error(display, error).reason
+        text = result.source.text
+        return FixOutcome(text, text, error=reason, internal=True, remaining=list(result.diagnostics))
+
+
+def _fix_file_unguarded(result, path: Path, display: str, options, models, args, diffs: List[str]):
     from promptlint.engine import lint_text, parses
     from promptlint.fixer import encode_like, fix_text, unified_diff, write_atomically
 
