@@ -9,7 +9,8 @@ Recognised: ``import X``, ``import X.sub as Y``, ``import a, X``, ``from X impor
 ``FROM_MODULES``: a package, or a submodule that defines a client class) and, for dotted modules, ``from parent import child`` (also parenthesised and
 spread over lines), at any indentation, whatever the line endings (``\\n``, ``\\r\\n`` or a lone ``\\r``).
 Not recognised: an import after ``;`` or ``:`` on the same line, backslash continuations inside the module
-list, ``__import__``/``importlib``.
+list, ``__import__``/``importlib``, an import after a lone ``\\r`` in a file whose first ``\\r`` begins a
+``\\r\\n``.
 """
 
 from __future__ import annotations
@@ -112,5 +113,10 @@ def stream_may_call_llm(handle: BinaryIO, chunk_size: int = 1 << 20, overlap: in
 
 
 def _unify_breaks(raw: bytes) -> bytes:
-    """Lone ``\\r`` ends a line too; the gate only looks for ``\\n`` (``\\r\\n`` becomes a blank line more)."""
-    return raw.replace(b"\r", b"\n") if b"\r" in raw else raw
+    """A lone ``\\r`` ends a line too, and the gate only looks for ``\\n``. The first ``\\r`` decides, so
+    that ``\\n`` and ``\\r\\n`` files cost no extra pass (a ``\\r\\n`` file with stray lone ``\\r`` later on
+    is read as a ``\\r\\n`` file)."""
+    first = raw.find(b"\r")
+    if first < 0 or raw[first + 1 : first + 2] == b"\n":
+        return raw
+    return raw.replace(b"\r", b"\n")  # any \r\n left becomes a blank line more, which the gate allows
