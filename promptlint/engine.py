@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type
 
 from promptlint.diagnostics import Diagnostic, Edit, FileError, FixInfo
+from promptlint.lines import LineIndex, split_lines
 from promptlint.prefilter import may_call_llm
 from promptlint.rule import Finding, Rule, RuleContext
 from promptlint.source import SourceError, SourceFile, read_source
@@ -226,8 +227,6 @@ def _place(findings, module, text: str, display: str) -> List[Diagnostic]:
     """Give findings positions, drop suppressed ones, and lower fixes to text edits."""
     from libcst.metadata import MetadataWrapper, PositionProvider
 
-    from promptlint.lines import LineIndex, split_lines
-
     positions = _positions(module, MetadataWrapper, PositionProvider)
     lines = split_lines(text)
     table = suppressions(text)
@@ -276,7 +275,7 @@ def _positions(module, wrapper_class, provider_class):
         return wrapper_class(module, unsafe_skip_copy=True).resolve(provider_class)
 
 
-def _lower_fix(fix, module, text: str, positions, offsets) -> Optional[FixInfo]:
+def _lower_fix(fix, module, text: str, positions, offsets: LineIndex) -> Optional[FixInfo]:
     """Turn node replacements into one minimal text edit, with the changed lines before and after.
 
     Each replacement is rendered in place: with the indentation of the block it sits in, found by
@@ -350,8 +349,6 @@ def _fix_info(fix, text: str, low: int, high: int, replacement: str, offsets) ->
     end = 0
     while end < limit - start and old[-1 - end] == replacement[-1 - end]:
         end += 1
-    from promptlint.lines import split_lines
-
     line, column = offsets.position(low + start)
     end_line, end_column = offsets.position(low + len(old) - end)
     content = replacement[start : len(replacement) - end]
