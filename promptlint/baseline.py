@@ -97,7 +97,7 @@ def changed_lines(reference: str, cwd: Path) -> Dict[Path, Optional[Set[int]]]:
     )
     changed: Dict[Path, Optional[Set[int]]] = {}
     current: Optional[Set[int]] = None
-    for line in diff.splitlines():
+    for line in diff.split("\n"):  # git ends its lines with \n only; a \r or U+2028 is content
         if line.startswith("+++ "):
             name = line[4:]
             if name == "/dev/null":

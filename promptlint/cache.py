@@ -82,18 +82,22 @@ class Cache:
     def put(
         self, key: str, diagnostics: List[Diagnostic], errors: List[FileError], dependencies: List[Path]
     ) -> None:
-        document: Dict[str, Any] = {
-            "diagnostics": [to_plain(d) for d in diagnostics],
-            "errors": [{"path": e.path, "reason": e.reason} for e in errors],
-            "dependencies": [[str(d), _sha256(d)] for d in dependencies],
-        }
+        try:
+            document: Dict[str, Any] = {
+                "diagnostics": [to_plain(d) for d in diagnostics],
+                "errors": [{"path": e.path, "reason": e.reason} for e in errors],
+                "dependencies": [[str(d), _sha256(d)] for d in dependencies],
+            }
+            text = json.dumps(document, ensure_ascii=False)
+        except (TypeError, ValueError):
+            return  # a result a rule pack made of something JSON cannot hold: not cached, still reported
         entry = self._entry(key)
         try:
             self._prepare()
             entry.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(document, stream, ensure_ascii=False)
+                stream.write(text)
             os.replace(temporary, entry)
         except OSError:
             pass  # a read-only tree or a full disk costs speed, never a result

@@ -1,7 +1,8 @@
 """The ``promptlint`` command.
 
 Exit codes: 0 nothing found; 1 findings (or files that could not be read or parsed); 2 a usage or
-configuration error, a rule pack that fails to load, or a crash inside a rule (still 2 under --exit-zero).
+configuration error, a rule pack that fails to load, or promptlint's own failure on a file (a crashing rule
+or any other internal error, reported as that file's error; still 2 under --exit-zero).
 """
 
 from __future__ import annotations
@@ -256,6 +257,7 @@ def _run_context(args: argparse.Namespace, settings):
         default_model=args.default_model or settings.default_model,
         project_root=settings.root,
         models=settings.models,
+        max_file_size=settings.max_file_size,
     )
 
 
@@ -320,7 +322,8 @@ def _collect(args: argparse.Namespace, tasks, results, selected, settings, narro
             )
             collected.fixed += outcome.applied if outcome.changed and not outcome.error else 0
             if outcome.error:
-                collected.errors.append(_file_error(task.display, outcome.error))
+                collected.errors.append(_file_error(task.display, outcome.error, outcome.internal))
+                collected.internal_error = collected.internal_error or outcome.internal
             file_diagnostics, reported = outcome.remaining, outcome.reported
         collected.diagnostics.extend(file_diagnostics)
         collected.reported.extend(reported)
@@ -343,12 +346,12 @@ def _unknown_suppressions(display: str, text: str, rules) -> List[str]:
     ]
 
 
-def _file_error(error_or_path, reason: Optional[str] = None):
+def _file_error(error_or_path, reason: Optional[str] = None, internal: bool = False):
     from promptlint.diagnostics import FileError
 
     if reason is None:
         return FileError(error_or_path.path, error_or_path.reason)
-    return FileError(error_or_path, reason)
+    return FileError(error_or_path, reason, internal)
 
 
 def _narrowing(args: argparse.Namespace, cwd: Path):
@@ -425,7 +428,29 @@ def _stderr_console():
 
 def _fix_file(result, path: Path, display: str, options, models, args, diffs: List[str], narrowing):
     """Fix one file's reported findings (or only diff them): applied to a fixpoint, written atomically when it
-    still parses."""
+    still parses.
+
+    A failure of promptlint's own while fixing leaves the file unchanged and is this file's error."""
+    try:
+        return _fix_file_unguarded(result, path, display, options, models, args, diffs, narrowing)
+    except Exception as error:
+        from promptlint.engine import internal_error
+        from promptlint.fixer import FixOutcome
+
+        reason = internal_error(display, error).reason
+        text = result.source.text
+        remaining = list(result.diagnostics)
+        return FixOutcome(
+            text,
+            text,
+            error=reason,
+            internal=True,
+            remaining=remaining,
+            reported=narrowing.reported(remaining),
+        )
+
+
+def _fix_file_unguarded(result, path: Path, display: str, options, models, args, diffs: List[str], narrowing):
     from promptlint.engine import lint_text, parses
     from promptlint.fixer import encode_like, fix_text, unified_diff, write_atomically
 

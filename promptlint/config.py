@@ -7,12 +7,14 @@ that names the file and the key (exit 2), as ruff does.
 from __future__ import annotations
 
 import fnmatch
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from promptlint.registry import Registry
+from promptlint.source import DEFAULT_MAX_FILE_SIZE
 
 
 class ConfigError(Exception):
@@ -35,6 +37,7 @@ class Settings:
     calls_per_month: Optional[int] = None
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # by rule code
     models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; larger files that may call an LLM are refused
 
     def ignored_for(self, path: Path) -> Tuple[str, ...]:
         """The selectors ``per-file-ignores`` applies to ``path``."""
@@ -64,6 +67,7 @@ _KEYS = {
     "per-file-ignores",
     "default-model",
     "calls-per-month",
+    "max-file-size",
     "rules",
     "models",
 }
@@ -160,6 +164,13 @@ def _parse(table: Mapping[str, Any], path: Path, registry: Registry) -> Settings
     calls = table.get("calls-per-month")
     if calls is not None and (not isinstance(calls, int) or isinstance(calls, bool) or calls <= 0):
         raise fail("calls-per-month", f"must be a positive integer, got {_type(calls)} {calls!r}")
+    max_file_size = table.get("max-file-size", DEFAULT_MAX_FILE_SIZE)
+    size = _size(max_file_size)
+    if size is None:
+        raise fail(
+            "max-file-size",
+            f'must be a size such as "10MiB" or "500KB", or a number of bytes, got {max_file_size!r}',
+        )
 
     return Settings(
         root=path.parent,
@@ -174,6 +185,7 @@ def _parse(table: Mapping[str, Any], path: Path, registry: Registry) -> Settings
         per_file_ignores=tuple(per_file),
         default_model=default_model,
         calls_per_month=calls,
+        max_file_size=size,
         rule_options=_rule_options(table.get("rules", {}), registry, fail),
         models=_models(table.get("models", {}), fail),
     )
@@ -220,6 +232,29 @@ def _models(raw: Any, fail) -> Dict[str, Dict[str, Any]]:
             elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise fail(f'models."{model}".{key}', f"must be a non-negative number, got {value!r}")
     return dict(raw)
+
+
+_SIZE_RE = re.compile(r"\s*([0-9]+)\s*(B|KB|KiB|MB|MiB|GB|GiB)?\s*\Z", re.IGNORECASE)
+_SIZE_UNITS = {
+    "b": 1,
+    "kb": 1000,
+    "kib": 1 << 10,
+    "mb": 1000**2,
+    "mib": 1 << 20,
+    "gb": 1000**3,
+    "gib": 1 << 30,
+}
+
+
+def _size(value: Any) -> Optional[int]:
+    """Bytes from a positive integer or a string such as ``"10MiB"``; None when it is neither."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if value > 0 else None
+    match = _SIZE_RE.match(value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    size = int(match.group(1)) * _SIZE_UNITS[(match.group(2) or "b").lower()]
+    return size if size > 0 else None
 
 
 def _same_type(default: Any, value: Any) -> bool:

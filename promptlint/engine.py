@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type
 
 from promptlint.diagnostics import Diagnostic, Edit, FileError, FixInfo
+from promptlint.lines import LineIndex, split_lines
 from promptlint.prefilter import may_call_llm
 from promptlint.rule import Finding, Rule, RuleContext
 from promptlint.savings import served_as
@@ -81,6 +82,17 @@ def lint_file(
 def lint_source(
     source: SourceFile, display: str, options: LintOptions, models: Optional[ModelData] = None
 ) -> FileResult:
+    """Lint a file that has been read. A failure of promptlint's own on this file (in the parser, the
+    extraction, a rule, placing findings or lowering fixes) becomes this file's one error."""
+    try:
+        return _lint_source(source, display, options, models)
+    except Exception as error:
+        return FileResult(errors=[internal_error(display, error)], parsed=True)
+
+
+def _lint_source(
+    source: SourceFile, display: str, options: LintOptions, models: Optional[ModelData]
+) -> FileResult:
     result = FileResult()
     if not may_call_llm(source.raw):
         return result
@@ -104,6 +116,16 @@ def lint_text(
     from promptlint.deep import run_deep
 
     return run_deep(_analyse, text, path, display, options, models, FileResult(parsed=True))
+
+
+def internal_error(display: str, error: BaseException, limit: int = 200) -> FileError:
+    """promptlint's own failure on one file, as one line: exit code 2, never cached, the other files
+    still reported."""
+    message = " ".join(str(error).split())
+    if len(message) > limit:
+        message = message[: limit - 1] + "…"
+    reason = f"internal error: {type(error).__name__}" + (f": {message}" if message else "")
+    return FileError(display, reason, internal=True)
 
 
 def parses(text: str) -> bool:
@@ -220,11 +242,11 @@ def _place(findings, module, text: str, display: str) -> List[Diagnostic]:
     from libcst.metadata import MetadataWrapper, PositionProvider
 
     positions = _positions(module, MetadataWrapper, PositionProvider)
-    lines = text.splitlines()
+    lines = split_lines(text)
     table = suppressions(text)
     ignored_file = file_ignores(text)
     placed: Dict[tuple, Diagnostic] = {}
-    offsets = _Offsets(text)
+    offsets = LineIndex(text)
     for rule_class, finding in findings:
         if ignored_file and is_suppressed({0: ignored_file}, 0, rule_class.code, rule_class.name):
             continue
@@ -267,7 +289,7 @@ def _positions(module, wrapper_class, provider_class):
         return wrapper_class(module, unsafe_skip_copy=True).resolve(provider_class)
 
 
-def _lower_fix(fix, module, text: str, positions, offsets: _Offsets) -> Optional[FixInfo]:
+def _lower_fix(fix, module, text: str, positions, offsets: LineIndex) -> Optional[FixInfo]:
     """Turn node replacements into one minimal text edit, with the changed lines before and after.
 
     Each replacement is rendered in place: with the indentation of the block it sits in, found by
@@ -283,7 +305,7 @@ def _lower_fix(fix, module, text: str, positions, offsets: _Offsets) -> Optional
         finish = offsets.offset(where.end.line, where.end.column)
         rendered = _render_in_place(replacement, module, text, begin, finish, where.start.line, offsets)
         if rendered is None:
-            return _lower_fix_whole_module(fix, module, text)
+            return _lower_fix_whole_module(fix, module, text, offsets)
         spans.append((begin, finish, rendered))
     # Only the span from the first to the last replaced node changes: diff that, not the whole file.
     low = min(begin for begin, _, _ in spans)
@@ -291,7 +313,7 @@ def _lower_fix(fix, module, text: str, positions, offsets: _Offsets) -> Optional
     window = text[low:high]
     for begin, finish, rendered in sorted(spans, reverse=True):
         window = window[: begin - low] + rendered + window[finish - low :]
-    return _fix_info(fix, text, low, high, window)
+    return _fix_info(fix, text, low, high, window, offsets)
 
 
 def _render_in_place(replacement, module, text, begin, finish, line, offsets) -> Optional[str]:
@@ -322,14 +344,14 @@ def _render_in_place(replacement, module, text, begin, finish, line, offsets) ->
     return None
 
 
-def _lower_fix_whole_module(fix, module, text: str) -> Optional[FixInfo]:
+def _lower_fix_whole_module(fix, module, text: str, offsets) -> Optional[FixInfo]:
     new_module = module
     for replacement in fix.replacements:
         new_module = new_module.deep_replace(replacement.old, replacement.new)
-    return _fix_info(fix, text, 0, len(text), new_module.code)
+    return _fix_info(fix, text, 0, len(text), new_module.code, offsets)
 
 
-def _fix_info(fix, text: str, low: int, high: int, replacement: str) -> Optional[FixInfo]:
+def _fix_info(fix, text: str, low: int, high: int, replacement: str, offsets) -> Optional[FixInfo]:
     """The minimal edit that turns ``text[low:high]`` into ``replacement``, and the lines it touches."""
     old = text[low:high]
     if old == replacement:
@@ -341,40 +363,18 @@ def _fix_info(fix, text: str, low: int, high: int, replacement: str) -> Optional
     end = 0
     while end < limit - start and old[-1 - end] == replacement[-1 - end]:
         end += 1
-    line, column = _position(text, low + start)
-    end_line, end_column = _position(text, low + len(old) - end)
+    line, column = offsets.position(low + start)
+    end_line, end_column = offsets.position(low + len(old) - end)
     content = replacement[start : len(replacement) - end]
     edit = Edit(line, column + 1, end_line, end_column + 1, content)
-    first = text.rfind("\n", 0, low + start) + 1
-    last = text.find("\n", low + len(old) - end)
-    last = len(text) if last < 0 else last
+    first = offsets.line_start(line)
+    last = offsets.line_end(end_line)
     before = text[first:last]
     after = text[first : low + start] + content + text[low + len(old) - end : last]
     return FixInfo(
         fix.description,
         fix.applicability.value,
         (edit,),
-        tuple(before.splitlines()),
-        tuple(after.splitlines()),
+        tuple(split_lines(before)),
+        tuple(split_lines(after)),
     )
-
-
-class _Offsets:
-    """Line starts of a text, computed once, for turning (line, column) into offsets."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.starts = [0] + [match.end() for match in re.finditer("\n", text)]
-
-    def offset(self, line: int, column: int) -> int:
-        return self.starts[line - 1] + column
-
-    def line_text(self, line: int) -> str:
-        end = self.starts[line] if line < len(self.starts) else len(self.text)
-        return self.text[self.starts[line - 1] : end]
-
-
-def _position(text: str, offset: int) -> Tuple[int, int]:
-    """1-based line and 0-based column of a character offset."""
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1)

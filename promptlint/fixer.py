@@ -7,7 +7,6 @@ encoding, byte-order mark, line endings and permission bits, so an interrupted r
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ class FixOutcome:
     text: str  # the text after every applied fix
     applied: int = 0
     error: Optional[str] = None  # why nothing was written, when something was to be written
+    internal: bool = False  # the error is promptlint's own failure (exit 2), not the file's
     rounds: int = 0
     remaining: List[Diagnostic] = field(default_factory=list)  # every finding left in the fixed text
     reported: List[Diagnostic] = field(default_factory=list)  # those of them the run reports
@@ -44,10 +44,12 @@ def applicable(diagnostic: Diagnostic, unsafe: bool) -> bool:
 
 def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     """Apply edits given in (1-based line, 1-based column) coordinates of ``text``; they must not overlap."""
-    starts = [0] + [match.end() for match in re.finditer("\n", text)]
+    from promptlint.lines import LineIndex
+
+    index = LineIndex(text)
 
     def offset(line: int, column: int) -> int:
-        return starts[line - 1] + column - 1
+        return index.offset(line, column - 1)
 
     spans = sorted((offset(e.line, e.column), offset(e.end_line, e.end_column), e.content) for e in edits)
     pieces: List[str] = []
@@ -156,15 +158,28 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 
 def unified_diff(display: str, before: str, after: str) -> str:
+    """A patch between two texts, line by line as Python reads them.
+
+    Lines keep their own endings (``\\r\\n`` stays in the patch); a line that ends with a lone ``\\r`` is
+    printed with a ``\\n`` after it, so that each source line is one line of the patch.
+    """
     import difflib
 
+    from promptlint.lines import line_ending, split_lines
+
     lines = difflib.unified_diff(
-        before.splitlines(keepends=True),
-        after.splitlines(keepends=True),
+        split_lines(before, keepends=True),
+        split_lines(after, keepends=True),
         fromfile=f"a/{display}",
         tofile=f"b/{display}",
     )
     out = []
     for line in lines:
-        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+        ending = line_ending(line)
+        if ending == "\r":
+            out.append(line + "\n")
+        elif ending:
+            out.append(line)
+        else:
+            out.append(line + "\n\\ No newline at end of file\n")
     return "".join(out)

@@ -7,15 +7,16 @@ pattern leans permissive.
 
 Recognised: ``import X``, ``import X.sub as Y``, ``import a, X``, ``from X import ...`` (X one of
 ``FROM_MODULES``: a package, or a submodule that defines a client class) and, for dotted modules, ``from parent import child`` (also parenthesised and
-spread over lines), at any indentation. Not recognised: an import after ``;`` or ``:`` on the same line,
-backslash continuations inside the module list, ``__import__``/``importlib``, and files that use lone
-``\\r`` line endings.
+spread over lines), at any indentation, whatever the line endings (``\\n``, ``\\r\\n`` or a lone ``\\r``).
+Not recognised: an import after ``;`` or ``:`` on the same line, backslash continuations inside the module
+list, ``__import__``/``importlib``, an import after a lone ``\\r`` in a file whose first ``\\r`` begins a
+``\\r\\n``.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Iterable, Tuple
+from typing import BinaryIO, Iterable, Tuple
 
 SDK_MODULES: Tuple[str, ...] = (
     "openai",
@@ -83,4 +84,39 @@ def may_call_llm(raw: bytes) -> bool:
     """True when ``raw`` contains an import statement of a module in ``SDK_MODULES``."""
     if raw.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark before the first import
         raw = raw[3:]
-    return _GATE.search(b"\n" + raw) is not None
+    return _GATE.search(b"\n" + _unify_breaks(raw)) is not None
+
+
+def stream_may_call_llm(handle: BinaryIO, chunk_size: int = 1 << 20, overlap: int = 1 << 16) -> bool:
+    """``may_call_llm`` over a file read chunk by chunk, in bounded memory (for files too large to read).
+
+    Each chunk is searched after the last ``overlap`` bytes of the text before it (from a line start), so
+    that an import statement cut by a chunk boundary is still seen unless it is longer than ``overlap``.
+    A match that reaches the end of what has been read may be the start of a longer name
+    (``import openai`` of ``import openai_tools``): it is decided once the next chunk is there.
+    """
+    pending = b"\n"  # the start of the file is a line start
+    first = True
+    while True:
+        chunk = handle.read(chunk_size)
+        if not chunk:
+            return _GATE.search(pending) is not None
+        if first and chunk.startswith(b"\xef\xbb\xbf"):
+            chunk = chunk[3:]
+        first = False
+        data = pending + _unify_breaks(chunk)
+        match = _GATE.search(data)
+        if match is not None and match.end() < len(data):
+            return True
+        line_start = data.find(b"\n", max(0, len(data) - overlap))
+        pending = data[line_start:] if line_start >= 0 else b""
+
+
+def _unify_breaks(raw: bytes) -> bytes:
+    """A lone ``\\r`` ends a line too, and the gate only looks for ``\\n``. The first ``\\r`` decides, so
+    that ``\\n`` and ``\\r\\n`` files cost no extra pass (a ``\\r\\n`` file with stray lone ``\\r`` later on
+    is read as a ``\\r\\n`` file)."""
+    first = raw.find(b"\r")
+    if first < 0 or raw[first + 1 : first + 2] == b"\n":
+        return raw
+    return raw.replace(b"\r", b"\n")  # any \r\n left becomes a blank line more, which the gate allows

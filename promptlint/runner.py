@@ -12,9 +12,17 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from promptlint.diagnostics import FileError
-from promptlint.engine import FileResult, LintOptions, ModelData, lint_source
-from promptlint.prefilter import may_call_llm
-from promptlint.source import SourceError, SourceFile, decode_file, read_raw
+from promptlint.engine import FileResult, LintOptions, ModelData, internal_error, lint_source
+from promptlint.prefilter import may_call_llm, stream_may_call_llm
+from promptlint.source import (
+    DEFAULT_MAX_FILE_SIZE,
+    FileTooLarge,
+    SourceError,
+    SourceFile,
+    decode_file,
+    read_raw,
+    scan_raw,
+)
 
 # Below this many files to parse, starting worker processes costs more than it saves.
 MIN_PARALLEL_FILES = 4
@@ -37,6 +45,7 @@ class RunContext:
     default_model: Optional[str]
     project_root: Path
     models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
 
 
 def default_jobs() -> int:
@@ -124,13 +133,16 @@ def lint_tasks(
     try:
         for index, task in enumerate(tasks):
             try:
-                raw = read_raw(task.path)
-                if not task.codes or not may_call_llm(raw):
+                raw = _read_if_relevant(task, context.max_file_size)
+                if raw is None:
                     results[index] = FileResult()
                     continue
                 source = decode_file(task.path, raw)
             except SourceError as error:
                 results[index] = FileResult(errors=[FileError(task.display, error.reason)])
+                continue
+            except Exception as error:  # promptlint's own failure on this file; the others go on
+                results[index] = FileResult(errors=[internal_error(task.display, error)])
                 continue
             key = cache.key(source.raw, task.path, task.display, task.codes) if cache is not None else None
             hit = cache.get(key) if key is not None else None
@@ -150,7 +162,7 @@ def lint_tasks(
 
             for future in as_completed(futures):
                 index, key, source = futures[future]
-                finished(index, key, source, future.result())
+                finished(index, key, source, _result(future, tasks[index].display))
     finally:
         if pool is not None:
             pool.shutdown()
@@ -163,6 +175,30 @@ def lint_tasks(
         for index, task, source, key in pending:
             finished(index, key, source, linter.lint(task, source))
     return [result if result is not None else FileResult() for result in results]
+
+
+def _read_if_relevant(task: Task, max_bytes: int) -> Optional[bytes]:
+    """The bytes of a file to parse, or None for one that cannot call an LLM (or has no rule to run).
+
+    The size limit applies only to files that pass the prefilter: a large generated file without an SDK
+    import is skipped like any other, and only looked through in bounded pieces.
+    """
+    try:
+        raw = read_raw(task.path, max_bytes=max_bytes)
+    except FileTooLarge:
+        if task.codes and scan_raw(task.path, stream_may_call_llm):
+            raise
+        return None
+    return raw if task.codes and may_call_llm(raw) else None
+
+
+def _result(future, display: str) -> FileResult:
+    """A worker's result; a worker that failed on the file (its result could not come back, or the worker
+    died) is that file's internal error, and the other files are still reported."""
+    try:
+        return future.result()
+    except Exception as error:
+        return FileResult(errors=[internal_error(display, error)], parsed=True)
 
 
 def _pool(context: RunContext, workers: int):
@@ -189,8 +225,9 @@ def _run_parallel(pending, context: RunContext, workers: int, finished) -> None:
         futures = {
             pool.submit(_work, task, source): (index, key, source) for index, task, source, key in ordered
         }
+        displays = {index: task.display for index, task, _, _ in pending}
         for future in as_completed(futures):
             index, key, source = futures[future]
-            finished(index, key, source, future.result())
+            finished(index, key, source, _result(future, displays[index]))
     finally:
         pool.shutdown()

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import codecs
 import errno
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import BinaryIO, Callable, Optional, Tuple
 
-_MIB = 1024 * 1024
+_KIB = 1024
+_MIB = 1024 * _KIB
+DEFAULT_MAX_FILE_SIZE = 10 * _MIB  # `max-file-size` in [tool.promptlint]
 
 # PEP 263: the cookie is a comment on line 1 or 2 (line 2 only when line 1 is blank or a comment).
 _COOKIE_RE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
@@ -29,6 +32,13 @@ class SourceError(Exception):
         self.reason = reason
 
 
+class FileTooLarge(SourceError):
+    """A file over the size limit; it is an error only when it may call an LLM (see the prefilter)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(f"file is larger than {format_size(max_bytes)}")
+
+
 @dataclass(frozen=True)
 class SourceFile:
     """A decoded file. ``text`` excludes the BOM and keeps ``\\r\\n`` as written."""
@@ -41,21 +51,35 @@ class SourceFile:
     newline: str  # "\n" or "\r\n": the first line ending in the file ("\n" when there is none)
 
 
-def read_source(path: Path, *, max_bytes: int = 10 * _MIB) -> SourceFile:
+def read_source(path: Path, *, max_bytes: int = DEFAULT_MAX_FILE_SIZE) -> SourceFile:
     """Read and decode ``path``, refusing files over ``max_bytes`` before reading them whole."""
     return decode_file(path, read_raw(path, max_bytes=max_bytes))
 
 
-def read_raw(path: Path, *, max_bytes: int = 10 * _MIB) -> bytes:
-    """The bytes of ``path``; decoding waits until a file is known to be worth it (see the prefilter)."""
+def read_raw(path: Path, *, max_bytes: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
+    """The bytes of ``path``; decoding waits until a file is known to be worth it (see the prefilter).
+
+    A file over ``max_bytes`` raises ``FileTooLarge`` without being read.
+    """
     try:
         with open(path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size > max_bytes:
+                raise FileTooLarge(max_bytes)
             raw = handle.read(max_bytes + 1)
     except OSError as exc:
         raise SourceError(_os_reason(exc)) from None
-    if len(raw) > max_bytes:
-        raise SourceError(f"file is larger than {_size(max_bytes)}")
+    if len(raw) > max_bytes:  # grown since, or a file whose size the system does not know
+        raise FileTooLarge(max_bytes)
     return raw
+
+
+def scan_raw(path: Path, scan: Callable[[BinaryIO], bool]) -> bool:
+    """``scan`` the open file (which reads it in bounded pieces): a look at a file too large to read."""
+    try:
+        with open(path, "rb") as handle:
+            return scan(handle)
+    except OSError as exc:
+        raise SourceError(_os_reason(exc)) from None
 
 
 def decode_file(path: Path, raw: bytes) -> SourceFile:
@@ -76,6 +100,8 @@ def decode_source(raw: bytes) -> Tuple[str, str, bool]:
             info = codecs.lookup(cookie)
         except LookupError:
             raise SourceError(f"unknown encoding: {cookie}") from None
+        if not getattr(info, "_is_text_encoding", True):  # `hex`, `rot13`: codecs, not text encodings
+            raise SourceError(f"not a text encoding: {cookie}")
         encoding = "utf-8" if info.name == "utf-8" else _normal_name(cookie)
         if has_bom and encoding != "utf-8":
             raise SourceError(f"UTF-8 byte-order mark conflicts with coding cookie {cookie!r}")
@@ -126,5 +152,10 @@ def _os_reason(exc: OSError) -> str:
     return (exc.strerror or str(exc)).lower()
 
 
-def _size(n: int) -> str:
-    return f"{n // _MIB} MiB" if n % _MIB == 0 else f"{n} bytes"
+def format_size(n: int) -> str:
+    """``10 MiB``, ``512 KiB`` or ``1000 bytes``: the unit in which ``n`` is a whole number."""
+    if n and n % _MIB == 0:
+        return f"{n // _MIB} MiB"
+    if n and n % _KIB == 0:
+        return f"{n // _KIB} KiB"
+    return f"{n} bytes"

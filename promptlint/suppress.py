@@ -143,7 +143,9 @@ def _comments(text: str) -> Tuple[Tuple[int, str], ...]:
 
 def _comments_by_line(text: str) -> Iterator[Tuple[int, str]]:
     """Fallback for files ``tokenize`` rejects: anything after a ``#`` counts, strings included."""
-    for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+    from promptlint.lines import split_lines
+
+    for number, line in enumerate(split_lines(text), start=1):
         match = _COMMENT_LINE_RE.search(line)
         if match is not None:
             yield number, match.group()

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import io
+
 import pytest
 
-from promptlint.prefilter import SDK_MODULES, may_call_llm
+from promptlint.prefilter import SDK_MODULES, may_call_llm, stream_may_call_llm
 
 POSITIVE = [
     "import openai",
@@ -31,6 +33,8 @@ POSITIVE = [
     "def f():\n    import openai\n",
     "try:\n\tfrom anthropic import Anthropic\nexcept ImportError:\n    pass\n",
     "x = 1\r\nimport openai\r\n",
+    "x = 1\rimport openai\r",
+    "# lone carriage returns end lines too\rfrom google import (\r    genai,\r)\r",
     "from   openai   import   OpenAI",
 ]
 
@@ -132,3 +136,20 @@ def test_pathological_input_stays_linear() -> None:
 def test_byte_order_mark_before_the_first_import() -> None:
     assert may_call_llm(b"\xef\xbb\xbfimport openai\n")
     assert may_call_llm(b"\xef\xbb\xbffrom anthropic import Anthropic\r\n")
+
+
+@pytest.mark.parametrize("text", POSITIVE + NEGATIVE + ["import openai_tools", "from openai.types import X"])
+def test_the_streamed_gate_agrees_wherever_a_chunk_ends(text: str) -> None:
+    for padding in range(12):
+        raw = b"x = 1\n" * padding + text.encode() + b"\ny = 2\n"
+        expected = may_call_llm(raw)
+        for chunk_size in (1, 2, 3, 7, 64, 1 << 20):
+            streamed = stream_may_call_llm(io.BytesIO(raw), chunk_size=chunk_size, overlap=128)
+            assert (padding, chunk_size, streamed) == (padding, chunk_size, expected)
+
+
+def test_the_streamed_gate_skips_a_byte_order_mark_and_finds_late_imports() -> None:
+    assert stream_may_call_llm(io.BytesIO(b"\xef\xbb\xbfimport openai\n"), chunk_size=4)
+    late = b"# generated\n" * 300_000 + b"import anthropic\n"
+    assert stream_may_call_llm(io.BytesIO(late))
+    assert not stream_may_call_llm(io.BytesIO(late.replace(b"anthropic", b"anthropix")))
