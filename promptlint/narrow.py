@@ -8,7 +8,6 @@ keeps its old status, and a line the fixer wrote counts as changed (it was writt
 from __future__ import annotations
 
 import difflib
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,9 +15,7 @@ from typing import Dict, List, Optional, Sequence, Set
 
 from promptlint.baseline import new_findings, on_changed_lines
 from promptlint.diagnostics import Diagnostic
-
-# Python ends a source line at \n, \r\n or a lone \r, and nowhere else (unlike ``str.splitlines``).
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+from promptlint.lines import split_lines
 
 ChangedLines = Dict[Path, Optional[Set[int]]]  # None: the whole file counts as changed
 
@@ -75,7 +72,7 @@ class FileNarrowing:
         """The same narrowing for ``after``, a fixed version of ``before``."""
         if self.lines is None:
             return self
-        old, new = source_lines(before), source_lines(after)
+        old, new = split_lines(before, keepends=True), split_lines(after, keepends=True)
         lines: Set[int] = set()
         matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
         for tag, old_start, _old_end, new_start, new_end in matcher.get_opcodes():
@@ -85,8 +82,3 @@ class FileNarrowing:
             else:
                 lines.update(range(new_start + 1, new_end + 1))
         return FileNarrowing(self.known, lines)
-
-
-def source_lines(text: str) -> List[str]:
-    """The lines of ``text`` as Python counts them, each with its ending."""
-    return _LINE.findall(text)
