@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-from promptlint.narrow import FileNarrowing, source_lines
+from promptlint.narrow import FileNarrowing
 
 
-def test_lines_are_split_where_python_ends_them() -> None:
-    assert source_lines("a\rb\r\nc\u2028d\x0ce\x1cf\nlast") == [
-        "a\r",
-        "b\r\n",
-        "c\u2028d\x0ce\x1cf\n",
-        "last",
-    ]
+def test_changed_lines_follow_lone_cr_line_breaks() -> None:
+    narrowing = FileNarrowing(None, {2})
+    assert narrowing.after_edit("a\rb\rc\u2028d\r", "NEW\ra\rb\rc\u2028d\r").lines == {1, 3}
 
 
 def test_changed_lines_follow_inserted_and_removed_lines() -> None:
