@@ -195,3 +195,20 @@ def test_a_baseline_of_one_finding_says_finding(project: Path, capsys) -> None:
     (project / "app.py").write_text(module("question"))
     assert main(["check", "--write-baseline", "baseline.json", "."]) == 0
     assert capsys.readouterr().err == "Wrote a baseline of 1 finding to baseline.json.\n"
+
+
+def test_fix_leaves_suppressed_and_per_file_ignored_findings_alone(project: Path, capsys) -> None:
+    (project / "pyproject.toml").write_text(
+        '[tool.promptlint]\nper-file-ignores = { "legacy/*" = ["LLM201"] }\n'
+    )
+    source = f"from openai import OpenAI\n\nclient = OpenAI()\n\n\ndef old(q):\n    return {OLD_CALL}\n"
+    (project / "legacy").mkdir()
+    (project / "legacy" / "app.py").write_text(source)
+    (project / "noqa.py").write_text(source.replace(OLD_CALL, OLD_CALL + "  # noqa: LLM201"))
+    before = {path: path.read_text() for path in (project / "legacy" / "app.py", project / "noqa.py")}
+    assert main(["check", "--fix", "--unsafe-fixes", "--no-cache", "."]) == 0
+    assert (
+        capsys.readouterr().out
+        == "Fixed 0 issues. All checks passed: 2 files checked, no LLM cost issues found.\n"
+    )
+    assert {path: path.read_text() for path in before} == before
