@@ -216,6 +216,26 @@ class LLMCall:
         """Whether the request asks for prompt caching explicitly (Anthropic-style ``cache_control``)."""
         return "cache_control" in self.keywords or any(part.cache_breakpoint for part in self.prompt)
 
+    @property
+    def caches_implicitly(self) -> bool:
+        """Whether the provider caches the request's prefix without being asked: OpenAI and Gemini do
+        (automatic and implicit caching); Anthropic caches only prefixes marked with ``cache_control``.
+        Model-level exceptions (breakpoint-only caching) are ``ModelInfo.caches_at_breakpoints_only``."""
+        return self.provider != "anthropic"
+
+    @property
+    def prefix_cached(self) -> bool:
+        """Whether the provider caches this request's prefix at all: without a marker, or because it is marked."""
+        return self.caches_implicitly or self.marks_cache
+
+    @property
+    def cache_order(self) -> Tuple[PromptPart, ...]:
+        """The parts of the request in the order the provider caches them: the tool definitions, then the
+        prompt (system prompt or instructions, then the messages). Anthropic documents its cache prefix as
+        ``tools``, ``system``, ``messages`` in that order, and OpenAI renders tools ahead of the messages in
+        the prompt it caches; so tools go first everywhere the request's text is listed or counted."""
+        return ((self.tools,) if self.tools is not None else ()) + self.prompt
+
     def may_have(self, *names: str) -> bool:
         """True when any of ``names`` is passed, or may be passed through an unresolved splat."""
         return self.has_unresolved_splat or any(name in self.keywords for name in names)

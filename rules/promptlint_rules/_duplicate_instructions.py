@@ -138,7 +138,7 @@ class Checker:
     ) -> bool:
         """Whether the static prefix of the request reaches the minimum cacheable length, and the provider
         caches it."""
-        if call.provider == "anthropic" and not call.marks_cache:
+        if not call.prefix_cached:
             return False
         info = context.model_info(model)
         minimum = info.min_cacheable if info is not None and info.min_cacheable else 1024

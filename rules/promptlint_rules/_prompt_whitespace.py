@@ -95,9 +95,8 @@ class Checker:
         return Finding(node or literal.node, message, fix=fix, savings=savings)
 
     def _savings(self, call, context, model, saving, varied_before) -> SavingsBasis:
-        provider_caches = call.provider != "anthropic" or call.marks_cache
         cached = False
-        if not varied_before and provider_caches:
+        if not varied_before and call.prefix_cached:
             info = context.model_info(model)
             minimum = info.min_cacheable if info is not None and info.min_cacheable else 1024
             prefix = _static_prefix(call.prompt)

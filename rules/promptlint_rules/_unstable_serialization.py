@@ -119,7 +119,7 @@ class Checker:
             f"the {tokens:,} static prompt tokens after the unstable {where} are read from cache by every "
             "process (upper bound); cache writes not counted",
         )
-        if call.provider == "anthropic" and not call.marks_cache:
+        if not call.prefix_cached:
             assumptions += ("Anthropic caches only prefixes marked with `cache_control`",)
         return SavingsBasis(model=model, cached_tokens=tokens, assumptions=assumptions)
 
