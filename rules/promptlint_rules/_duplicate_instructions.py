@@ -94,7 +94,7 @@ class Checker:
                 # The literal itself when it is written in the message; else the message's expression (a
                 # constant's definition is shared by every place that uses it).
                 own = node if carrier is not None and self._index.inside(node, carrier) else None
-                node = self._index.report_node((own, carrier, call.node))
+                node = context.anchor((own, carrier, call.node))
             marker = (id(node), first.key)
             if marker in self._seen:
                 continue

@@ -91,7 +91,7 @@ class Checker:
         message = f"Prompt text `{_snippet(literal.values)}` ({where}) spends {_plural(saving, 'token')} on "
         message += "whitespace: " + ", ".join(rewrite.details())
         savings = self._savings(call, context, model, saving, varied_before)
-        node = self._index.report_node((part.node, call.node))
+        node = context.anchor((part.node, call.node))
         return Finding(node or literal.node, message, fix=fix, savings=savings)
 
     def _savings(self, call, context, model, saving, varied_before) -> SavingsBasis:

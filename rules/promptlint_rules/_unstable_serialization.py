@@ -90,7 +90,7 @@ class Checker:
             if id(point.node) in self._seen:
                 continue
             self._seen.add(id(point.node))
-            node = self._index.report_node((point.node, carrier, call.node))
+            node = context.anchor((point.node, carrier, call.node))
             yield Finding(
                 node,
                 _message(point, where),
