@@ -35,6 +35,22 @@ class Static:
 
 
 @dataclass(frozen=True)
+class OrderRisk:
+    """A place where the text sent depends on an order that can differ from process to process (Python
+    salts the hashes of ``str`` and ``bytes`` per process, so a set of strings iterates differently in each)."""
+
+    # "set-iteration": a set iterated in order (``", ".join(tags)``, ``[f(t) for t in tags]``, ``tuple(tags)``,
+    # a list appended to in ``for t in tags:``), ``node`` being the set, which ``sorted(...)`` would fix;
+    # "set-list": ``list(tags)`` (``node``), which ``sorted(tags)`` would replace; "set-repr": a set rendered
+    # as is (``f"{tags}"``, ``str(tags)``), no simple fix; "unsorted-json": ``json.dumps(data)`` (``node``)
+    # without ``sort_keys=True``, on data whose key order the code does not fix by construction.
+    kind: str
+    node: Any = field(compare=False, repr=False)
+    source: str = ""  # ``node`` as written, on one line
+    strings: bool = False  # the set's elements are known to be strings: sorting them cannot raise
+
+
+@dataclass(frozen=True)
 class Dynamic:
     """Prompt text that is only known at run time."""
 
@@ -49,6 +65,9 @@ class Dynamic:
     # The extraction scope in which ``node`` is evaluated, for rules that follow names from it; None when
     # not known.
     scope: Any = field(default=None, compare=False, repr=False)
+    # Where this value's text depends on an order that differs between processes, in source order. Looked
+    # for only in values that do not vary between requests (elsewhere the order costs nothing more).
+    order_risks: Tuple[OrderRisk, ...] = field(default=(), compare=False)
 
 
 Segment = "Static | Dynamic"
@@ -103,6 +122,19 @@ class CacheBreakpoint:
     prefix: PromptText  # the part's text up to and including the marked block
     counted: bool = True  # False when blocks up to the marked one carry content not in ``prefix`` (images)
     node: Any = field(default=None, compare=False, repr=False)  # the marker's dict element
+
+
+@dataclass(frozen=True)
+class SchemaArgument:
+    """Tool definitions or a response schema written as a keyword of the call: ``tools=``/``functions=``
+    (kind "tools"), or ``response_format=``, ``text=``, ``output_format=``, ``output_config=``, Gemini's
+    ``config=``/``generation_config=`` (kind "response schema"). Providers render them into the prompt
+    ahead of the messages."""
+
+    kind: str  # "tools" or "response schema"
+    node: Any = field(compare=False, repr=False)  # the keyword's value as written
+    # Where the schema's text depends on an order that differs between processes, in source order.
+    order_risks: Tuple[OrderRisk, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -205,6 +237,8 @@ class LLMCall:
     # The response is bound to a name read only through its first choice (``r.choices[0]``,
     # ``r.candidates[0]``, Gemini's ``r.text``), or read that way directly. False when not known.
     reads_first_choice_only: bool = False
+    # The tool definitions and response schemas written as keywords of the call, in the order written.
+    schemas: Tuple[SchemaArgument, ...] = ()
 
     @property
     def loop(self) -> Optional[LoopInfo]:

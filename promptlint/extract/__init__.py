@@ -11,6 +11,7 @@ from promptlint.extract.adapters import ADAPTERS
 from promptlint.extract.adapters.common import Request
 from promptlint.extract.arguments import collect_arguments
 from promptlint.extract.loops import with_caller_loops
+from promptlint.extract.ordering import with_order_risks
 from promptlint.extract.provenance import Qualified, qualify
 from promptlint.extract.scopes import CallSite, build_scopes
 from promptlint.extract.text import TextResolver
@@ -31,7 +32,7 @@ def extract_calls(
     for site in builder.calls:
         call = _recognise(site, resolver)
         if call is not None:
-            calls.append(with_caller_loops(call, site, builder.calls))
+            calls.append(with_caller_loops(with_order_risks(call), site, builder.calls))
     return calls, resolver
 
 
