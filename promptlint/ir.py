@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Tuple
+from functools import cached_property
+from typing import Any, Callable, ClassVar, Mapping, Optional, Tuple
 
 
 class Volatility(enum.Enum):
@@ -97,6 +98,68 @@ class PromptText:
 
 
 @dataclass(frozen=True)
+class LiteralPlace:
+    """Where a prompt literal is written, as far as rewriting it is concerned."""
+
+    indent: str  # the indentation of the blocks that hold the literal's statement ("" at module level)
+    concatenated: bool  # one string of an implicit concatenation (``"""a""" "b"``)
+    local: bool  # written in the call itself or in the function that makes the call: nothing else reads it
+
+
+@dataclass(frozen=True)
+class PromptLiteral:
+    """The triple-quoted string literal (plain or f-string) that a prompt part begins with, spanning lines:
+    its source as a template whose holes are the replacement fields, and where it is written. What a rule
+    needs to see, and rewrite, the layout whitespace the prompt sends."""
+
+    HOLE: ClassVar[str] = "\x00"  # stands for a replacement field in ``template``
+
+    node: Any = field(compare=False, repr=False)  # the ``SimpleString`` or ``FormattedString``
+    prefix: str  # the string prefix without ``f``, lower case: "", "r", "u"
+    quote: str  # ``"""`` or ``'''``
+    template: str  # the source between the quotes, replacement fields as ``HOLE``
+    texts: Tuple[Any, ...] = field(
+        compare=False, repr=False
+    )  # per piece between holes: its text node, or None
+    values: Tuple[str, ...] = ()  # per piece: its text as the program sees it
+    is_fstring: bool = False
+    # How the module spells ``textwrap.dedent`` when it imports it once at module level ("textwrap.dedent"
+    # or "dedent"); "" otherwise.
+    dedent: str = ""
+    locate: Callable[[], LiteralPlace] = field(
+        default=lambda: LiteralPlace("", False, False), compare=False, repr=False
+    )
+
+    @cached_property
+    def place(self) -> LiteralPlace:
+        """Where the literal is written; computed on first use (it needs the module's parent links)."""
+        return self.locate()
+
+    def evaluate(self, raw: str) -> Optional[str]:
+        """The text that ``raw``, a piece of this literal's source between two holes, stands for."""
+        return piece_text(self.prefix, self.quote, raw, self.is_fstring)
+
+
+def piece_text(prefix: str, quote: str, raw: str, fstring: bool) -> Optional[str]:
+    """The text a piece of string source stands for; None when it is not a whole piece (it ends in a lone
+    backslash) or is not text."""
+    import ast
+    import warnings
+
+    if fstring:
+        raw = raw.replace("{{", "{").replace("}}", "}")
+    if raw.endswith("\\") and not raw.endswith("\\\\"):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # an invalid escape such as ``\d`` warns, and means itself
+            value = ast.literal_eval(prefix + quote + raw + quote)
+    except (SyntaxError, ValueError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
 class PromptPart:
     """One piece of the request in cache order: a system prompt, an instruction, or one message."""
 
@@ -112,6 +175,8 @@ class PromptPart:
     marks_known: bool = False
     # Content whose tokens are not in ``text``: images, documents, tool calls and results.
     uncounted: bool = False
+    # The triple-quoted literal spanning lines that the part's text begins with, when it does.
+    literal: Optional[PromptLiteral] = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

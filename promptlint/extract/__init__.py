@@ -11,7 +11,9 @@ from promptlint.extract.adapters import ADAPTERS
 from promptlint.extract.adapters.common import Request
 from promptlint.extract.arguments import collect_arguments
 from promptlint.extract.loops import with_caller_loops
+from promptlint.extract.nodes import ModuleIndex
 from promptlint.extract.ordering import with_order_risks
+from promptlint.extract.prompt_literals import with_prompt_literals
 from promptlint.extract.provenance import Qualified, qualify
 from promptlint.extract.scopes import CallSite, build_scopes
 from promptlint.extract.text import TextResolver
@@ -28,11 +30,13 @@ def extract_calls(
     builder = build_scopes(module)
     source_dir = source_path.parent if source_path is not None else None
     resolver = TextResolver(source_dir, project_root)
+    index = ModuleIndex(module)  # parent links, computed only if a fact needs them
     calls: List[LLMCall] = []
     for site in builder.calls:
         call = _recognise(site, resolver)
         if call is not None:
-            calls.append(with_caller_loops(with_order_risks(call), site, builder.calls))
+            call = with_prompt_literals(with_order_risks(call), index)
+            calls.append(with_caller_loops(call, site, builder.calls))
     return calls, resolver
 
 
