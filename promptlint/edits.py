@@ -104,6 +104,17 @@ def within(node: Any, ancestor: Any, depth: int = 0) -> bool:
     return any(within(node, child, depth + 1) for child in ancestor.children)
 
 
+def contains(container: Any, node: Any) -> bool:
+    """Whether ``node`` is ``container`` or sits anywhere inside it (searched from ``container`` down)."""
+    pending = [container]
+    while pending:
+        current = pending.pop()
+        if current is node:
+            return True
+        pending.extend(current.children)
+    return False
+
+
 def integer(old: Any, value: int) -> Optional[Any]:
     """A replacement for an int literal, or None when ``old`` is not one."""
     if not isinstance(old, cst.Integer):

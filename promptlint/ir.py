@@ -255,6 +255,21 @@ class OutputLimit:
 
 
 @dataclass(frozen=True)
+class ModuleFacts:
+    """Facts about the module a call is written in: one object shared by the module's calls, each fact
+    computed on first use (most runs never need them)."""
+
+    find_string_literals: Callable[[], Tuple[str, ...]] = field(default=tuple, compare=False, repr=False)
+
+    @cached_property
+    def string_literals(self) -> Tuple[str, ...]:
+        """The text of every string literal of the module, in source order, an implicit concatenation or an
+        f-string counting as one; a replacement field, or a bytes piece of a concatenation, reads as
+        ``"\\n\\x00\\n"`` (a break no sentence crosses)."""
+        return self.find_string_literals()
+
+
+@dataclass(frozen=True)
 class LLMCall:
     """One recognised LLM request (or an LLM client constructed with fixed request settings)."""
 
@@ -304,6 +319,8 @@ class LLMCall:
     reads_first_choice_only: bool = False
     # The tool definitions and response schemas written as keywords of the call, in the order written.
     schemas: Tuple[SchemaArgument, ...] = ()
+    # Facts about the module the call is written in (shared by its calls); None when not known.
+    module_facts: Optional[ModuleFacts] = field(default=None, compare=False, repr=False)
 
     @property
     def loop(self) -> Optional[LoopInfo]:
