@@ -154,7 +154,8 @@ class LazyCheckerRule(Rule):
 
     Rule packs are imported at start-up, before anything is known about the files; a rule whose work needs
     heavy imports (libcst, say) keeps that work in the checker module, so a run over files without LLM
-    calls never pays for it.
+    calls never pays for it. Kept for rule packs; the built-ins import libcst inside the functions that
+    build fixes instead.
     """
 
     checker: ClassVar[str]
