@@ -1,8 +1,12 @@
-"""Node edits that rules use to build fixes, written so that the author's layout survives."""
+"""Node edits that rules use to build fixes, written so that the author's layout survives.
+
+Import it where a fix is built, not at the top of a rule module: it imports libcst, and rule packs are
+loaded for every run, including runs over files that make no LLM call.
+"""
 
 from __future__ import annotations
 
-from typing import List, Tuple, Union
+from typing import Any, List, Optional, Tuple, Union
 
 import libcst as cst
 
@@ -89,3 +93,79 @@ def _clean(whitespace: _Whitespace) -> _Whitespace:
 
 def _simple(whitespace: object) -> cst.SimpleWhitespace:
     return whitespace if isinstance(whitespace, cst.SimpleWhitespace) else cst.SimpleWhitespace("")
+
+
+def within(node: Any, ancestor: Any, depth: int = 0) -> bool:
+    """Whether ``node`` is ``ancestor`` or sits inside it."""
+    if node is ancestor:
+        return True
+    if depth > 40:
+        return False
+    return any(within(node, child, depth + 1) for child in ancestor.children)
+
+
+def contains(container: Any, node: Any) -> bool:
+    """Whether ``node`` is ``container`` or sits anywhere inside it (searched from ``container`` down)."""
+    pending = [container]
+    while pending:
+        current = pending.pop()
+        if current is node:
+            return True
+        pending.extend(current.children)
+    return False
+
+
+def integer(old: Any, value: int) -> Optional[Any]:
+    """A replacement for an int literal, or None when ``old`` is not one."""
+    if not isinstance(old, cst.Integer):
+        return None
+    return cst.Integer(str(value), lpar=old.lpar, rpar=old.rpar)
+
+
+def model_string(old: Any, written: str, new_id: str) -> Optional[Any]:
+    """``"openai/gpt-4"`` -> ``"openai/<new_id>"``: the literal with its model id replaced, keeping a router
+    prefix and the quotes; None when ``old`` is not a plain string literal holding ``written``."""
+    if not isinstance(old, cst.SimpleString) or old.evaluated_value != written:
+        return None
+    if "\\" in old.value or not new_id.isascii():
+        return None
+    prefix = written.rsplit("/", 1)[0] + "/" if "/" in written else ""
+    body = old.prefix + old.quote + prefix + new_id + old.quote
+    return old.with_changes(value=body)
+
+
+def find_keyword_arg(call: Any, keyword: str) -> Optional[Any]:
+    """The ``keyword=`` argument written in the call itself (not reached through ``**mapping``)."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == keyword and not arg.star:
+            return arg
+    return None
+
+
+def renamed(arg: Any, keyword: str) -> Any:
+    return arg.with_changes(keyword=cst.Name(keyword))
+
+
+def without_argument(call: Any, arg: Any) -> Any:
+    """The call without ``arg``, keeping the layout of the others (the comma of the removed argument goes
+    with it; a removed last argument passes what ends it, a trailing comma or the line break before ``)``,
+    to the new last one)."""
+    args = list(call.args)
+    index = next(i for i, candidate in enumerate(args) if candidate is arg)
+    removed = args.pop(index)
+    if index == len(args) and args:
+        trailing = isinstance(removed.comma, cst.Comma)
+        closing = removed.comma.whitespace_after if trailing else removed.whitespace_after_arg
+        before = args[-1].comma
+        if (
+            isinstance(before, cst.Comma)
+            and isinstance(closing, cst.ParenthesizedWhitespace)
+            and isinstance(before.whitespace_after, cst.ParenthesizedWhitespace)
+        ):
+            # One argument per line: the new last line keeps its own comment; the removed line's goes.
+            closing = closing.with_changes(first_line=before.whitespace_after.first_line)
+        if trailing:
+            args[-1] = args[-1].with_changes(comma=removed.comma.with_changes(whitespace_after=closing))
+        else:
+            args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=closing)
+    return call.with_changes(args=args)

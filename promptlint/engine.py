@@ -162,6 +162,7 @@ def _analyse(
         return result
 
     from promptlint.extract import extract_calls
+    from promptlint.extract.nodes import ModuleIndex
 
     try:
         calls, resolver = extract_calls(
@@ -175,10 +176,11 @@ def _analyse(
         return result
     models = models or ModelData(options.models)
     findings: List[Tuple[Type[Rule], Finding]] = []
+    anchor = ModuleIndex(module).report_node  # one per file: line facts are computed once, on first use
     for rule_class in options.rules:
         rule_options = {**rule_class.options, **options.rule_options.get(rule_class.code, {})}
         context = RuleContext(
-            rule_options, options.default_model, models.info, models.count, module, tuple(calls)
+            rule_options, options.default_model, models.info, models.count, module, tuple(calls), anchor
         )
         rule = rule_class()
         for call in calls:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Tuple
+from functools import cached_property
+from typing import Any, Callable, ClassVar, Mapping, Optional, Tuple
 
 
 class Volatility(enum.Enum):
@@ -35,6 +36,22 @@ class Static:
 
 
 @dataclass(frozen=True)
+class OrderRisk:
+    """A place where the text sent depends on an order that can differ from process to process (Python
+    salts the hashes of ``str`` and ``bytes`` per process, so a set of strings iterates differently in each)."""
+
+    # "set-iteration": a set iterated in order (``", ".join(tags)``, ``[f(t) for t in tags]``, ``tuple(tags)``,
+    # a list appended to in ``for t in tags:``), ``node`` being the set, which ``sorted(...)`` would fix;
+    # "set-list": ``list(tags)`` (``node``), which ``sorted(tags)`` would replace; "set-repr": a set rendered
+    # as is (``f"{tags}"``, ``str(tags)``), no simple fix; "unsorted-json": ``json.dumps(data)`` (``node``)
+    # without ``sort_keys=True``, on data whose key order the code does not fix by construction.
+    kind: str
+    node: Any = field(compare=False, repr=False)
+    source: str = ""  # ``node`` as written, on one line
+    strings: bool = False  # the set's elements are known to be strings: sorting them cannot raise
+
+
+@dataclass(frozen=True)
 class Dynamic:
     """Prompt text that is only known at run time."""
 
@@ -49,6 +66,9 @@ class Dynamic:
     # The extraction scope in which ``node`` is evaluated, for rules that follow names from it; None when
     # not known.
     scope: Any = field(default=None, compare=False, repr=False)
+    # Where this value's text depends on an order that differs between processes, in source order. Looked
+    # for only in values that do not vary between requests (elsewhere the order costs nothing more).
+    order_risks: Tuple[OrderRisk, ...] = field(default=(), compare=False)
 
 
 Segment = "Static | Dynamic"
@@ -78,6 +98,68 @@ class PromptText:
 
 
 @dataclass(frozen=True)
+class LiteralPlace:
+    """Where a prompt literal is written, as far as rewriting it is concerned."""
+
+    indent: str  # the indentation of the blocks that hold the literal's statement ("" at module level)
+    concatenated: bool  # one string of an implicit concatenation (``"""a""" "b"``)
+    local: bool  # written in the call itself or in the function that makes the call: nothing else reads it
+
+
+@dataclass(frozen=True)
+class PromptLiteral:
+    """The triple-quoted string literal (plain or f-string) that a prompt part begins with, spanning lines:
+    its source as a template whose holes are the replacement fields, and where it is written. What a rule
+    needs to see, and rewrite, the layout whitespace the prompt sends."""
+
+    HOLE: ClassVar[str] = "\x00"  # stands for a replacement field in ``template``
+
+    node: Any = field(compare=False, repr=False)  # the ``SimpleString`` or ``FormattedString``
+    prefix: str  # the string prefix without ``f``, lower case: "", "r", "u"
+    quote: str  # ``"""`` or ``'''``
+    template: str  # the source between the quotes, replacement fields as ``HOLE``
+    texts: Tuple[Any, ...] = field(
+        compare=False, repr=False
+    )  # per piece between holes: its text node, or None
+    values: Tuple[str, ...] = ()  # per piece: its text as the program sees it
+    is_fstring: bool = False
+    # How the module spells ``textwrap.dedent`` when it imports it once at module level ("textwrap.dedent"
+    # or "dedent"); "" otherwise.
+    dedent: str = ""
+    locate: Callable[[], LiteralPlace] = field(
+        default=lambda: LiteralPlace("", False, False), compare=False, repr=False
+    )
+
+    @cached_property
+    def place(self) -> LiteralPlace:
+        """Where the literal is written; computed on first use (it needs the module's parent links)."""
+        return self.locate()
+
+    def evaluate(self, raw: str) -> Optional[str]:
+        """The text that ``raw``, a piece of this literal's source between two holes, stands for."""
+        return piece_text(self.prefix, self.quote, raw, self.is_fstring)
+
+
+def piece_text(prefix: str, quote: str, raw: str, fstring: bool) -> Optional[str]:
+    """The text a piece of string source stands for; None when it is not a whole piece (it ends in a lone
+    backslash) or is not text."""
+    import ast
+    import warnings
+
+    if fstring:
+        raw = raw.replace("{{", "{").replace("}}", "}")
+    if raw.endswith("\\") and not raw.endswith("\\\\"):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # an invalid escape such as ``\d`` warns, and means itself
+            value = ast.literal_eval(prefix + quote + raw + quote)
+    except (SyntaxError, ValueError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
 class PromptPart:
     """One piece of the request in cache order: a system prompt, an instruction, or one message."""
 
@@ -93,6 +175,8 @@ class PromptPart:
     marks_known: bool = False
     # Content whose tokens are not in ``text``: images, documents, tool calls and results.
     uncounted: bool = False
+    # The triple-quoted literal spanning lines that the part's text begins with, when it does.
+    literal: Optional[PromptLiteral] = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -103,6 +187,19 @@ class CacheBreakpoint:
     prefix: PromptText  # the part's text up to and including the marked block
     counted: bool = True  # False when blocks up to the marked one carry content not in ``prefix`` (images)
     node: Any = field(default=None, compare=False, repr=False)  # the marker's dict element
+
+
+@dataclass(frozen=True)
+class SchemaArgument:
+    """Tool definitions or a response schema written as a keyword of the call: ``tools=``/``functions=``
+    (kind "tools"), or ``response_format=``, ``text=``, ``output_format=``, ``output_config=``, Gemini's
+    ``config=``/``generation_config=`` (kind "response schema"). Providers render them into the prompt
+    ahead of the messages."""
+
+    kind: str  # "tools" or "response schema"
+    node: Any = field(compare=False, repr=False)  # the keyword's value as written
+    # Where the schema's text depends on an order that differs between processes, in source order.
+    order_risks: Tuple[OrderRisk, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -158,6 +255,21 @@ class OutputLimit:
 
 
 @dataclass(frozen=True)
+class ModuleFacts:
+    """Facts about the module a call is written in: one object shared by the module's calls, each fact
+    computed on first use (most runs never need them)."""
+
+    find_string_literals: Callable[[], Tuple[str, ...]] = field(default=tuple, compare=False, repr=False)
+
+    @cached_property
+    def string_literals(self) -> Tuple[str, ...]:
+        """The text of every string literal of the module, in source order, an implicit concatenation or an
+        f-string counting as one; a replacement field, or a bytes piece of a concatenation, reads as
+        ``"\\n\\x00\\n"`` (a break no sentence crosses)."""
+        return self.find_string_literals()
+
+
+@dataclass(frozen=True)
 class LLMCall:
     """One recognised LLM request (or an LLM client constructed with fixed request settings)."""
 
@@ -205,6 +317,10 @@ class LLMCall:
     # The response is bound to a name read only through its first choice (``r.choices[0]``,
     # ``r.candidates[0]``, Gemini's ``r.text``), or read that way directly. False when not known.
     reads_first_choice_only: bool = False
+    # The tool definitions and response schemas written as keywords of the call, in the order written.
+    schemas: Tuple[SchemaArgument, ...] = ()
+    # Facts about the module the call is written in (shared by its calls); None when not known.
+    module_facts: Optional[ModuleFacts] = field(default=None, compare=False, repr=False)
 
     @property
     def loop(self) -> Optional[LoopInfo]:
@@ -215,6 +331,26 @@ class LLMCall:
     def marks_cache(self) -> bool:
         """Whether the request asks for prompt caching explicitly (Anthropic-style ``cache_control``)."""
         return "cache_control" in self.keywords or any(part.cache_breakpoint for part in self.prompt)
+
+    @property
+    def caches_implicitly(self) -> bool:
+        """Whether the provider caches the request's prefix without being asked: OpenAI and Gemini do
+        (automatic and implicit caching); Anthropic caches only prefixes marked with ``cache_control``.
+        Model-level exceptions (breakpoint-only caching) are ``ModelInfo.caches_at_breakpoints_only``."""
+        return self.provider != "anthropic"
+
+    @property
+    def prefix_cached(self) -> bool:
+        """Whether the provider caches this request's prefix at all: without a marker, or because it is marked."""
+        return self.caches_implicitly or self.marks_cache
+
+    @property
+    def cache_order(self) -> Tuple[PromptPart, ...]:
+        """The parts of the request in the order the provider caches them: the tool definitions, then the
+        prompt (system prompt or instructions, then the messages). Anthropic documents its cache prefix as
+        ``tools``, ``system``, ``messages`` in that order, and OpenAI renders tools ahead of the messages in
+        the prompt it caches; so tools go first everywhere the request's text is listed or counted."""
+        return ((self.tools,) if self.tools is not None else ()) + self.prompt
 
     def may_have(self, *names: str) -> bool:
         """True when any of ``names`` is passed, or may be passed through an unresolved splat."""

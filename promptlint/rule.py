@@ -82,6 +82,10 @@ class Finding:
     savings: Optional[SavingsBasis] = None
 
 
+def _first_given(candidates: Iterable[Any]) -> Any:
+    return next((node for node in candidates if node is not None), None)
+
+
 @dataclass
 class RuleContext:
     """What a rule may consult besides the call: its options, the model data and the tokenizer."""
@@ -94,6 +98,10 @@ class RuleContext:
     module: Any = field(default=None, repr=False)  # the libcst Module, for rules that build fixes
     # Every request of the module, in source order, for rules that compare a call with its neighbours.
     calls: Tuple[LLMCall, ...] = field(default=(), repr=False)
+    # Where to report a finding: the first of the candidate nodes whose line can carry a suppression comment
+    # (it does not open, and is not inside, a string literal that continues on the next line), else the
+    # first one given; None when every candidate is None. The engine answers it from the parsed module.
+    anchor: Callable[[Iterable[Any]], Any] = field(default=_first_given, repr=False)
 
     def model_for(self, call: LLMCall) -> Optional[str]:
         """The call's literal model, else the configured ``default-model``."""
@@ -146,7 +154,8 @@ class LazyCheckerRule(Rule):
 
     Rule packs are imported at start-up, before anything is known about the files; a rule whose work needs
     heavy imports (libcst, say) keeps that work in the checker module, so a run over files without LLM
-    calls never pays for it.
+    calls never pays for it. Kept for rule packs; the built-ins import libcst inside the functions that
+    build fixes instead.
     """
 
     checker: ClassVar[str]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import List, Optional, Tuple
 
@@ -11,10 +12,14 @@ from promptlint.extract.adapters import ADAPTERS
 from promptlint.extract.adapters.common import Request
 from promptlint.extract.arguments import collect_arguments
 from promptlint.extract.loops import with_caller_loops
+from promptlint.extract.module_strings import string_literals
+from promptlint.extract.nodes import ModuleIndex
+from promptlint.extract.ordering import with_order_risks
+from promptlint.extract.prompt_literals import with_prompt_literals
 from promptlint.extract.provenance import Qualified, qualify
 from promptlint.extract.scopes import CallSite, build_scopes
 from promptlint.extract.text import TextResolver
-from promptlint.ir import LLMCall
+from promptlint.ir import LLMCall, ModuleFacts
 
 # Calls that run another callable with the arguments that follow it.
 _TRAMPOLINES = {"asyncio.to_thread"}
@@ -27,12 +32,20 @@ def extract_calls(
     builder = build_scopes(module)
     source_dir = source_path.parent if source_path is not None else None
     resolver = TextResolver(source_dir, project_root)
+    index = ModuleIndex(module)  # parent links, computed only if a fact needs them
+    facts = ModuleFacts(lambda: string_literals(module))
     calls: List[LLMCall] = []
     for site in builder.calls:
         call = _recognise(site, resolver)
         if call is not None:
-            calls.append(with_caller_loops(call, site, builder.calls))
+            calls.append(with_caller_loops(_with_facts(call, facts, index), site, builder.calls))
     return calls, resolver
+
+
+def _with_facts(call: LLMCall, facts: ModuleFacts, index: ModuleIndex) -> LLMCall:
+    """The call with the facts rules read instead of the syntax: the module's, the order risks of its prompt
+    and schemas, and the literals its prompt parts begin with."""
+    return with_prompt_literals(with_order_risks(replace(call, module_facts=facts)), index)
 
 
 def _recognise(site: CallSite, resolver: TextResolver) -> Optional[LLMCall]:

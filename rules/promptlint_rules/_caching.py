@@ -5,16 +5,11 @@ from __future__ import annotations
 
 from typing import List, Optional, Sequence, Tuple
 
-from promptlint.ir import Dynamic, LLMCall, PromptPart, Static, Volatility
+from promptlint.ir import Dynamic, PromptPart, Static, Volatility
 from promptlint.rule import RuleContext, SavingsBasis
 
 # Parts that come before the conversation: a changing value there breaks the cache of every message.
 NON_MESSAGE_ROLES = ("tools", "system", "instructions", "developer")
-
-
-def cache_order(call: LLMCall) -> Tuple[PromptPart, ...]:
-    """The request as the provider caches it: the tool definitions first, then the prompt."""
-    return ((call.tools,) if call.tools is not None else ()) + call.prompt
 
 
 def early(parts: Sequence[PromptPart], index: int) -> bool:

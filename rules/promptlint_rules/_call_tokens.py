@@ -26,10 +26,7 @@ def call_tokens(
 ) -> CallTokens:
     """Input: the static prompt text counted exactly, plus ``dynamic_tokens`` when any part of the prompt is
     only known at run time. Output: ``output_tokens`` as given (with ``output_assumption`` saying why)."""
-    parts = list(call.prompt)
-    tools = getattr(call, "tools", None)
-    if tools is not None:
-        parts.insert(0, tools)
+    parts = call.cache_order
     pieces: List[str] = []
     dynamic = not call.prompt_complete or not parts
     for part in parts:

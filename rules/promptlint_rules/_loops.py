@@ -35,8 +35,7 @@ def describe(loop: LoopInfo) -> str:
 
 def static_tokens(call: LLMCall, context: RuleContext, model: Optional[str]) -> int:
     """Tokens of the prompt text known at lint time (the tool definitions included)."""
-    parts = call.prompt + ((call.tools,) if getattr(call, "tools", None) is not None else ())
-    text = "".join(part.text.static_text for part in parts)
+    text = "".join(part.text.static_text for part in call.cache_order)
     return context.count_tokens(text, model) if text else 0
 
 

@@ -99,7 +99,7 @@ class DynamicPrefix(Rule):
         assumptions: Tuple[str, ...] = (
             "every call after the first hits the cache (upper bound); cache writes not counted",
         )
-        if call.provider == "anthropic" and not call.marks_cache:
+        if not call.prefix_cached:
             assumptions += ("Anthropic caches only prefixes marked with `cache_control`",)
         savings = SavingsBasis(model=model, cached_tokens=tokens, assumptions=assumptions)
         yield Finding(dynamic.node if dynamic.node is not None else call.node, message, savings=savings)

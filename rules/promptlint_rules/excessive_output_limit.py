@@ -130,7 +130,7 @@ class ExcessiveOutputLimit(Rule):
         return Finding(call.output_limit.node, message, fix=self._fix(call, suggested), savings=savings)
 
     def _fix(self, call: LLMCall, suggested: int) -> Optional[Fix]:
-        from promptlint_rules._node_edits import integer, within
+        from promptlint.edits import integer, within
 
         node = call.output_limit.node
         new = integer(node, suggested)

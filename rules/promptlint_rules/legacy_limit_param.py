@@ -70,7 +70,7 @@ class LegacyLimitParam(Rule):
         name = call.model[len("openai/") :] if call.model.startswith("openai/") else call.model
         if _DATE_SUFFIX.sub("", name) != info.id:
             return  # an alias (``gpt-5-chat-latest``): not known to be a reasoning model
-        from promptlint_rules._node_edits import find_keyword_arg
+        from promptlint.edits import find_keyword_arg
 
         arg = find_keyword_arg(call.node, "max_tokens") if call.node is not None else None
         message = (
@@ -83,7 +83,7 @@ class LegacyLimitParam(Rule):
     def _fix(self, call: LLMCall, arg) -> Optional[Fix]:
         if arg is None or "max_completion_tokens" in call.keywords:
             return None
-        from promptlint_rules._node_edits import renamed
+        from promptlint.edits import renamed
 
         replacement = Replacement(arg, renamed(arg, "max_completion_tokens"))
         return Fix("Rename to `max_completion_tokens`", Applicability.SAFE, (replacement,))

@@ -120,7 +120,7 @@ class MultipleChoices(Rule):
         return assumed, f"each extra choice assumed {assumed:,} output tokens (`assumed-output-tokens`)"
 
     def _fix(self, call: LLMCall) -> Optional[Fix]:
-        from promptlint_rules._node_edits import find_keyword_arg, without_argument
+        from promptlint.edits import find_keyword_arg, without_argument
 
         arg = find_keyword_arg(call.node, "n")
         if arg is None:

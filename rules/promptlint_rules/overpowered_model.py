@@ -127,7 +127,7 @@ class OverpoweredModel(Rule):
         yield Finding(call.model_node, message, fix=self._fix(call, alternative), savings=savings)
 
     def _fix(self, call: LLMCall, alternative: str) -> Optional[Fix]:
-        from promptlint_rules._node_edits import model_string, within
+        from promptlint.edits import model_string, within
 
         assert call.model is not None
         new = model_string(call.model_node, call.model, alternative)

@@ -62,11 +62,10 @@ class OversizedPrompt(Rule):
                 varied_before = True
 
     def _finding(self, call, part, tokens, threshold, model, cached):
-        provider_caches = call.provider != "anthropic" or call.marks_cache
         excess = tokens - threshold
         where = {"instructions": "`instructions`", "unknown": "prompt"}.get(part.role, f"{part.role} prompt")
         message = f"Static {where} is {tokens:,} tokens, above the {threshold:,}-token threshold"
-        if cached and provider_caches:
+        if cached and call.prefix_cached:
             basis = SavingsBasis(
                 model=model,
                 removed_cached_tokens=excess,

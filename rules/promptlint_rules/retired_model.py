@@ -118,7 +118,7 @@ class RetiredModel(Rule):
     def _fix(self, call: LLMCall, successor: Optional[str]) -> Optional[Fix]:
         if successor is None or call.model is None:
             return None
-        from promptlint_rules._node_edits import model_string, within
+        from promptlint.edits import model_string, within
 
         new = model_string(call.model_node, call.model, successor)
         if new is None or call.node is None or not within(call.model_node, call.node):

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from promptlint.rule import LazyCheckerRule
+from typing import Any, Iterable, List, Optional, Sequence, Set, Tuple
+
+from promptlint.ir import Dynamic, LLMCall, OrderRisk, PromptPart, Static
+from promptlint.rule import Applicability, Finding, Fix, Replacement, Rule, RuleContext, SavingsBasis
+
+_MAX_FACTOR = 2  # see dynamic_prefix: text under minimum / 2 bytes is never tokenized
 
 
-class UnstableSerialization(LazyCheckerRule):
+class UnstableSerialization(Rule):
     r"""
     ## What it does
     Checks for prompt content, tool definitions and response schemas whose text depends on the iteration
@@ -74,4 +79,119 @@ class UnstableSerialization(LazyCheckerRule):
     fix_availability = "sometimes"
     options = {"flag-unsorted-dumps": False}
 
-    checker = "promptlint_rules._unstable_serialization:Checker"
+    def __init__(self) -> None:
+        self._seen: Set[int] = set()  # the order risks reported in this file (one rule instance per file)
+
+    def check(self, call: LLMCall, context: RuleContext) -> Iterable[Finding]:
+        dumps = bool(context.options["flag-unsorted-dumps"])
+        # (risk, where, index of the first segment after it, the argument or message that carries it)
+        found: List[Tuple[OrderRisk, str, int, Any]] = []
+        for schema in call.schemas:
+            found.extend((risk, schema.kind, 0, schema.node) for risk in schema.order_risks)
+        segments = _segments(call.prompt)
+        for index, (part, segment) in enumerate(segments):
+            if not isinstance(segment, Dynamic):
+                continue
+            if segment.volatility.varies_between_requests:
+                break  # everything after it misses the cache anyway
+            where = "system prompt" if part.role in ("system", "instructions", "developer") else "prompt"
+            found.extend((risk, where, index + 1, part.node) for risk in segment.order_risks)
+        model = context.model_for(call)
+        for risk, where, after, carrier in found:
+            if (risk.kind == "unsorted-json" and not dumps) or id(risk.node) in self._seen:
+                continue
+            self._seen.add(id(risk.node))
+            yield Finding(
+                context.anchor((risk.node, carrier, call.node)),
+                _message(risk, where),
+                fix=_fix(risk),
+                savings=_savings(call, context, model, segments, after, where),
+            )
+
+
+def _segments(parts: Sequence[PromptPart]) -> List[Tuple[PromptPart, object]]:
+    """Every segment of the prompt (the tool definitions are not in it), with its part."""
+    return [(part, segment) for part in parts for segment in part.text.segments]
+
+
+def _savings(call, context, model, segments, after, where) -> Optional[SavingsBasis]:
+    before_text = "".join(s.text for _, s in segments[: max(after - 1, 0)] if isinstance(s, Static))
+    run: List[str] = []
+    for _part, segment in segments[after:]:
+        if isinstance(segment, Static):
+            run.append(segment.text)
+        elif segment.volatility.varies_between_requests:
+            break
+    after_text = "".join(run)
+    info = context.model_info(model)
+    minimum = info.min_cacheable if info is not None and info.min_cacheable else 1024
+    total = before_text + after_text
+    if not after_text or len(total.encode("utf-8")) * _MAX_FACTOR < minimum:
+        return None
+    if context.count_tokens(total, model) < minimum:
+        return None
+    tokens = context.count_tokens(after_text, model)
+    assumptions: Tuple[str, ...] = (
+        f"the {tokens:,} static prompt tokens after the unstable {where} are read from cache by every "
+        "process (upper bound); cache writes not counted",
+    )
+    if not call.prefix_cached:
+        assumptions += ("Anthropic caches only prefixes marked with `cache_control`",)
+    return SavingsBasis(model=model, cached_tokens=tokens, assumptions=assumptions)
+
+
+def _fix(risk: OrderRisk) -> Optional[Fix]:
+    """``sorted(...)`` around the set (or in place of ``list``), or ``sort_keys=True``; none for a set
+    rendered as is. libcst is imported here: rule packs load before any file is parsed."""
+    if risk.kind == "set-repr":
+        return None
+    import libcst as cst
+
+    if risk.kind == "unsorted-json":
+        from promptlint.edits import add_keyword
+
+        new = add_keyword(risk.node, "sort_keys", "True")
+        return Fix("Add `sort_keys=True`", Applicability.SAFE, (Replacement(risk.node, new),))
+    if risk.kind == "set-list":
+        new = risk.node.with_changes(func=cst.Name("sorted"))
+        description = f"Replace `{_short(risk.source)}` with `sorted(...)`"
+    else:
+        new = cst.Call(func=cst.Name("sorted"), args=[cst.Arg(value=risk.node)])
+        description = f"Wrap `{_short(risk.source)}` in `sorted(...)`"
+    applicability = Applicability.SAFE if risk.strings else Applicability.UNSAFE
+    return Fix(description, applicability, (Replacement(risk.node, new),))
+
+
+_SUBJECTS = {
+    "tools": "the tool definitions built from it are",
+    "response schema": "the response schema built from it is",
+    "system prompt": "the system prompt built from it is",
+    "prompt": "the prompt built from it is",
+}
+
+
+def _message(risk: OrderRisk, where: str) -> str:
+    source = _short(risk.source)
+    subject = _SUBJECTS[where]
+    if risk.kind == "unsorted-json":
+        return (
+            f"`{source}` writes keys in whatever order the data has: {subject} the same text in every "
+            "request only if that order never changes"
+        )
+    if risk.kind == "set-repr":
+        what = f"`{source}` renders a set"
+    elif _is_call(risk.node):
+        what = f"`{source}` lists a set"
+    else:
+        what = f"`{source}` is a set iterated"
+    return f"{what} in an order that differs from process to process: {subject} not the same text in every process"
+
+
+def _is_call(node: Any) -> bool:
+    import libcst as cst
+
+    return isinstance(node, cst.Call)
+
+
+def _short(source: str, limit: int = 40) -> str:
+    return source if len(source) <= limit else source[: limit - 1] + "…"

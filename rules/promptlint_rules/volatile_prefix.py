@@ -8,7 +8,6 @@ from promptlint.ir import Dynamic, LLMCall, PromptPart, Volatility
 from promptlint.rule import Finding, Rule, RuleContext, SavingsBasis
 from promptlint_rules._caching import (
     NON_MESSAGE_ROLES,
-    cache_order,
     early,
     explicit_breakpoints,
     flatten,
@@ -160,7 +159,7 @@ def _parts(call: LLMCall) -> Tuple[PromptPart, ...]:
     if call.tools is not None:
         first = _first_varying(flatten((call.tools,)), 0)
         if first is not None and flatten((call.tools,))[first][1].volatility is Volatility.PER_CALL:
-            return cache_order(call)
+            return call.cache_order
     return call.prompt
 
 
@@ -184,9 +183,9 @@ def _marked(
     only at breakpoints (Anthropic, OpenAI gpt-5.6+): "after" (one at or after it: the value is inside a
     cached prefix), "before-too" (also one before it), "none" (no breakpoint seen anywhere) or None (all of
     them before it: nothing after the value is cached, so it costs nothing). "automatic" elsewhere."""
-    if call.provider != "anthropic" and not explicit_breakpoints(context, model):
+    if call.caches_implicitly and not explicit_breakpoints(context, model):
         return "automatic"
-    order = cache_order(call)  # the tools' breakpoints count even when the value is not in the tools
+    order = call.cache_order  # the tools' breakpoints count even when the value is not in the tools
     home = next(position for position, part in enumerate(order) if part is parts[index])
     positions: List[bool] = []  # for each breakpoint: whether it is at or after the value
     for position, part in enumerate(order):
