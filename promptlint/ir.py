@@ -51,9 +51,6 @@ class Dynamic:
     scope: Any = field(default=None, compare=False, repr=False)
 
 
-Segment = "Static | Dynamic"
-
-
 @dataclass(frozen=True)
 class PromptText:
     """A prompt as an ordered tuple of static and dynamic segments."""

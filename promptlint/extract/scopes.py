@@ -12,6 +12,8 @@ from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
+from promptlint.extract.tree import dotted_name
+
 
 @dataclass
 class Binding:
@@ -66,6 +68,16 @@ class Scope:
             scope = scope.parent
         return None, []
 
+    def assigned_once(self, name: str) -> Optional[Binding]:
+        """The binding of ``name`` seen from here when it is bound exactly once, by an assignment with a
+        value (``X = ...``, ``x := ...``); None for parameters, imports, loop targets or several bindings.
+        Its ``scope`` is the scope that owns the name (and records its mutations)."""
+        _, bindings = self.lookup(name)
+        if len(bindings) != 1:
+            return None
+        binding = bindings[0]
+        return binding if binding.kind == "assign" and binding.value is not None else None
+
     def enclosing_function(self) -> Optional[Scope]:
         scope: Optional[Scope] = self
         while scope is not None:
@@ -96,16 +108,6 @@ class CallSite:
     # The loops (``For``/``While`` statements, comprehensions) whose every iteration runs the call, in its own
     # function, outermost first. A ``for`` loop's iterable and ``else`` run once: they are not in the loop.
     loops: Tuple[cst.CSTNode, ...] = ()
-
-
-def dotted_name(node: cst.CSTNode) -> Optional[str]:
-    """``a.b.c`` for a chain of names and attributes, else None."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = dotted_name(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None
 
 
 def _relative_module(node: cst.ImportFrom) -> Optional[str]:
