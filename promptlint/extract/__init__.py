@@ -10,7 +10,7 @@ import libcst as cst
 from promptlint.extract.adapters import ADAPTERS
 from promptlint.extract.adapters.common import Request
 from promptlint.extract.arguments import collect_arguments
-from promptlint.extract.loops import with_caller_loops
+from promptlint.extract.caller_loops import CallerLoops
 from promptlint.extract.provenance import Qualified, qualify
 from promptlint.extract.scopes import CallSite, build_scopes
 from promptlint.extract.text import TextResolver
@@ -27,11 +27,12 @@ def extract_calls(
     builder = build_scopes(module)
     source_dir = source_path.parent if source_path is not None else None
     resolver = TextResolver(source_dir, project_root)
+    caller_loops = CallerLoops(module, builder.calls)
     calls: List[LLMCall] = []
     for site in builder.calls:
         call = _recognise(site, resolver)
         if call is not None:
-            calls.append(with_caller_loops(call, site, builder.calls))
+            calls.append(caller_loops.add_to(call, site))
     return calls, resolver
 
 

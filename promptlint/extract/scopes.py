@@ -118,13 +118,16 @@ def _relative_module(node: cst.ImportFrom) -> Optional[str]:
 
 # Methods that give a LangChain runnable request settings after construction.
 _REBINDERS = {"bind", "configurable_fields"}
-# Builtins that never change the container they are given.
-_PURE_BUILTINS = frozenset(
+# Builtins that never change the container they are given (a list handed to them is neither grown nor
+# trimmed).
+NON_MUTATING_CALLS = frozenset(
     "print len str repr bool isinstance id type hash sorted list tuple dict set frozenset enumerate zip iter "
-    "reversed any all".split()
+    "reversed any all sum".split()
 )
-# Methods that only read what they are given: logging calls, ``json.dumps``.
-_READ_ONLY_METHODS = frozenset("debug info warning warn error exception critical dumps".split())
+# Methods that only read what they are given: logging calls, ``json.dumps``, ``pprint.pformat``.
+NON_MUTATING_METHODS = frozenset(
+    "debug info warning warn error exception critical log dumps pformat pprint".split()
+)
 _MUTATORS = {
     "append",
     "extend",
@@ -423,8 +426,8 @@ class ScopeBuilder(cst.CSTVisitor):
             self._record_nested(func.value, node)
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
             self._receivers[id(func.value)] = node
-        pure = (isinstance(func, cst.Name) and func.value in _PURE_BUILTINS) or (
-            isinstance(func, cst.Attribute) and func.attr.value in _READ_ONLY_METHODS
+        pure = (isinstance(func, cst.Name) and func.value in NON_MUTATING_CALLS) or (
+            isinstance(func, cst.Attribute) and func.attr.value in NON_MUTATING_METHODS
         )
         if not pure:
             # A container handed to a helper (``apply_defaults(params)``) may come back changed.

@@ -43,15 +43,6 @@ class Request:
         return self.resolver.literal(expr, scope), expr
 
 
-def int_value(expr: Optional[cst.BaseExpression]) -> Optional[int]:
-    if isinstance(expr, cst.Integer):
-        try:
-            return int(expr.value.replace("_", ""), 0)
-        except ValueError:
-            return None
-    return None
-
-
 def keyword_limit(
     request: Request, params: Sequence[str], fix_parameter: str, opaque: Sequence[str] = ()
 ) -> OutputLimit:
