@@ -10,7 +10,7 @@ from typing import Iterator, Optional, Tuple
 
 import libcst as cst
 
-from promptlint.extract.provenance import Qualified, qualify, single_binding
+from promptlint.extract.provenance import Qualified, qualify
 from promptlint.extract.scopes import Scope
 
 # Frameworks whose import makes a module part of something that answers people or peers as they wait.
@@ -226,9 +226,8 @@ def _decorator(expr: cst.BaseExpression, scope: Scope) -> Tuple[str, str]:
 
 def _factory(name: str, scope: Scope) -> Optional[str]:
     """``app = Celery(...)`` -> ``celery.Celery``."""
-    _owner, bindings = scope.lookup(name)
-    binding = single_binding(bindings)
-    if binding is None or binding.kind != "assign" or not isinstance(binding.value, cst.Call):
+    binding = scope.assigned_once(name)
+    if binding is None or not isinstance(binding.value, cst.Call):
         return None
     origin = qualify(binding.value.func, binding.scope)
     return origin.name if isinstance(origin, Qualified) else None

@@ -72,11 +72,7 @@ class Scope:
         """The binding of ``name`` seen from here when it is bound exactly once, by an assignment with a
         value (``X = ...``, ``x := ...``); None for parameters, imports, loop targets or several bindings.
         Its ``scope`` is the scope that owns the name (and records its mutations)."""
-        _, bindings = self.lookup(name)
-        if len(bindings) != 1:
-            return None
-        binding = bindings[0]
-        return binding if binding.kind == "assign" and binding.value is not None else None
+        return only_assignment(self.lookup(name)[1])
 
     def enclosing_function(self) -> Optional[Scope]:
         scope: Optional[Scope] = self
@@ -93,6 +89,14 @@ class Scope:
         while scope is not None and scope.kind == "comprehension":
             scope = scope.parent
         return scope is None or scope.kind in ("module", "class")
+
+
+def only_assignment(bindings: List[Binding]) -> Optional[Binding]:
+    """The one binding in ``bindings`` when there is exactly one and it assigns a value."""
+    if len(bindings) != 1:
+        return None
+    binding = bindings[0]
+    return binding if binding.kind == "assign" and binding.value is not None else None
 
 
 @dataclass(frozen=True)

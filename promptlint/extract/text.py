@@ -22,7 +22,7 @@ import libcst as cst
 from promptlint.extract.documents import bounded_in, document
 from promptlint.extract.prompt_files import PromptFiles
 from promptlint.extract.provenance import Qualified, qualify, single_binding
-from promptlint.extract.scopes import Scope
+from promptlint.extract.scopes import Scope, only_assignment
 from promptlint.extract.volatility import (
     DATE_METHODS,
     PER_REQUEST_PROXIES,
@@ -160,10 +160,10 @@ class TextResolver:
         """``expr`` is (or names, at module level) a literal list, tuple, set or dict of at most a few fixed
         texts: its values, or with ``keys`` what iterating over it gives."""
         if isinstance(expr, cst.Name):
-            owner, bindings = scope.lookup(expr.value)
-            binding = single_binding(bindings)
-            if binding is None or owner is None or binding.kind != "assign" or binding.value is None:
+            binding = scope.assigned_once(expr.value)
+            if binding is None:
                 return False
+            owner = binding.scope
             if not binding.scope.is_module_level:
                 return False
             if any(mutation.method != "escape" for mutation in owner.mutations.get(expr.value, [])):
@@ -331,8 +331,8 @@ class TextResolver:
         attribute = expr.attr.value
         if owner.attribute_bindings.get(attribute):
             return None
-        binding = single_binding(owner.bindings.get(attribute, []))
-        if binding is None or binding.kind != "assign" or binding.value is None:
+        binding = only_assignment(owner.bindings.get(attribute, []))
+        if binding is None:
             return None
         return binding.value, binding.scope
 
