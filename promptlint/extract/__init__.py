@@ -10,7 +10,7 @@ import libcst as cst
 from promptlint.extract.adapters import ADAPTERS
 from promptlint.extract.adapters.common import Request
 from promptlint.extract.arguments import collect_arguments
-from promptlint.extract.caller_loops import CallerLoops
+from promptlint.extract.context import ModuleContext
 from promptlint.extract.provenance import Qualified, qualify
 from promptlint.extract.scopes import CallSite, build_scopes
 from promptlint.extract.text import TextResolver
@@ -26,17 +26,16 @@ def extract_calls(
     """Every LLM request the module makes, in source order, and the resolver (which lists prompt files read)."""
     builder = build_scopes(module)
     source_dir = source_path.parent if source_path is not None else None
-    resolver = TextResolver(source_dir, project_root)
-    caller_loops = CallerLoops(module, builder.calls)
+    context = ModuleContext(module, builder.calls, source_dir, project_root)
     calls: List[LLMCall] = []
     for site in builder.calls:
-        call = _recognise(site, resolver)
+        call = _recognise(site, context)
         if call is not None:
-            calls.append(caller_loops.add_to(call, site))
-    return calls, resolver
+            calls.append(context.caller_loops.add_to(call, site))
+    return calls, context.resolver
 
 
-def _recognise(site: CallSite, resolver: TextResolver) -> Optional[LLMCall]:
+def _recognise(site: CallSite, context: ModuleContext) -> Optional[LLMCall]:
     node = site.node
     func: cst.BaseExpression = node.func
     args = node.args
@@ -47,9 +46,8 @@ def _recognise(site: CallSite, resolver: TextResolver) -> Optional[LLMCall]:
         origin = qualify(func, site.scope)
     if origin is None:
         return None
-    request = Request(
-        origin, site, node, collect_arguments(tuple(args), site.scope, resolver), resolver, func
-    )
+    arguments = collect_arguments(tuple(args), site.scope, context.resolver)
+    request = Request(origin, site, node, arguments, context, func)
     for adapter in ADAPTERS:
         call = adapter(request)
         if call is not None:
