@@ -64,6 +64,7 @@ class TextResolver:
 
     def __init__(self, source_dir: Optional[Path], project_root: Optional[Path]) -> None:
         self.files = PromptFiles(source_dir, project_root, self.literal)
+        self._static: TextResolver = _StaticTextResolver(self.files)
 
     @property
     def source_dir(self) -> Optional[Path]:
@@ -230,8 +231,8 @@ class TextResolver:
 
     # -- text ---------------------------------------------------------------------------------------------
     def literal(self, expr: cst.BaseExpression, scope: Scope) -> Optional[str]:
-        """The string ``expr`` evaluates to, when it is fully static."""
-        text = self.resolve(expr, scope)
+        """The string ``expr`` evaluates to, when it is fully static (its holes' facts are never computed)."""
+        text = self._static.resolve(expr, scope)
         return text.static_text if text.is_static else None
 
     def resolve(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> PromptText:
@@ -472,6 +473,22 @@ class TextResolver:
                 transform = textwrap.dedent if origin.name == "textwrap.dedent" else inspect.cleandoc
                 return _transform(inner, transform)
         return None
+
+
+class _StaticTextResolver(TextResolver):
+    """The resolver behind ``literal``: it only needs to know whether a value is fully static and its
+    text, so a dynamic hole is left bare (no source, volatility or document kind, which cost more than the
+    resolution itself). Whether a hole exists never depends on those facts."""
+
+    def __init__(self, files: PromptFiles) -> None:
+        self.files = files
+        self._static = self
+
+    def volatility(self, expr: cst.CSTNode, scope: Scope, depth: int = 0) -> Volatility:
+        return Volatility.UNKNOWN
+
+    def _dynamic(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> PromptText:
+        return PromptText((Dynamic("", Volatility.UNKNOWN, expr),))
 
 
 def _document_of(text: PromptText) -> dict:
