@@ -162,7 +162,7 @@ def _analyse(
         return result
 
     from promptlint.extract import extract_calls
-    from promptlint.extract.nodes import ModuleIndex
+    from promptlint.extract.module_index import ModuleIndex
 
     try:
         calls, resolver = extract_calls(

@@ -71,9 +71,6 @@ class Dynamic:
     order_risks: Tuple[OrderRisk, ...] = field(default=(), compare=False)
 
 
-Segment = "Static | Dynamic"
-
-
 @dataclass(frozen=True)
 class PromptText:
     """A prompt as an ordered tuple of static and dynamic segments."""

@@ -730,6 +730,38 @@ def test_llm303_silent_when_the_list_is_rebuilt_or_read_only(project: Path, caps
     ]
 
 
+@pytest.mark.parametrize(
+    "read",
+    [
+        "logger.log(logging.DEBUG, history)",
+        "print(sorted(history, key=str))",
+        "pprint.pprint(history)",
+        "print(pprint.pformat(history))",
+    ],
+)
+def test_llm303_calls_that_only_read_the_list_do_not_silence_it(project: Path, capsys, read: str) -> None:
+    # One table of non-mutating calls serves both the scope builder (which records a list handed to a
+    # helper as "escaped") and the history check: a call in either table only reads the list.
+    source = CHAT_HEADER + textwrap.dedent(
+        f"""\
+        import logging
+        import pprint
+
+        logger = logging.getLogger(__name__)
+
+        def chat():
+            history = []
+            while True:
+                history.append({{"role": "user", "content": input("> ")}})
+                {read}
+                claude.messages.create(model="claude-haiku-4-5", max_tokens=30, messages=history)
+        """
+    )
+    assert [(d["code"], d["line"], d["column"]) for d in lint(project, source, capsys, select="LLM303")] == [
+        ("LLM303", 15, 82)
+    ]
+
+
 # -- LLM501 batchable-loop ------------------------------------------------------------------------------------
 
 SCRIPT_FOOTER = """

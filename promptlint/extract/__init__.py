@@ -11,9 +11,9 @@ import libcst as cst
 from promptlint.extract.adapters import ADAPTERS
 from promptlint.extract.adapters.common import Request
 from promptlint.extract.arguments import collect_arguments
-from promptlint.extract.loops import with_caller_loops
+from promptlint.extract.context import ModuleContext
+from promptlint.extract.module_index import ModuleIndex
 from promptlint.extract.module_strings import string_literals
-from promptlint.extract.nodes import ModuleIndex
 from promptlint.extract.ordering import with_order_risks
 from promptlint.extract.prompt_literals import with_prompt_literals
 from promptlint.extract.provenance import Qualified, qualify
@@ -31,15 +31,15 @@ def extract_calls(
     """Every LLM request the module makes, in source order, and the resolver (which lists prompt files read)."""
     builder = build_scopes(module)
     source_dir = source_path.parent if source_path is not None else None
-    resolver = TextResolver(source_dir, project_root)
+    context = ModuleContext(module, builder.calls, source_dir, project_root)
     index = ModuleIndex(module)  # parent links, computed only if a fact needs them
     facts = ModuleFacts(lambda: string_literals(module))
     calls: List[LLMCall] = []
     for site in builder.calls:
-        call = _recognise(site, resolver)
+        call = _recognise(site, context)
         if call is not None:
-            calls.append(with_caller_loops(_with_facts(call, facts, index), site, builder.calls))
-    return calls, resolver
+            calls.append(context.caller_loops.add_to(_with_facts(call, facts, index), site))
+    return calls, context.resolver
 
 
 def _with_facts(call: LLMCall, facts: ModuleFacts, index: ModuleIndex) -> LLMCall:
@@ -48,7 +48,7 @@ def _with_facts(call: LLMCall, facts: ModuleFacts, index: ModuleIndex) -> LLMCal
     return with_prompt_literals(with_order_risks(replace(call, module_facts=facts)), index)
 
 
-def _recognise(site: CallSite, resolver: TextResolver) -> Optional[LLMCall]:
+def _recognise(site: CallSite, context: ModuleContext) -> Optional[LLMCall]:
     node = site.node
     func: cst.BaseExpression = node.func
     args = node.args
@@ -59,9 +59,8 @@ def _recognise(site: CallSite, resolver: TextResolver) -> Optional[LLMCall]:
         origin = qualify(func, site.scope)
     if origin is None:
         return None
-    request = Request(
-        origin, site, node, collect_arguments(tuple(args), site.scope, resolver), resolver, func
-    )
+    arguments = collect_arguments(tuple(args), site.scope, context.resolver)
+    request = Request(origin, site, node, arguments, context, func)
     for adapter in ADAPTERS:
         call = adapter(request)
         if call is not None:

@@ -8,7 +8,6 @@ from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from promptlint.extract.provenance import single_binding
 from promptlint.extract.scopes import Scope
 from promptlint.extract.text import TextResolver
 
@@ -61,10 +60,10 @@ def dict_keys(
     if depth > 6:
         return None
     if isinstance(expr, cst.Name):
-        owner, bindings = scope.lookup(expr.value)
-        binding = single_binding(bindings)
-        if binding is None or binding.kind != "assign" or binding.value is None or owner is None:
+        binding = scope.assigned_once(expr.value)
+        if binding is None:
             return None
+        owner = binding.scope
         keys = dict_keys(binding.value, binding.scope, resolver, depth + 1)
         if keys is None:
             return None

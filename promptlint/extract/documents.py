@@ -15,6 +15,7 @@ import libcst as cst
 
 from promptlint.extract.provenance import Qualified, qualify, single_binding
 from promptlint.extract.scopes import Scope
+from promptlint.extract.tree import nodes_under
 
 _MAX_DEPTH = 8
 # HTTP clients whose responses carry a whole page in ``.text`` / ``.content``.
@@ -232,7 +233,7 @@ def _caller_path(expr: cst.BaseExpression, scope: Scope, depth: int) -> bool:
 
 def _from_outside(expr: cst.BaseExpression, scope: Scope) -> bool:
     """At module level only ``sys.argv[...]`` and ``input()`` count as the caller's choice."""
-    for node in _nodes(expr):
+    for node in nodes_under(expr, enter_nested_scopes=True):
         if isinstance(node, cst.Subscript) and _qualified(node.value, scope) == "sys.argv":
             return True
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "input":
@@ -241,14 +242,6 @@ def _from_outside(expr: cst.BaseExpression, scope: Scope) -> bool:
             if node.func.attr.value == "parse_args":
                 return True
     return False
-
-
-def _nodes(expr: cst.CSTNode):
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(node.children)
 
 
 def _parsed_arguments(expr: cst.BaseExpression, scope: Scope) -> bool:
@@ -356,7 +349,7 @@ def _query_text(receiver: cst.BaseExpression, scope: Scope) -> Optional[str]:
             home = home.parent
         found = [
             node
-            for node in _nodes(home.node)
+            for node in nodes_under(home.node, enter_nested_scopes=True)
             if isinstance(node, cst.Call)
             and isinstance(node.func, cst.Attribute)
             and node.func.attr.value == "execute"
@@ -384,7 +377,7 @@ def _literal_text(expr: cst.BaseExpression, scope: Scope) -> Optional[str]:
 
 def _limited_chain(expr: cst.BaseExpression) -> bool:
     """An ORM chain that bounds its rows somewhere: ``session.query(X).limit(10)``."""
-    for node in _nodes(expr):
+    for node in nodes_under(expr, enter_nested_scopes=True):
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
             if node.func.attr.value in _LIMITING_METHODS:
                 return True
@@ -404,7 +397,7 @@ def _whole_frame(expr: cst.BaseExpression, scope: Scope, depth: int) -> bool:
 def bounded_in(name: str, function: cst.CSTNode) -> bool:
     """Whether the code around a document bound to ``name`` bounds its size: a comparison that reads it
     (``len(text) > MAX``, ``count_tokens(text) > n``) or a helper named for it (``truncate(text)``)."""
-    for node in _nodes(function):
+    for node in nodes_under(function, enter_nested_scopes=True):
         if isinstance(node, cst.Comparison) and _mentions(node, name):
             if any(isinstance(target.operator, _ORDERING) for target in node.comparisons):
                 return True
@@ -421,4 +414,7 @@ def bounded_in(name: str, function: cst.CSTNode) -> bool:
 
 
 def _mentions(expr: cst.CSTNode, name: str) -> bool:
-    return any(isinstance(node, cst.Name) and node.value == name for node in _nodes(expr))
+    return any(
+        isinstance(node, cst.Name) and node.value == name
+        for node in nodes_under(expr, enter_nested_scopes=True)
+    )

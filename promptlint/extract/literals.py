@@ -11,7 +11,6 @@ from typing import Any, Dict, List, Optional
 
 import libcst as cst
 
-from promptlint.extract.provenance import single_binding
 from promptlint.extract.scopes import Scope
 from promptlint.extract.text import TextResolver
 
@@ -27,6 +26,19 @@ UNKNOWN: Any = _Unknown()
 _MAX_DEPTH = 12
 
 
+def int_literal(expr: Optional[cst.BaseExpression]) -> Optional[int]:
+    """The int an integer literal (``8_192``, ``0x10``, ``-1``) stands for, else None."""
+    if isinstance(expr, cst.Integer):
+        try:
+            return int(expr.value.replace("_", ""), 0)
+        except ValueError:
+            return None
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        inner = int_literal(expr.expression)
+        return -inner if inner is not None else None
+    return None
+
+
 def literal_value(
     expr: Optional[cst.BaseExpression], scope: Scope, resolver: TextResolver, depth: int = 0
 ) -> Any:
@@ -34,10 +46,8 @@ def literal_value(
     if expr is None or depth > _MAX_DEPTH:
         return UNKNOWN
     if isinstance(expr, cst.Integer):
-        try:
-            return int(expr.value.replace("_", ""), 0)
-        except ValueError:
-            return UNKNOWN
+        number = int_literal(expr)
+        return UNKNOWN if number is None else number
     if isinstance(expr, cst.Float):
         try:
             return float(expr.value.replace("_", ""))
@@ -90,12 +100,11 @@ def literal_value(
     if isinstance(expr, cst.Name):
         if expr.value in ("True", "False", "None"):
             return {"True": True, "False": False, "None": None}[expr.value]
-        owner, bindings = scope.lookup(expr.value)
-        binding = single_binding(bindings)
-        if binding is None or binding.kind != "assign" or binding.value is None:
+        binding = scope.assigned_once(expr.value)
+        if binding is None:
             return UNKNOWN
         value = literal_value(binding.value, binding.scope, resolver, depth + 1)
-        if isinstance(value, (list, dict)) and owner is not None and owner.mutations.get(expr.value):
+        if isinstance(value, (list, dict)) and binding.scope.mutations.get(expr.value):
             return UNKNOWN  # changed, or handed to something that may change it, after it was built
         return value
     return UNKNOWN

@@ -25,12 +25,13 @@ def message_list(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver,
     if depth > _MAX_DEPTH:
         return [], False
     if isinstance(expr, cst.Name):
-        owner, bindings = scope.lookup(expr.value)
-        binding = single_binding(bindings)
+        binding = single_binding(scope.lookup(expr.value)[1])
         if binding is not None and binding.kind == "param":
             return [_unknown(expr, "unknown", Volatility.PER_REQUEST, expr.value)], True
-        if binding is None or binding.kind != "assign" or binding.value is None or owner is None:
+        binding = scope.assigned_once(expr.value)
+        if binding is None:
             return [], False
+        owner = binding.scope
         parts, complete = message_list(binding.value, binding.scope, resolver, depth + 1)
         escaped = False
         for mutation in owner.mutations.get(expr.value, []):
@@ -89,11 +90,11 @@ def one_message(
     fields: dict = {}
     elements: dict = {}  # key -> the dict element or keyword argument that carries it
     if isinstance(expr, cst.Name):
-        owner, bindings = scope.lookup(expr.value)
-        binding = single_binding(bindings)
-        if binding is None or binding.kind != "assign" or binding.value is None:
+        binding = scope.assigned_once(expr.value)
+        if binding is None:
             return None
-        mutations = owner.mutations.get(expr.value, []) if owner is not None else []
+        owner = binding.scope
+        mutations = owner.mutations.get(expr.value, [])
         if any(m.method != "escape" for m in mutations):
             return None
         message = one_message(binding.value, binding.scope, resolver, depth + 1)
@@ -306,10 +307,10 @@ class _ToolWalker:
 
     def _follow(self, expr: cst.Name, scope: Scope):
         """The literal a name is bound to once, and where; None when it is rebound or changed in place."""
-        owner, bindings = scope.lookup(expr.value)
-        binding = single_binding(bindings)
-        if binding is None or binding.kind != "assign" or binding.value is None or owner is None:
+        binding = scope.assigned_once(expr.value)
+        if binding is None:
             return None
+        owner = binding.scope
         mutations = owner.mutations.get(expr.value, [])
         if any(m.method != "escape" for m in mutations):
             return None

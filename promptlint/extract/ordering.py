@@ -11,7 +11,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import libcst as cst
 
 from promptlint.extract.provenance import Qualified, qualify, single_binding
-from promptlint.extract.scopes import Scope
+from promptlint.extract.scopes import Scope, only_assignment
 from promptlint.ir import Dynamic, LLMCall, OrderRisk, PromptPart, PromptText, SchemaArgument
 
 _MAX_DEPTH = 8
@@ -142,8 +142,8 @@ class _Walker:
 
     def _name(self, expr: cst.Name, scope, in_data: bool, depth: int, found: List[OrderRisk]) -> None:
         owner, bindings = scope.lookup(expr.value)
-        binding = single_binding(bindings)
-        if binding is None or binding.kind != "assign" or binding.value is None or owner is None:
+        binding = only_assignment(bindings)
+        if binding is None or owner is None:
             return
         value = binding.value
         mutations = owner.mutations.get(expr.value, [])
@@ -355,8 +355,8 @@ def _fixed_order(expr: cst.BaseExpression, scope, depth: int = 0) -> bool:
         if expr.value in ("True", "False", "None"):
             return True
         owner, bindings = scope.lookup(expr.value)
-        binding = single_binding(bindings)
-        if binding is None or binding.kind != "assign" or binding.value is None or owner is None:
+        binding = only_assignment(bindings)
+        if binding is None or owner is None:
             return False
         if any(m.method != "escape" for m in owner.mutations.get(expr.value, [])):
             return False

@@ -8,7 +8,7 @@ from typing import List, Optional, Sequence
 
 import libcst as cst
 
-from promptlint.extract.nodes import ModuleIndex
+from promptlint.extract.module_index import ModuleIndex
 from promptlint.extract.scopes import Scope
 from promptlint.ir import Dynamic, LiteralPlace, LLMCall, PromptLiteral, Static, piece_text
 

@@ -10,7 +10,7 @@ import libcst as cst
 from promptlint.extract.endpoint import self_hosted_host
 from promptlint.extract.literals import UNKNOWN, literal_value
 from promptlint.extract.platform import platform_of
-from promptlint.extract.results import reads_first_choice_only
+from promptlint.extract.response_reads import reads_first_choice_only
 from promptlint.extract.scopes import Scope
 from promptlint.extract.text import TextResolver
 

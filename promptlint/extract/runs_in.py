@@ -10,7 +10,7 @@ from typing import Iterator, Optional, Tuple
 
 import libcst as cst
 
-from promptlint.extract.provenance import Qualified, qualify, single_binding
+from promptlint.extract.provenance import Qualified, qualify
 from promptlint.extract.scopes import Scope
 
 # Frameworks whose import makes a module part of something that answers people or peers as they wait.
@@ -114,50 +114,45 @@ _BATCH_DIRECTORIES = {
 }
 
 
-def runs_in(scope: Scope, source_dir: Optional[Path], project_root: Optional[Path]) -> Tuple[str, str]:
-    """("interactive" | "batch" | "unknown", the evidence as written)."""
-    batch: Optional[str] = None
-    for function in _functions(scope):
-        for decorator in getattr(function.node, "decorators", ()):
-            kind, evidence = _decorator(decorator.decorator, function.parent or function)
-            if kind == "interactive":
-                return kind, evidence
-            if kind == "batch" and batch is None:
-                batch = evidence
-    module = scope
-    while module.parent is not None:
-        module = module.parent
-    for function in _functions(scope):
-        for name in _imports(function):
-            if _under(name, INTERACTIVE_MODULES):
-                return "interactive", f"`{name}`"
-            if batch is None and (_under(name, _CLI_MODULES) or _under(name, _JOB_MODULES)):
-                batch = f"`{name}`"
-    interactive, module_batch = _module_evidence(module, source_dir, project_root)
-    if interactive:
-        return "interactive", interactive
-    if batch is not None:
-        return "batch", batch
-    if module_batch:
-        return "batch", module_batch
-    return "unknown", ""
+class RunsIn:
+    """Where the calls of one module run. What the module as a whole says (its imports, where it lives, a
+    main guard, notebook cells) is computed once, on first use, and held here: one instance per module, so
+    nothing carries over to the next."""
 
+    def __init__(self, source_dir: Optional[Path], project_root: Optional[Path]) -> None:
+        self._source_dir = source_dir
+        self._project_root = project_root
+        self._module_evidence: Optional[Tuple[str, str]] = None
 
-# What the module as a whole says, computed once per module (the cache holds one module, by identity).
-_MODULE_EVIDENCE: Tuple[Optional[Scope], Tuple[str, str]] = (None, ("", ""))
-
-
-def _module_evidence(
-    module: Scope, source_dir: Optional[Path], project_root: Optional[Path]
-) -> Tuple[str, str]:
-    """(interactive evidence, batch evidence) of the module; "" for none."""
-    global _MODULE_EVIDENCE
-    cached, evidence = _MODULE_EVIDENCE
-    if cached is module:
-        return evidence
-    evidence = _compute_module_evidence(module, source_dir, project_root)
-    _MODULE_EVIDENCE = (module, evidence)
-    return evidence
+    def of(self, scope: Scope) -> Tuple[str, str]:
+        """("interactive" | "batch" | "unknown", the evidence as written) for a call made in ``scope``."""
+        batch: Optional[str] = None
+        for function in _functions(scope):
+            for decorator in getattr(function.node, "decorators", ()):
+                kind, evidence = _decorator(decorator.decorator, function.parent or function)
+                if kind == "interactive":
+                    return kind, evidence
+                if kind == "batch" and batch is None:
+                    batch = evidence
+        module = scope
+        while module.parent is not None:
+            module = module.parent
+        for function in _functions(scope):
+            for name in _imports(function):
+                if _under(name, INTERACTIVE_MODULES):
+                    return "interactive", f"`{name}`"
+                if batch is None and (_under(name, _CLI_MODULES) or _under(name, _JOB_MODULES)):
+                    batch = f"`{name}`"
+        if self._module_evidence is None:
+            self._module_evidence = _compute_module_evidence(module, self._source_dir, self._project_root)
+        interactive, module_batch = self._module_evidence
+        if interactive:
+            return "interactive", interactive
+        if batch is not None:
+            return "batch", batch
+        if module_batch:
+            return "batch", module_batch
+        return "unknown", ""
 
 
 def _compute_module_evidence(
@@ -226,9 +221,8 @@ def _decorator(expr: cst.BaseExpression, scope: Scope) -> Tuple[str, str]:
 
 def _factory(name: str, scope: Scope) -> Optional[str]:
     """``app = Celery(...)`` -> ``celery.Celery``."""
-    _owner, bindings = scope.lookup(name)
-    binding = single_binding(bindings)
-    if binding is None or binding.kind != "assign" or not isinstance(binding.value, cst.Call):
+    binding = scope.assigned_once(name)
+    if binding is None or not isinstance(binding.value, cst.Call):
         return None
     origin = qualify(binding.value.func, binding.scope)
     return origin.name if isinstance(origin, Qualified) else None

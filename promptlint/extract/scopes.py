@@ -12,6 +12,8 @@ from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
+from promptlint.extract.tree import dotted_name
+
 
 @dataclass
 class Binding:
@@ -66,6 +68,12 @@ class Scope:
             scope = scope.parent
         return None, []
 
+    def assigned_once(self, name: str) -> Optional[Binding]:
+        """The binding of ``name`` seen from here when it is bound exactly once, by an assignment with a
+        value (``X = ...``, ``x := ...``); None for parameters, imports, loop targets or several bindings.
+        Its ``scope`` is the scope that owns the name (and records its mutations)."""
+        return only_assignment(self.lookup(name)[1])
+
     def enclosing_function(self) -> Optional[Scope]:
         scope: Optional[Scope] = self
         while scope is not None:
@@ -83,6 +91,14 @@ class Scope:
         return scope is None or scope.kind in ("module", "class")
 
 
+def only_assignment(bindings: List[Binding]) -> Optional[Binding]:
+    """The one binding in ``bindings`` when there is exactly one and it assigns a value."""
+    if len(bindings) != 1:
+        return None
+    binding = bindings[0]
+    return binding if binding.kind == "assign" and binding.value is not None else None
+
+
 @dataclass(frozen=True)
 class CallSite:
     """A call expression with what the traversal knew when it met it."""
@@ -98,16 +114,6 @@ class CallSite:
     loops: Tuple[cst.CSTNode, ...] = ()
 
 
-def dotted_name(node: cst.CSTNode) -> Optional[str]:
-    """``a.b.c`` for a chain of names and attributes, else None."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = dotted_name(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None
-
-
 def _relative_module(node: cst.ImportFrom) -> Optional[str]:
     if node.relative:
         return None  # a project-local module: never an SDK
@@ -116,13 +122,16 @@ def _relative_module(node: cst.ImportFrom) -> Optional[str]:
 
 # Methods that give a LangChain runnable request settings after construction.
 _REBINDERS = {"bind", "configurable_fields"}
-# Builtins that never change the container they are given.
-_PURE_BUILTINS = frozenset(
+# Builtins that never change the container they are given (a list handed to them is neither grown nor
+# trimmed).
+NON_MUTATING_CALLS = frozenset(
     "print len str repr bool isinstance id type hash sorted list tuple dict set frozenset enumerate zip iter "
-    "reversed any all".split()
+    "reversed any all sum".split()
 )
-# Methods that only read what they are given: logging calls, ``json.dumps``.
-_READ_ONLY_METHODS = frozenset("debug info warning warn error exception critical dumps".split())
+# Methods that only read what they are given: logging calls, ``json.dumps``, ``pprint.pformat``.
+NON_MUTATING_METHODS = frozenset(
+    "debug info warning warn error exception critical log dumps pformat pprint".split()
+)
 _MUTATORS = {
     "append",
     "extend",
@@ -421,8 +430,8 @@ class ScopeBuilder(cst.CSTVisitor):
             self._record_nested(func.value, node)
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
             self._receivers[id(func.value)] = node
-        pure = (isinstance(func, cst.Name) and func.value in _PURE_BUILTINS) or (
-            isinstance(func, cst.Attribute) and func.attr.value in _READ_ONLY_METHODS
+        pure = (isinstance(func, cst.Name) and func.value in NON_MUTATING_CALLS) or (
+            isinstance(func, cst.Attribute) and func.attr.value in NON_MUTATING_METHODS
         )
         if not pure:
             # A container handed to a helper (``apply_defaults(params)``) may come back changed.

@@ -20,95 +20,30 @@ from typing import Callable, List, Optional, Sequence
 import libcst as cst
 
 from promptlint.extract.documents import bounded_in, document
+from promptlint.extract.prompt_files import PromptFiles
 from promptlint.extract.provenance import Qualified, qualify, single_binding
-from promptlint.extract.scopes import Scope
+from promptlint.extract.scopes import Scope, only_assignment
+from promptlint.extract.volatility import (
+    DATE_METHODS,
+    PER_REQUEST_PROXIES,
+    below_unknown,
+    carries_expression,
+    coarsen,
+    date_only_format,
+    is_self_attribute,
+    of_callee,
+    request_id_holder,
+    under,
+    worst,
+)
 from promptlint.ir import Dynamic, PromptText, Static, Volatility
 
-# Calls whose result differs on every request.
-PER_CALL_CALLS = frozenset(
-    {
-        "datetime.datetime.now",
-        "datetime.datetime.utcnow",
-        "datetime.datetime.today",
-        "time.time",
-        "time.time_ns",
-        "time.strftime",
-        "time.ctime",
-        "time.asctime",
-        "time.localtime",
-        "time.gmtime",
-        "time.monotonic",
-        "time.perf_counter",
-        "uuid.uuid1",
-        "uuid.uuid4",
-        "os.urandom",
-        "pendulum.now",
-        "arrow.now",
-        "arrow.utcnow",
-    }
-)
-PER_CALL_MODULES = ("random.", "secrets.", "numpy.random.")
-# Calls whose result changes once a day: slower than any prompt cache lives, so not a cache breaker. The
-# same goes for the date part of a clock reading (``now.date()``, ``now.strftime("%Y-%m-%d")``).
-DAILY_CALLS = frozenset({"datetime.date.today", "pendulum.today"})
-_DATE_METHODS = {"date", "weekday", "isoweekday", "isocalendar", "toordinal"}
-# strftime directives that print a part of the calendar date (no time of day).
-_DATE_DIRECTIVES = set("aAbBhdeDFjmuUVwWxyYCGg%")
-_DIRECTIVE = re.compile(r"%[-_0^#]?([A-Za-z%])")
-# Values fixed for the life of the process: not a per-request cache breaker.
-PER_PROCESS_VALUES = frozenset(
-    {
-        "os.name",
-        "os.getcwd",
-        "os.getenv",
-        "os.environ",
-        "os.environ.get",
-        "os.getpid",
-        "os.sep",
-        "os.linesep",
-        "sys.platform",
-        "sys.version",
-        "sys.executable",
-        "platform.system",
-        "platform.platform",
-        "platform.release",
-        "platform.machine",
-        "platform.python_version",
-        "platform.node",
-        "getpass.getuser",
-        "socket.gethostname",
-        "pathlib.Path.cwd",
-        "pathlib.Path.home",
-        "shutil.which",
-    }
-)
-
-# Module-level proxies that stand for the request being served (Flask, Quart, Streamlit).
-PER_REQUEST_PROXIES = (
-    "flask.request",
-    "flask.g",
-    "flask.session",
-    "quart.request",
-    "quart.g",
-    "quart.session",
-    "streamlit.session_state",
-)
-
-# ``os.path`` functions that return (a spelling of) the same path.
-_OS_PATH_SAME = ("os.path.abspath", "os.path.realpath", "os.path.normpath")
-
-_RANK = {Volatility.PER_PROCESS: 0, Volatility.UNKNOWN: 1, Volatility.PER_REQUEST: 2, Volatility.PER_CALL: 3}
 _MAX_DEPTH = 12
 _FEW = 16  # a table of at most this many fixed texts is "a few variants", each cached on its own
-_MAX_PROMPT_FILE = 1024 * 1024
 _SENTINEL = re.compile(r"\x00(\d+)\x00")
 _PERCENT = re.compile(
     r"%(?:\((?P<key>[^)]*)\))?[#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?(?P<conv>[diouxXeEfFgGcrsa%])"
 )
-
-
-def _worst(volatilities: Sequence[Volatility]) -> Volatility:
-    return max(volatilities, key=_RANK.__getitem__, default=Volatility.PER_PROCESS)
 
 
 def concat(parts: Sequence[PromptText]) -> PromptText:
@@ -128,9 +63,21 @@ class TextResolver:
     """Resolves prompt expressions within one module."""
 
     def __init__(self, source_dir: Optional[Path], project_root: Optional[Path]) -> None:
-        self.source_dir = source_dir
-        self.project_root = project_root.resolve() if project_root is not None else None
-        self.files_read: List[Path] = []
+        self.files = PromptFiles(source_dir, project_root, self.literal)
+        self._static: TextResolver = _StaticTextResolver(self.files)
+
+    @property
+    def source_dir(self) -> Optional[Path]:
+        return self.files.source_dir
+
+    @property
+    def project_root(self) -> Optional[Path]:
+        return self.files.project_root
+
+    @property
+    def files_read(self) -> List[Path]:
+        """The prompt files read so far: the module's dependencies for the cache."""
+        return self.files.files_read
 
     # -- volatility ---------------------------------------------------------------------------------------
     def volatility(self, expr: cst.CSTNode, scope: Scope, depth: int = 0) -> Volatility:
@@ -139,7 +86,7 @@ class TextResolver:
             return Volatility.UNKNOWN
         if isinstance(expr, (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary)):
             return Volatility.PER_PROCESS
-        holder = _request_id_holder(expr)
+        holder = request_id_holder(expr)
         if holder is not None:
             # ``request_id``, ``ctx.trace_id``, ``headers["X-Request-ID"]``: new on every request, unless it
             # is a value fixed for the process (a module-level name).
@@ -159,15 +106,10 @@ class TextResolver:
             target = expr.func if isinstance(expr, cst.Call) else expr
             origin = qualify(target, scope)
             if isinstance(origin, Qualified):
-                if origin.name in DAILY_CALLS:
-                    return Volatility.PER_PROCESS
-                if origin.name in PER_CALL_CALLS or origin.name.startswith(PER_CALL_MODULES):
-                    return Volatility.PER_CALL
-                if origin.name in PER_PROCESS_VALUES:
-                    return Volatility.PER_PROCESS
-                if _under(origin.name, PER_REQUEST_PROXIES):
-                    return Volatility.PER_REQUEST
-        if isinstance(expr, cst.Attribute) and _is_self_attribute(expr, scope):
+                known = of_callee(origin.name)
+                if known is not None:
+                    return known
+        if isinstance(expr, cst.Attribute) and is_self_attribute(expr, scope):
             # ``self.company``: set once per instance, and an instance may live for the whole process (a
             # service object) or for one request (a session object). Not known: never a cache breaker.
             return Volatility.UNKNOWN
@@ -176,12 +118,12 @@ class TextResolver:
         children = [
             self.volatility(child, scope, depth + 1)
             for child in expr.children
-            if isinstance(child, cst.BaseExpression) or _carries_expression(child)
+            if isinstance(child, cst.BaseExpression) or carries_expression(child)
         ]
-        worst = _worst(children)
-        if isinstance(expr, cst.Call) and _RANK[worst] < _RANK[Volatility.UNKNOWN]:
+        combined = worst(children)
+        if isinstance(expr, cst.Call) and below_unknown(combined):
             return Volatility.UNKNOWN  # an opaque function of constants: unknown, not constant
-        return worst
+        return combined
 
     def _few_constants(self, expr: cst.CSTNode, scope: Scope, depth: int) -> bool:
         """One of a few fixed texts picked per request: ``"pro" if paid else "free"``, ``PERSONAS[tier]``,
@@ -219,10 +161,10 @@ class TextResolver:
         """``expr`` is (or names, at module level) a literal list, tuple, set or dict of at most a few fixed
         texts: its values, or with ``keys`` what iterating over it gives."""
         if isinstance(expr, cst.Name):
-            owner, bindings = scope.lookup(expr.value)
-            binding = single_binding(bindings)
-            if binding is None or owner is None or binding.kind != "assign" or binding.value is None:
+            binding = scope.assigned_once(expr.value)
+            if binding is None:
                 return False
+            owner = binding.scope
             if not binding.scope.is_module_level:
                 return False
             if any(mutation.method != "escape" for mutation in owner.mutations.get(expr.value, [])):
@@ -252,16 +194,16 @@ class TextResolver:
             if method == "strftime" and len(expr.args) == 1 and not expr.args[0].star:
                 pattern = self.literal(expr.args[0].value, scope)
                 if pattern is not None and date_only_format(pattern):
-                    return _coarsen(self.volatility(expr.func.value, scope, depth + 1))
-            if method in _DATE_METHODS and not expr.args:
-                return _coarsen(self.volatility(expr.func.value, scope, depth + 1))
+                    return coarsen(self.volatility(expr.func.value, scope, depth + 1))
+            if method in DATE_METHODS and not expr.args:
+                return coarsen(self.volatility(expr.func.value, scope, depth + 1))
             origin = qualify(expr.func, scope)
             if isinstance(origin, Qualified) and origin.name == "time.strftime" and len(expr.args) == 1:
                 pattern = self.literal(expr.args[0].value, scope)
                 if pattern is not None and date_only_format(pattern):
                     return Volatility.PER_PROCESS
         if isinstance(expr, cst.Attribute) and expr.attr.value in ("year", "month", "day"):
-            return _coarsen(self.volatility(expr.value, scope, depth + 1))
+            return coarsen(self.volatility(expr.value, scope, depth + 1))
         return None
 
     def _name_volatility(self, name: str, scope: Scope, depth: int) -> Volatility:
@@ -277,7 +219,7 @@ class TextResolver:
             return Volatility.PER_REQUEST
         if binding.kind in ("param", "for"):
             return Volatility.PER_REQUEST
-        if binding.kind == "import" and binding.qualified and _under(binding.qualified, PER_REQUEST_PROXIES):
+        if binding.kind == "import" and binding.qualified and under(binding.qualified, PER_REQUEST_PROXIES):
             return Volatility.PER_REQUEST
         if binding.kind in ("import", "def", "class"):
             return Volatility.PER_PROCESS
@@ -289,8 +231,8 @@ class TextResolver:
 
     # -- text ---------------------------------------------------------------------------------------------
     def literal(self, expr: cst.BaseExpression, scope: Scope) -> Optional[str]:
-        """The string ``expr`` evaluates to, when it is fully static."""
-        text = self.resolve(expr, scope)
+        """The string ``expr`` evaluates to, when it is fully static (its holes' facts are never computed)."""
+        text = self._static.resolve(expr, scope)
         return text.static_text if text.is_static else None
 
     def resolve(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> PromptText:
@@ -329,8 +271,6 @@ class TextResolver:
             resolved = self._call(expr, scope, depth)
             if resolved is not None:
                 return resolved
-        if isinstance(expr, cst.IfExp):
-            return self._dynamic(expr, scope, depth)
         return self._dynamic(expr, scope, depth)
 
     def _dynamic(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> PromptText:
@@ -355,7 +295,7 @@ class TextResolver:
         if binding is not None and binding.kind in ("assign", "with") and binding.value is not None:
             value = binding.value
             if binding.kind == "with":
-                read = self._file_read(value, binding.scope)
+                read = self.files.read(value, binding.scope)
                 return read if read is not None else self._dynamic(expr, scope, depth)
             resolved = _unless_bounded(
                 self.resolve(value, binding.scope, depth + 1), expr.value, binding.scope
@@ -392,8 +332,8 @@ class TextResolver:
         attribute = expr.attr.value
         if owner.attribute_bindings.get(attribute):
             return None
-        binding = single_binding(owner.bindings.get(attribute, []))
-        if binding is None or binding.kind != "assign" or binding.value is None:
+        binding = only_assignment(owner.bindings.get(attribute, []))
+        if binding is None:
             return None
         return binding.value, binding.scope
 
@@ -415,7 +355,7 @@ class TextResolver:
                 spec = part.format_spec
                 if spec and all(isinstance(piece, cst.FormattedStringText) for piece in spec):
                     if date_only_format("".join(piece.value for piece in spec)):  # {now:%Y-%m-%d}
-                        volatility = _coarsen(volatility)
+                        volatility = coarsen(volatility)
                 source = cst.Module([]).code_for_node(part.expression)
                 hole = Dynamic(source, volatility, part.expression, scope=scope, **_document_of(inner))
                 parts.append(PromptText((hole,)))
@@ -523,7 +463,7 @@ class TextResolver:
                                 pieces.append(PromptText((Static(separator),)))
                             pieces.append(self.resolve(element.value, scope, depth + 1))
                         return concat(pieces)
-            read = self._file_read(call, scope)
+            read = self.files.read(call, scope)
             if read is not None:
                 return read
         origin = qualify(func, scope)
@@ -534,125 +474,21 @@ class TextResolver:
                 return _transform(inner, transform)
         return None
 
-    # -- prompt files -------------------------------------------------------------------------------------
-    def _file_read(self, call: cst.BaseExpression, scope: Scope) -> Optional[PromptText]:
-        """``open("p").read()``, ``Path("p").read_text()``, ``f.read()`` on ``with open("p") as f``."""
-        if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
-            return None
-        method = call.func.attr.value
-        target = call.func.value
-        path: Optional[Path] = None
-        if method == "read" and not call.args:
-            opener = target
-            if isinstance(target, cst.Name):
-                owner, bindings = scope.lookup(target.value)
-                binding = single_binding(bindings)
-                if binding is not None and binding.kind in ("with", "assign") and binding.value is not None:
-                    opener = binding.value
-            path = self._opened_path(opener, scope)
-        elif method == "read_text":
-            path = self._path_expression(target, scope)
-        if path is None:
-            return None
-        text = self._read_prompt_file(path)
-        if text is None:
-            return None
-        return PromptText((Static(text, call),))
 
-    def _opened_path(self, opener: cst.BaseExpression, scope: Scope) -> Optional[Path]:
-        if not isinstance(opener, cst.Call) or not opener.args:
-            return None
-        origin = qualify(opener.func, scope)
-        is_builtin_open = isinstance(opener.func, cst.Name) and opener.func.value == "open" and origin is None
-        if not (
-            is_builtin_open or (isinstance(origin, Qualified) and origin.name in ("io.open", "codecs.open"))
-        ):
-            if isinstance(opener.func, cst.Attribute) and opener.func.attr.value == "open":
-                return self._path_expression(opener.func.value, scope)
-            return None
-        mode = opener.args[1].value if len(opener.args) > 1 and opener.args[1].keyword is None else None
-        if mode is not None and "b" in (self.literal(mode, scope) or "b"):
-            return None
-        return self._path_expression(opener.args[0].value, scope)
+class _StaticTextResolver(TextResolver):
+    """The resolver behind ``literal``: it only needs to know whether a value is fully static and its
+    text, so a dynamic hole is left bare (no source, volatility or document kind, which cost more than the
+    resolution itself). Whether a hole exists never depends on those facts."""
 
-    def _path_expression(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Optional[Path]:
-        """A path the code names with literals: ``"p"``, ``Path("p")``, ``Path(__file__).parent / "p"``."""
-        if depth > _MAX_DEPTH or self.source_dir is None:
-            return None
-        if isinstance(expr, cst.Name):
-            if expr.value == "__file__":
-                return None
-            owner, bindings = scope.lookup(expr.value)
-            binding = single_binding(bindings)
-            if binding is not None and binding.kind == "assign" and binding.value is not None:
-                return self._path_expression(binding.value, binding.scope, depth + 1)
-            return None
-        literal = (
-            self.literal(expr, scope)
-            if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString))
-            else None
-        )
-        if literal is not None:
-            return self.source_dir / literal
-        if isinstance(expr, cst.Call) and len(expr.args) == 1 and not expr.args[0].star:
-            origin = qualify(expr.func, scope)
-            if isinstance(origin, Qualified) and origin.name in (
-                "pathlib.Path",
-                "pathlib.PurePath",
-                *_OS_PATH_SAME,
-            ):
-                argument = expr.args[0].value
-                if isinstance(argument, cst.Name) and argument.value == "__file__":
-                    return self.source_dir / "__file__"
-                return self._path_expression(argument, scope, depth + 1)
-            if isinstance(origin, Qualified) and origin.name == "os.path.dirname":
-                base = self._path_expression(expr.args[0].value, scope, depth + 1)
-                if base is None and _is_file_name(expr.args[0].value):
-                    base = self.source_dir / "__file__"
-                return base.parent if base is not None else None
-        if (
-            isinstance(expr, cst.Call)
-            and len(expr.args) >= 2
-            and not any(a.star or a.keyword for a in expr.args)
-        ):
-            origin = qualify(expr.func, scope)
-            if isinstance(origin, Qualified) and origin.name == "os.path.join":
-                base = self._path_expression(expr.args[0].value, scope, depth + 1)
-                names = [self.literal(a.value, scope) for a in expr.args[1:]]
-                if base is None or any(name is None for name in names):
-                    return None
-                for name in names:
-                    base = base / name  # type: ignore[operator]
-                return base
-        if isinstance(expr, cst.Attribute) and expr.attr.value == "parent":
-            base = self._path_expression(expr.value, scope, depth + 1)
-            return base.parent if base is not None else None
-        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and not expr.args:
-            if expr.func.attr.value in ("resolve", "absolute"):
-                return self._path_expression(expr.func.value, scope, depth + 1)
-        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
-            base = self._path_expression(expr.left, scope, depth + 1)
-            name = self.literal(expr.right, scope)
-            if base is not None and name is not None:
-                return base / name
-        return None
+    def __init__(self, files: PromptFiles) -> None:
+        self.files = files
+        self._static = self
 
-    def _read_prompt_file(self, path: Path) -> Optional[str]:
-        try:
-            resolved = path.resolve()
-        except (OSError, RuntimeError):
-            return None
-        if self.project_root is not None and self.project_root not in resolved.parents:
-            return None  # only files inside the project tree: lint results must not depend on the machine
-        try:
-            if not resolved.is_file() or resolved.stat().st_size > _MAX_PROMPT_FILE:
-                return None
-            data = resolved.read_bytes()
-            text = data.decode("utf-8")
-        except (OSError, UnicodeDecodeError):
-            return None
-        self.files_read.append(resolved)
-        return text.replace("\r\n", "\n")
+    def volatility(self, expr: cst.CSTNode, scope: Scope, depth: int = 0) -> Volatility:
+        return Volatility.UNKNOWN
+
+    def _dynamic(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> PromptText:
+        return PromptText((Dynamic("", Volatility.UNKNOWN, expr),))
 
 
 def _document_of(text: PromptText) -> dict:
@@ -682,88 +518,8 @@ def _unless_bounded(text: PromptText, name: str, scope: Scope) -> PromptText:
     )
 
 
-def date_only_format(pattern: str) -> bool:
-    """True when a strftime pattern prints only the calendar date: ``"%Y-%m-%d"``, ``"%A %d %B"``."""
-    directives = [d for d in _DIRECTIVE.findall(pattern) if d != "%"]
-    return bool(directives) and all(directive in _DATE_DIRECTIVES for directive in directives)
-
-
-def _coarsen(volatility: Volatility) -> Volatility:
-    """A date taken from a value that changes on every call changes once a day."""
-    return Volatility.PER_PROCESS if volatility is Volatility.PER_CALL else volatility
-
-
-def _is_file_name(expr: cst.BaseExpression) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == "__file__"
-
-
-# Names that say a value identifies one request: a request, trace, span or correlation id, a nonce.
-_REQUEST_ID = re.compile(r"^(?:x_)?(?:(?:request|req|trace|span|correlation)_?id|idempotency_?key|nonce)$")
-
-
-def _request_id_name(name: str, identifier: bool = True) -> bool:
-    if identifier and name.isupper():
-        return False  # ``REQUEST_ID``: a constant's name
-    snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower().replace("-", "_")
-    return bool(_REQUEST_ID.match(snake))
-
-
-def _request_id_holder(expr: cst.CSTNode) -> Optional[cst.CSTNode]:
-    """For a value named as a request id (``request_id``, ``ctx.trace_id``, ``headers["X-Request-ID"]``,
-    ``event.get("requestId")``), what holds it (the name itself for a plain name); else None."""
-    if isinstance(expr, cst.Name):
-        return expr if _request_id_name(expr.value) else None
-    if isinstance(expr, cst.Attribute):
-        return expr.value if _request_id_name(expr.attr.value) else None
-    key: Optional[cst.BaseExpression] = None
-    holder: Optional[cst.BaseExpression] = None
-    if (
-        isinstance(expr, cst.Subscript)
-        and len(expr.slice) == 1
-        and isinstance(expr.slice[0].slice, cst.Index)
-    ):
-        key, holder = expr.slice[0].slice.value, expr.value
-    elif (
-        isinstance(expr, cst.Call)
-        and isinstance(expr.func, cst.Attribute)
-        and expr.func.attr.value == "get"
-        and expr.args
-        and not expr.args[0].star
-        and expr.args[0].keyword is None
-    ):
-        key, holder = expr.args[0].value, expr.func.value
-    if isinstance(key, cst.SimpleString):
-        value = key.evaluated_value
-        if isinstance(value, str) and _request_id_name(value, identifier=False):
-            return holder
-    return None
-
-
-def _under(name: str, prefixes: Sequence[str]) -> bool:
-    """``name`` is one of ``prefixes`` or an attribute of one."""
-    return any(name == prefix or name.startswith(prefix + ".") for prefix in prefixes)
-
-
-def _is_self_attribute(expr: cst.Attribute, scope: Scope) -> bool:
-    """``self.x`` / ``self.x.y`` (or ``cls.x``) inside a method."""
-    root: cst.BaseExpression = expr
-    while isinstance(root, cst.Attribute):
-        root = root.value
-    if not isinstance(root, cst.Name):
-        return False
-    function = scope.enclosing_function()
-    return function is not None and function.owner_class is not None and root.value == function.self_name
-
-
 def _class_scopes(scope: Scope) -> List[Scope]:
     return [child for child in scope.children if child.kind == "class"]
-
-
-def _carries_expression(node: cst.CSTNode) -> bool:
-    return isinstance(
-        node,
-        (cst.Arg, cst.Element, cst.DictElement, cst.StarredElement, cst.FormattedStringExpression, cst.Index),
-    ) or isinstance(node, (cst.SubscriptElement, cst.StarredDictElement, cst.FormattedString))
 
 
 def _unescape(prefix: str, value: str, quote: str) -> str:

@@ -8,6 +8,7 @@ from typing import Optional, Sequence, Tuple
 import libcst as cst
 
 from promptlint.extract.arguments import Arguments, dict_keys
+from promptlint.extract.context import ModuleContext
 from promptlint.extract.messages import tool_definitions
 from promptlint.extract.provenance import Origin
 from promptlint.extract.request_facts import cap_value, request_facts
@@ -24,9 +25,13 @@ class Request:
     site: CallSite
     node: cst.Call
     args: Arguments
-    resolver: TextResolver
+    context: ModuleContext
     # The callee as traced: ``client.models.generate_content`` in ``asyncio.to_thread(client.models…, …)``.
     func: Optional[cst.BaseExpression] = None
+
+    @property
+    def resolver(self) -> TextResolver:
+        return self.context.resolver
 
     @property
     def scope(self) -> Scope:
@@ -41,15 +46,6 @@ class Request:
             return None, None
         scope = self.args.scopes.get(name, self.site.scope)
         return self.resolver.literal(expr, scope), expr
-
-
-def int_value(expr: Optional[cst.BaseExpression]) -> Optional[int]:
-    if isinstance(expr, cst.Integer):
-        try:
-            return int(expr.value.replace("_", ""), 0)
-        except ValueError:
-            return None
-    return None
 
 
 def keyword_limit(
@@ -116,7 +112,6 @@ def make_call(
 def _where_it_runs(request: Request, provider: str, endpoint: str) -> dict:
     """The call's loops, whether it streams, and whether it serves a person interactively (see ``LLMCall``)."""
     from promptlint.extract.loops import loop_facts
-    from promptlint.extract.runs_in import runs_in
 
     site = request.site
     facts: dict = {}
@@ -132,7 +127,7 @@ def _where_it_runs(request: Request, provider: str, endpoint: str) -> dict:
     facts["streams"] = "stream" in endpoint.rsplit(".", 1)[-1] or (
         stream is not None and not (isinstance(stream, cst.Name) and stream.value in ("False", "None"))
     )
-    kind, evidence = runs_in(site.scope, request.resolver.source_dir, request.resolver.project_root)
+    kind, evidence = request.context.runs_in.of(site.scope)
     facts["runs_in"] = kind
     facts["runs_in_evidence"] = evidence
     return facts

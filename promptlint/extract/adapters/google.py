@@ -10,7 +10,7 @@ import libcst as cst
 from promptlint.extract.adapters.common import Request, make_call
 from promptlint.extract.arguments import collect_arguments, dict_keys
 from promptlint.extract.messages import text_parts
-from promptlint.extract.provenance import Instance, Qualified, qualify, single_binding
+from promptlint.extract.provenance import Instance, Qualified, qualify
 from promptlint.extract.request_facts import cap_value, with_config
 from promptlint.extract.scopes import Scope
 from promptlint.extract.text import TextResolver
@@ -125,11 +125,11 @@ def _legacy(request: Request, origin: Instance) -> LLMCall:
 def _fields(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver) -> Optional[dict]:
     """The fields of a config given as a dict or as ``GenerateContentConfig(...)``-style keywords."""
     if isinstance(expr, cst.Name):
-        owner, bindings = scope.lookup(expr.value)
-        binding = single_binding(bindings)
-        if binding is None or binding.kind != "assign" or binding.value is None:
+        binding = scope.assigned_once(expr.value)
+        if binding is None:
             return None
-        mutations = owner.mutations.get(expr.value, []) if owner is not None else []
+        owner = binding.scope
+        mutations = owner.mutations.get(expr.value, [])
         if mutations and all(m.method == "setattr" for m in mutations):
             # ``config = GenerateContentConfig(...)`` then ``config.max_output_tokens = n``.
             fields = _fields(binding.value, binding.scope, resolver)

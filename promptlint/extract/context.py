@@ -1,0 +1,33 @@
+"""The extraction context: everything extraction holds for the one module it is extracting.
+
+Per-module state (the prompt resolver and the prompt files it read, the caller index, what the module as a
+whole says about where it runs) lives here and nowhere else, so nothing carries over from one module to
+the next and no module-global cache needs an identity check.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional, Sequence
+
+import libcst as cst
+
+from promptlint.extract.caller_loops import CallerLoops
+from promptlint.extract.runs_in import RunsIn
+from promptlint.extract.scopes import CallSite
+from promptlint.extract.text import TextResolver
+
+
+class ModuleContext:
+    """The per-module objects of one extraction, built once by ``extract_calls``."""
+
+    def __init__(
+        self,
+        module: cst.Module,
+        sites: Sequence[CallSite],
+        source_dir: Optional[Path],
+        project_root: Optional[Path],
+    ) -> None:
+        self.resolver = TextResolver(source_dir, project_root)
+        self.caller_loops = CallerLoops(module, sites)
+        self.runs_in = RunsIn(self.resolver.source_dir, self.resolver.project_root)
