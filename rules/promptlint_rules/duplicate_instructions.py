@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from promptlint.rule import LazyCheckerRule
+from promptlint.testing import Invalid, Valid
 
 
 class DuplicateInstructions(LazyCheckerRule):
@@ -34,15 +35,8 @@ class DuplicateInstructions(LazyCheckerRule):
     copying a rule into the user message "to be sure".
 
     ## Example
-    ```python
-    BASE = "You are Acme's support assistant. Always answer in the customer's language."
-    system = BASE + "\n\nRefunds: quote the policy. Always answer in the customer's language."
-    ```
 
     ## Use instead
-    ```python
-    system = BASE + "\n\nRefunds: quote the policy."
-    ```
 
     ## Fix safety
     No automatic fix: which copy to keep, and whether the repetition was meant as emphasis, is a judgement
@@ -64,5 +58,47 @@ class DuplicateInstructions(LazyCheckerRule):
     summary = "The same sentence or paragraph repeated in one request's prompt"
     fix_title = "Keep one copy of the repeated text"
     options = {"min-length": 40}
+
+    examples = (
+        Invalid(
+            r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+                BASE = "You are Acme's support assistant. Always answer in the customer's language."
+                REFUNDS = BASE + "\n\nRefunds: quote the policy. Always answer in the customer's language."
+
+
+                def refund_answer(question: str) -> str:
+                    response = client.chat.completions.create(
+                        model="gpt-4.1-mini",
+                        messages=[{"role": "system", "content": REFUNDS}, {"role": "user", "content": question}],
+                        max_completion_tokens=400,
+                    )
+                    return response.choices[0].message.content
+            """,
+            "LLM602",
+            line=11,
+            column=49,
+        ),
+        Valid(
+            r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+                BASE = "You are Acme's support assistant. Always answer in the customer's language."
+                REFUNDS = BASE + "\n\nRefunds: quote the policy."
+
+
+                def refund_answer(question: str) -> str:
+                    response = client.chat.completions.create(
+                        model="gpt-4.1-mini",
+                        messages=[{"role": "system", "content": REFUNDS}, {"role": "user", "content": question}],
+                        max_completion_tokens=400,
+                    )
+                    return response.choices[0].message.content
+            """,
+        ),
+    )
 
     checker = "promptlint_rules._duplicate_instructions:Checker"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from promptlint.rule import LazyCheckerRule
+from promptlint.testing import Invalid, Valid
 
 
 class UnstableSerialization(LazyCheckerRule):
@@ -36,15 +37,8 @@ class UnstableSerialization(LazyCheckerRule):
     (prompt-caching guide).
 
     ## Example
-    ```python
-    CATEGORIES = {"billing", "shipping", "returns"}
-    system = f"Classify the ticket as one of: {', '.join(CATEGORIES)}.\n\n{GUIDELINES}"
-    ```
 
     ## Use instead
-    ```python
-    system = f"Classify the ticket as one of: {', '.join(sorted(CATEGORIES))}.\n\n{GUIDELINES}"
-    ```
 
     ## Fix safety
     The fix wraps the iterated set in `sorted(...)` (`list(s)` becomes `sorted(s)`), or adds
@@ -73,5 +67,66 @@ class UnstableSerialization(LazyCheckerRule):
     fix_title = "Serialise in a fixed order (`sorted(...)`, `sort_keys=True`)"
     fix_availability = "sometimes"
     options = {"flag-unsorted-dumps": False}
+
+    examples = (
+        Invalid(
+            r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+                CATEGORIES = {"billing", "shipping", "returns"}
+                GUIDELINES = "Read the whole ticket before you answer. " * 60
+
+
+                def classify(ticket: str) -> str:
+                    system = f"Classify the ticket as one of: {', '.join(CATEGORIES)}.\n\n{GUIDELINES}"
+                    response = client.chat.completions.create(
+                        model="gpt-4.1-mini",
+                        messages=[{"role": "system", "content": system}, {"role": "user", "content": ticket}],
+                        max_completion_tokens=5,
+                    )
+                    return response.choices[0].message.content
+            """,
+            "LLM104",
+            line=9,
+            column=58,
+            expected_fix=r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+                CATEGORIES = {"billing", "shipping", "returns"}
+                GUIDELINES = "Read the whole ticket before you answer. " * 60
+
+
+                def classify(ticket: str) -> str:
+                    system = f"Classify the ticket as one of: {', '.join(sorted(CATEGORIES))}.\n\n{GUIDELINES}"
+                    response = client.chat.completions.create(
+                        model="gpt-4.1-mini",
+                        messages=[{"role": "system", "content": system}, {"role": "user", "content": ticket}],
+                        max_completion_tokens=5,
+                    )
+                    return response.choices[0].message.content
+            """,
+        ),
+        Valid(
+            r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+                CATEGORIES = {"billing", "shipping", "returns"}
+                GUIDELINES = "Read the whole ticket before you answer. " * 60
+
+
+                def classify(ticket: str) -> str:
+                    system = f"Classify the ticket as one of: {', '.join(sorted(CATEGORIES))}.\n\n{GUIDELINES}"
+                    response = client.chat.completions.create(
+                        model="gpt-4.1-mini",
+                        messages=[{"role": "system", "content": system}, {"role": "user", "content": ticket}],
+                        max_completion_tokens=5,
+                    )
+                    return response.choices[0].message.content
+            """,
+        ),
+    )
 
     checker = "promptlint_rules._unstable_serialization:Checker"
