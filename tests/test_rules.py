@@ -33,3 +33,9 @@ def test_the_documentation_shows_the_first_invalid_and_valid_example(rule) -> No
     assert example.startswith(f"```python\n{invalid.text}```\n")
     assert use_instead.startswith(f"```python\n{valid.text}```\n")
     assert document.count("```python\n") == 2  # no hand-written example that the suite would not run
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code)
+def test_the_first_example_shows_its_fix_exactly_when_the_rule_has_fixes(rule) -> None:
+    invalid, _ = first_pair(rule)
+    assert (invalid.expected_fix is not None) == (rule.fix_availability != "none")
