@@ -15,7 +15,7 @@ def rule_document(rule: Type[Rule]) -> str:
     fix = {"none": "no automatic fix", "sometimes": "fix sometimes available", "always": "fix available"}[
         rule.fix_availability
     ]
-    body = inspect.cleandoc(rule.__doc__ or "")
+    body = _with_examples(inspect.cleandoc(rule.__doc__ or ""), rule)
     lines = [
         f"# {rule.name} ({rule.code})",
         "",
@@ -27,6 +27,29 @@ def rule_document(rule: Type[Rule]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _with_examples(body: str, rule: Type[Rule]) -> str:
+    """The docstring with the code of the rule's first ``Invalid`` example under ``## Example`` and of its
+    first ``Valid`` one under ``## Use instead``: the documentation shows cases the test suite runs."""
+    from promptlint.testing import first_pair
+
+    invalid, valid = first_pair(rule)
+    for heading, case in (("## Example", invalid), ("## Use instead", valid)):
+        if case is None:
+            continue
+        code = f"```python\n{case.text}```"
+        lines = body.split("\n")
+        if heading in lines:
+            at = lines.index(heading) + 1
+            rest = lines[at:]
+            lines[at:] = [code] + (
+                rest if not rest or rest[0] != "" or len(rest) < 2 or rest[1] else rest[1:]
+            )
+        else:
+            lines += ["", heading, code]
+        body = "\n".join(lines)
+    return body
 
 
 def rules_table(registry) -> str:

@@ -23,9 +23,17 @@ def copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return target
 
 
+def snapshot(folder: Path) -> dict:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()
+    }
+
+
 def test_all_fixes_apply_parse_and_are_idempotent(copy: Path, capsys) -> None:
+    before = snapshot(copy)
     main(["check", "--select", "ALL", "--diff", "--unsafe-fixes", "fixtures"])
     would = capsys.readouterr()
+    assert snapshot(copy) == before  # --diff changes nothing on disk
     assert would.out.startswith("--- a/fixtures/"), "the fixtures should exercise at least one fix"
 
     main(["check", "--select", "ALL", "--fix", "--unsafe-fixes", "fixtures"])

@@ -14,11 +14,12 @@ import re
 import subprocess
 import sys
 import tokenize
-from functools import cache
 from pathlib import Path
 from typing import Dict, List, Set, Tuple
 
 import pytest
+
+from promptlint.registry import load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -54,9 +55,10 @@ def markers(relative: str) -> Set[Key]:
 
 
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """The CLI in a subprocess, never touching a result cache (the checkout's own least of all)."""
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
     return subprocess.run(
-        [sys.executable, "-m", "promptlint", *args],
+        [sys.executable, "-m", "promptlint", *args, "--no-cache"],
         cwd=str(cwd),
         env=env,
         capture_output=True,
@@ -66,18 +68,9 @@ def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     )
 
 
-@cache
-def fixtures_report() -> dict:
-    """One JSON run over every fixture, shared by the tests of this module."""
-    result = run_cli("check", "--output-format", "json", "--select", "ALL", "fixtures")
-    assert result.returncode == 1, f"exit {result.returncode}\n{result.stderr}"
-    document = json.loads(result.stdout)
-    return document
-
-
-def reported() -> Dict[str, Set[Key]]:
+def reported(fixtures_report: dict) -> Dict[str, Set[Key]]:
     by_file: Dict[str, Set[Key]] = {}
-    for item in fixtures_report()["diagnostics"]:
+    for item in fixtures_report["diagnostics"]:
         path = Path(item["path"]).as_posix()
         by_file.setdefault(path, set()).add((path, item["line"], item["code"], item["column"]))
     return by_file
@@ -98,10 +91,14 @@ def test_fixture_tree_is_laid_out_as_documented() -> None:
         assert (FIXTURES / folder).is_dir(), folder
     assert not list(FIXTURES.rglob("__init__.py")), "fixtures are not a package"
     assert len(fixture_files()) >= 20
+    # One folder per rule of the registry, plus the look-alikes and the real-world files; none is empty.
+    folders = {path.name for path in FIXTURES.iterdir() if path.is_dir()}
+    assert folders == {rule.code for rule in load_registry().rules} | {"lookalikes", "real_world"}
+    assert all(list((FIXTURES / folder).glob("*.py")) for folder in folders)
 
 
-def test_the_run_reports_no_errors() -> None:
-    document = fixtures_report()
+def test_the_run_reports_no_errors(fixtures_report: dict) -> None:
+    document = fixtures_report
     assert document["errors"] == []
     known = set(fixture_files())
     stray = {d["path"] for d in document["diagnostics"]} - known
@@ -109,9 +106,9 @@ def test_the_run_reports_no_errors() -> None:
 
 
 @pytest.mark.parametrize("relative", fixture_files())
-def test_fixture_matches_its_markers(relative: str) -> None:
+def test_fixture_matches_its_markers(relative: str, fixtures_report: dict) -> None:
     expected = markers(relative)
-    found = reported().get(relative, set())
+    found = reported(fixtures_report).get(relative, set())
     if relative.startswith("fixtures/lookalikes/"):
         assert not expected, "look-alike fixtures expect nothing: they carry no markers"
     missing = expected - found
@@ -119,15 +116,16 @@ def test_fixture_matches_its_markers(relative: str) -> None:
     if missing or unexpected:
         report = [f"{relative}: the diagnostics differ from the `# expect:` markers"]
         if missing:
-            report += ["expected but not reported:"] + _describe(missing, fixtures_report())
+            report += ["expected but not reported:"] + _describe(missing, fixtures_report)
         if unexpected:
-            report += ["reported but not expected:"] + _describe(unexpected, fixtures_report())
+            report += ["reported but not expected:"] + _describe(unexpected, fixtures_report)
         pytest.fail("\n".join(report), pytrace=False)
 
 
-def test_every_rule_fires_somewhere_in_the_fixtures() -> None:
-    codes = {d["code"] for d in fixtures_report()["diagnostics"]}
+def test_every_rule_fires_somewhere_in_the_fixtures(fixtures_report: dict) -> None:
+    codes = {d["code"] for d in fixtures_report["diagnostics"]}
     assert {"LLM101", "LLM201", "LLM301"} <= codes
+    assert codes == {rule.code for rule in load_registry().rules}
 
 
 def test_suppressed_lines_of_the_fixture_would_otherwise_be_reported(tmp_path: Path) -> None:
@@ -241,21 +239,21 @@ def _savings(diagnostic: dict) -> tuple:
     return savings["model"], savings["tokens_per_call"], savings["usd_per_1k_calls"]
 
 
-def _diagnostic(path: str, code: str) -> dict:
-    found = [d for d in fixtures_report()["diagnostics"] if d["path"] == path and d["code"] == code]
+def _diagnostic(fixtures_report: dict, path: str, code: str) -> dict:
+    found = [d for d in fixtures_report["diagnostics"] if d["path"] == path and d["code"] == code]
     assert len(found) == 1, found
     return found[0]
 
 
-def test_llm101_message_and_savings_are_pinned() -> None:
-    diagnostic = _diagnostic("fixtures/LLM101/support_chat_fstring.py", "LLM101")
+def test_llm101_message_and_savings_are_pinned(fixtures_report: dict) -> None:
+    diagnostic = _diagnostic(fixtures_report, "fixtures/LLM101/support_chat_fstring.py", "LLM101")
     assert diagnostic["message"] == PINNED_LLM101_MESSAGE
     assert diagnostic["fix"] is None
     assert _savings(diagnostic) == PINNED_LLM101_SAVINGS
 
 
-def test_llm301_message_and_savings_are_pinned() -> None:
-    diagnostic = _diagnostic("fixtures/LLM301/catalog_in_system_prompt.py", "LLM301")
+def test_llm301_message_and_savings_are_pinned(fixtures_report: dict) -> None:
+    diagnostic = _diagnostic(fixtures_report, "fixtures/LLM301/catalog_in_system_prompt.py", "LLM301")
     assert diagnostic["message"] == PINNED_LLM301_MESSAGE
     assert _savings(diagnostic) == PINNED_LLM301_SAVINGS
 

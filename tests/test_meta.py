@@ -75,7 +75,7 @@ def test_readme_example_is_real_output() -> None:
     command, expected = block.split("\n", 1)
     arguments = command.removeprefix("$ promptlint ").split()
     result = subprocess.run(
-        [sys.executable, "-m", "promptlint", *arguments],
+        [sys.executable, "-m", "promptlint", *arguments, "--no-cache"],  # not the checkout's cache
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -46,6 +46,7 @@ def pre_commit(repo: Path, home: Path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_hook_fails_on_a_finding_and_passes_once_fixed(tmp_path: Path) -> None:
     rev = head_of_checkout()
     repo = tmp_path / "repo"

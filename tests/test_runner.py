@@ -24,18 +24,25 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def output(capsys, *args: str, select: str = "ALL") -> str:
-    main(["check", "--select", select, *args, "fixtures"])
+def output(capsys, *args: str, select: str = "ALL", path: str = "fixtures") -> str:
+    main(["check", "--select", select, *args, path])
     return capsys.readouterr().out
 
 
 def test_output_is_byte_identical_across_jobs_and_cache_states(project: Path, capsys) -> None:
-    for output_format in ("json", "text", "sarif"):
+    """Every cache and jobs state in JSON; text and SARIF (renderings of the same report) from fresh results
+    with one and two workers and from a warm cache, which is where a field lost in the cache would show."""
+    json_reference = output(capsys, "--output-format", "json", "--no-cache", "--jobs", "1")
+    assert json.loads(json_reference)
+    assert output(capsys, "--output-format", "json", "--no-cache", "--jobs", "2") == json_reference
+    shutil.rmtree(project / ".promptlint_cache", ignore_errors=True)
+    assert output(capsys, "--output-format", "json", "--jobs", "2") == json_reference  # cold cache
+    assert output(capsys, "--output-format", "json", "--jobs", "2") == json_reference  # warm cache
+    assert output(capsys, "--output-format", "json", "--jobs", "1") == json_reference
+    for output_format in ("text", "sarif"):
         reference = output(capsys, "--output-format", output_format, "--no-cache", "--jobs", "1")
         assert json.loads(reference) if output_format != "text" else reference
         assert output(capsys, "--output-format", output_format, "--no-cache", "--jobs", "2") == reference
-        shutil.rmtree(project / ".promptlint_cache", ignore_errors=True)
-        assert output(capsys, "--output-format", output_format, "--jobs", "2") == reference  # cold cache
         assert output(capsys, "--output-format", output_format, "--jobs", "2") == reference  # warm cache
         assert output(capsys, "--output-format", output_format, "--jobs", "1") == reference
 
@@ -83,7 +90,7 @@ def test_changed_options_and_corrupt_entries_are_not_served(project: Path, capsy
 
 
 def test_cache_directory_is_marked_and_ignored_by_git(project: Path, capsys) -> None:
-    output(capsys)
+    output(capsys, path="fixtures/LLM201")
     cache = project / ".promptlint_cache"
     assert (cache / ".gitignore").read_text() == "# Created by promptlint.\n*\n"
     assert (cache / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")

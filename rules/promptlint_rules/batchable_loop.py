@@ -6,6 +6,7 @@ from typing import Iterable, Optional
 
 from promptlint.ir import LLMCall
 from promptlint.rule import Finding, Rule, RuleContext, SavingsBasis
+from promptlint.testing import Invalid, Valid
 from promptlint_rules._loops import describe, request_size, shorten, size_assumptions
 
 # Providers with a Batch API for the endpoints promptlint recognises (PROVIDER_FACTS §2.5): OpenAI (chat
@@ -41,24 +42,8 @@ class BatchableLoop(Rule):
     Batch Mode documentation). A nightly job that summarises 10,000 rows one request at a time pays double.
 
     ## Example
-    ```python
-    for row in rows:
-        response = client.chat.completions.create(model="gpt-4o-mini", messages=prompt_for(row))
-        save(row, response.choices[0].message.content)
-    ```
 
     ## Use instead
-    ```python
-    requests = [
-        {"custom_id": row.id, "method": "POST", "url": "/v1/chat/completions",
-         "body": {"model": "gpt-4o-mini", "messages": prompt_for(row)}}
-        for row in rows
-    ]
-    upload = client.files.create(file=to_jsonl(requests), purpose="batch")
-    client.batches.create(
-        input_file_id=upload.id, endpoint="/v1/chat/completions", completion_window="24h"
-    )
-    ```
 
     ## Fix safety
     No automatic fix: a batch is submitted, polled and collected, which changes the program's structure.
@@ -81,6 +66,78 @@ class BatchableLoop(Rule):
     default_enabled = False
     fix_title = "Send the requests through the provider's Batch API"
     options = {"min-items": 10}
+
+    examples = (
+        Invalid(
+            r"""
+                import csv
+                import sys
+
+                from openai import OpenAI
+
+                client = OpenAI()
+
+
+                def main() -> None:
+                    with open(sys.argv[1], newline="") as handle:
+                        rows = list(csv.DictReader(handle))
+                    for row in rows:
+                        response = client.chat.completions.create(
+                            model="gpt-4o-mini",
+                            messages=[{"role": "user", "content": f"Summarise this review: {row['text']}"}],
+                            max_completion_tokens=200,
+                        )
+                        print(row["id"], response.choices[0].message.content)
+
+
+                if __name__ == "__main__":
+                    main()
+            """,
+            "LLM501",
+            line=13,
+            column=20,
+        ),
+        Valid(
+            r"""
+                import csv
+                import json
+                import sys
+
+                from openai import OpenAI
+
+                client = OpenAI()
+
+
+                def main() -> None:
+                    with open(sys.argv[1], newline="") as handle:
+                        rows = list(csv.DictReader(handle))
+                    lines = [
+                        json.dumps(
+                            {
+                                "custom_id": row["id"],
+                                "method": "POST",
+                                "url": "/v1/chat/completions",
+                                "body": {
+                                    "model": "gpt-4o-mini",
+                                    "messages": [{"role": "user", "content": f"Summarise this review: {row['text']}"}],
+                                    "max_completion_tokens": 200,
+                                },
+                            }
+                        )
+                        for row in rows
+                    ]
+                    upload = client.files.create(file=("reviews.jsonl", "\n".join(lines).encode()), purpose="batch")
+                    batch = client.batches.create(
+                        input_file_id=upload.id, endpoint="/v1/chat/completions", completion_window="24h"
+                    )
+                    print(batch.id)
+
+
+                if __name__ == "__main__":
+                    main()
+            """,
+        ),
+    )
 
     def check(self, call: LLMCall, context: RuleContext) -> Iterable[Finding]:
         loops = call.loops or call.caller_loops

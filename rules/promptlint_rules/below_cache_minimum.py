@@ -6,6 +6,7 @@ from typing import Iterable, List, Optional
 
 from promptlint.ir import Dynamic, LLMCall
 from promptlint.rule import Finding, Rule, RuleContext, SavingsBasis
+from promptlint.testing import Invalid, Valid
 from promptlint_rules._caching import (
     breakpoint_savings,
     explicit_breakpoints,
@@ -42,9 +43,6 @@ class BelowCacheMinimum(Rule):
     to "why is `cache_read_input_tokens` always 0?" — notably on models with a 4,096-token minimum.
 
     ## Example
-    ```python
-    system=[{"type": "text", "text": SHORT_RULES, "cache_control": {"type": "ephemeral"}}]  # 600 tokens
-    ```
 
     ## Use instead
     Put the breakpoint at the end of a longer static prefix (after the reference material or the few-shot
@@ -71,6 +69,58 @@ class BelowCacheMinimum(Rule):
     summary = "A cache breakpoint on a prefix shorter than the model's minimum cacheable length"
     fix_title = "Move the breakpoint to the end of a static prefix that reaches the minimum"
     options = {"hit-rate": 0.9, "tokenizer-margin": 0.1}
+
+    examples = (
+        Invalid(
+            r"""
+                from anthropic import Anthropic
+
+                client = Anthropic()
+                SHORT_RULES = "You are Acme's bookkeeping assistant. Be precise and brief."
+
+
+                def answer(question: str) -> str:
+                    response = client.messages.create(
+                        model="claude-sonnet-4-5",
+                        max_tokens=400,
+                        system=[{"type": "text", "text": SHORT_RULES, "cache_control": {"type": "ephemeral"}}],
+                        messages=[{"role": "user", "content": question}],
+                    )
+                    return response.content[0].text
+            """,
+            "LLM105",
+            line=11,
+            column=55,
+        ),
+        Valid(
+            r"""
+                from pathlib import Path
+
+                from anthropic import Anthropic
+
+                client = Anthropic()
+                SHORT_RULES = "You are Acme's bookkeeping assistant. Be precise and brief."
+                REFERENCE = (Path(__file__).parent / "prompts" / "reference.md").read_text(encoding="utf-8")
+
+
+                def answer(question: str) -> str:
+                    response = client.messages.create(
+                        model="claude-sonnet-4-5",
+                        max_tokens=400,
+                        system=[
+                            {"type": "text", "text": SHORT_RULES},
+                            {"type": "text", "text": REFERENCE, "cache_control": {"type": "ephemeral"}},
+                        ],
+                        messages=[{"role": "user", "content": question}],
+                    )
+                    return response.content[0].text
+            """,
+            files={
+                "prompts/reference.md": "Section 1. Expenses are booked in the month in which they are incurred.\n"
+                * 150
+            },
+        ),
+    )
 
     def check(self, call: LLMCall, context: RuleContext) -> Iterable[Finding]:
         model = context.model_for(call)

@@ -8,6 +8,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from promptlint.ir import Dynamic, LLMCall, PromptPart, Static
 from promptlint.rule import Finding, Rule, RuleContext, SavingsBasis
+from promptlint.testing import Invalid, Valid
 from promptlint_rules._wording import PART_LABELS
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
@@ -48,15 +49,8 @@ class DuplicateInstructions(Rule):
     copying a rule into the user message "to be sure".
 
     ## Example
-    ```python
-    BASE = "You are Acme's support assistant. Always answer in the customer's language."
-    system = BASE + "\n\nRefunds: quote the policy. Always answer in the customer's language."
-    ```
 
     ## Use instead
-    ```python
-    system = BASE + "\n\nRefunds: quote the policy."
-    ```
 
     ## Fix safety
     No automatic fix: which copy to keep, and whether the repetition was meant as emphasis, is a judgement
@@ -78,6 +72,48 @@ class DuplicateInstructions(Rule):
     summary = "The same sentence or paragraph repeated in one request's prompt"
     fix_title = "Keep one copy of the repeated text"
     options = {"min-length": 40}
+
+    examples = (
+        Invalid(
+            r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+                BASE = "You are Acme's support assistant. Always answer in the customer's language."
+                REFUNDS = BASE + "\n\nRefunds: quote the policy. Always answer in the customer's language."
+
+
+                def refund_answer(question: str) -> str:
+                    response = client.chat.completions.create(
+                        model="gpt-4.1-mini",
+                        messages=[{"role": "system", "content": REFUNDS}, {"role": "user", "content": question}],
+                        max_completion_tokens=400,
+                    )
+                    return response.choices[0].message.content
+            """,
+            "LLM602",
+            line=11,
+            column=49,
+        ),
+        Valid(
+            r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+                BASE = "You are Acme's support assistant. Always answer in the customer's language."
+                REFUNDS = BASE + "\n\nRefunds: quote the policy."
+
+
+                def refund_answer(question: str) -> str:
+                    response = client.chat.completions.create(
+                        model="gpt-4.1-mini",
+                        messages=[{"role": "system", "content": REFUNDS}, {"role": "user", "content": question}],
+                        max_completion_tokens=400,
+                    )
+                    return response.choices[0].message.content
+            """,
+        ),
+    )
 
     def __init__(self) -> None:
         # What this file has reported, and its string literals' text (one rule instance per file).

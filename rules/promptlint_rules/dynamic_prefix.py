@@ -6,6 +6,7 @@ from typing import Iterable, List, Optional, Tuple
 
 from promptlint.ir import Dynamic, LLMCall, Static, Volatility
 from promptlint.rule import Finding, Rule, RuleContext, SavingsBasis
+from promptlint.testing import Invalid, Valid
 from promptlint_rules._caching import flatten, owned_by_volatile_prefix
 
 # A token is at least one byte, and no documented tokenizer factor reaches 2: text shorter than half the
@@ -38,18 +39,8 @@ class DynamicPrefix(Rule):
     the cache-read price (about a tenth of it on current models).
 
     ## Example
-    ```python
-    system = f"The user is {user.name}.\n" + LONG_INSTRUCTIONS
-    client.chat.completions.create(model="gpt-4o", messages=[{"role": "system", "content": system}, ...])
-    ```
 
     ## Use instead
-    ```python
-    messages = [
-        {"role": "system", "content": LONG_INSTRUCTIONS},
-        {"role": "user", "content": f"The user is {user.name}.\n{question}"},
-    ]
-    ```
 
     ## Fix safety
     No automatic fix: moving content changes what the model reads in which order. The suggested change is
@@ -70,6 +61,60 @@ class DynamicPrefix(Rule):
     summary = "Per-request content before a cacheable static prompt"
     fix_title = "Move the dynamic part after the static part"
     options = {"min-cacheable-tokens": 1024}
+
+    examples = (
+        Invalid(
+            r"""
+                from pathlib import Path
+
+                from openai import OpenAI
+
+                client = OpenAI()
+                LONG_INSTRUCTIONS = (Path(__file__).parent / "prompts" / "support.md").read_text(encoding="utf-8")
+
+
+                def answer(user, question: str) -> str:
+                    system = f"The user is {user.name}.\n" + LONG_INSTRUCTIONS
+                    response = client.chat.completions.create(
+                        model="gpt-4o",
+                        messages=[{"role": "system", "content": system}, {"role": "user", "content": question}],
+                    )
+                    return response.choices[0].message.content
+            """,
+            "LLM101",
+            line=10,
+            column=29,
+            files={
+                "prompts/support.md": "You are the support assistant of Acme. Follow the refund policy in every answer.\n"
+                * 150
+            },
+        ),
+        Valid(
+            r"""
+                from pathlib import Path
+
+                from openai import OpenAI
+
+                client = OpenAI()
+                LONG_INSTRUCTIONS = (Path(__file__).parent / "prompts" / "support.md").read_text(encoding="utf-8")
+
+
+                def answer(user, question: str) -> str:
+                    response = client.chat.completions.create(
+                        model="gpt-4o",
+                        messages=[
+                            {"role": "system", "content": LONG_INSTRUCTIONS},
+                            {"role": "user", "content": f"The user is {user.name}.\n{question}"},
+                        ],
+                    )
+                    return response.choices[0].message.content
+            """,
+            files={
+                "prompts/support.md": "You are the support assistant of Acme. Follow the refund policy in every answer.\n"
+                * 150
+            },
+        ),
+    )
 
     def check(self, call: LLMCall, context: RuleContext) -> Iterable[Finding]:
         located = flatten(call.prompt)

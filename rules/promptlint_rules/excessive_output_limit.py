@@ -6,6 +6,7 @@ from typing import Iterable, Optional
 
 from promptlint.ir import LLMCall
 from promptlint.rule import Applicability, Finding, Fix, Replacement, Rule, RuleContext, SavingsBasis
+from promptlint.testing import Invalid, Valid
 from promptlint_rules._output_cues import ShortAnswer, short_answer
 
 # Keywords that turn on (or tune) reasoning for one request: its tokens count inside the cap.
@@ -40,22 +41,8 @@ class ExcessiveOutputLimit(Rule):
     model that misreads the instruction, or loops, bill thousands of tokens for a one-token answer.
 
     ## Example
-    ```python
-    client.chat.completions.create(
-        model="gpt-4.1-mini",
-        messages=[{"role": "system", "content": "Answer with yes or no."}, {"role": "user", "content": q}],
-        max_completion_tokens=4096,
-    )
-    ```
 
     ## Use instead
-    ```python
-    client.chat.completions.create(
-        model="gpt-4.1-mini",
-        messages=[{"role": "system", "content": "Answer with yes or no."}, {"role": "user", "content": q}],
-        max_completion_tokens=64,
-    )
-    ```
 
     ## Fix safety
     Unsafe: a lower cap truncates any answer longer than it. The fix replaces an int literal written in the
@@ -81,6 +68,67 @@ class ExcessiveOutputLimit(Rule):
     fix_title = "Lower the output cap"
     fix_availability = "sometimes"
     options = {"near-max-ratio": 0.9, "suggested-cap": 1024, "short-answer-cap": 64, "far-above-factor": 8}
+
+    examples = (
+        Invalid(
+            r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+
+
+                def is_spam(message: str) -> str:
+                    response = client.chat.completions.create(
+                        model="gpt-4.1-mini",
+                        messages=[
+                            {"role": "system", "content": "Is this message spam? Answer with yes or no."},
+                            {"role": "user", "content": message},
+                        ],
+                        max_completion_tokens=4096,
+                    )
+                    return response.choices[0].message.content
+            """,
+            "LLM202",
+            line=13,
+            column=31,
+            expected_fix=r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+
+
+                def is_spam(message: str) -> str:
+                    response = client.chat.completions.create(
+                        model="gpt-4.1-mini",
+                        messages=[
+                            {"role": "system", "content": "Is this message spam? Answer with yes or no."},
+                            {"role": "user", "content": message},
+                        ],
+                        max_completion_tokens=64,
+                    )
+                    return response.choices[0].message.content
+            """,
+        ),
+        Valid(
+            r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+
+
+                def is_spam(message: str) -> str:
+                    response = client.chat.completions.create(
+                        model="gpt-4.1-mini",
+                        messages=[
+                            {"role": "system", "content": "Is this message spam? Answer with yes or no."},
+                            {"role": "user", "content": message},
+                        ],
+                        max_completion_tokens=64,
+                    )
+                    return response.choices[0].message.content
+            """,
+        ),
+    )
 
     def check(self, call: LLMCall, context: RuleContext) -> Iterable[Finding]:
         limit = call.output_limit

@@ -7,6 +7,7 @@ from typing import Iterable, Optional
 
 from promptlint.ir import LLMCall
 from promptlint.rule import Applicability, Finding, Fix, Replacement, Rule, RuleContext
+from promptlint.testing import Invalid, Valid
 
 _CHAT_ENDPOINTS = ("chat.completions.", "beta.chat.completions.")
 _DATE_SUFFIX = re.compile(r"-\d{4}-\d{2}-\d{2}$")
@@ -34,14 +35,8 @@ class LegacyLimitParam(Rule):
     `max_completion_tokens` is "an upper bound ... including visible output tokens and reasoning tokens".
 
     ## Example
-    ```python
-    client.chat.completions.create(model="o4-mini", messages=messages, max_tokens=2000)
-    ```
 
     ## Use instead
-    ```python
-    client.chat.completions.create(model="o4-mini", messages=messages, max_completion_tokens=2000)
-    ```
 
     ## Fix safety
     Safe: the fix renames the keyword written in the call to `max_completion_tokens`, the documented
@@ -58,6 +53,48 @@ class LegacyLimitParam(Rule):
     summary = "`max_tokens` on Chat Completions for a reasoning model"
     fix_title = "Rename `max_tokens` to `max_completion_tokens`"
     fix_availability = "sometimes"
+
+    examples = (
+        Invalid(
+            r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+
+
+                def plan(messages: list) -> str:
+                    response = client.chat.completions.create(model="o4-mini", messages=messages, max_tokens=2000)
+                    return response.choices[0].message.content
+            """,
+            "LLM204",
+            line=7,
+            column=83,
+            expected_fix=r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+
+
+                def plan(messages: list) -> str:
+                    response = client.chat.completions.create(model="o4-mini", messages=messages, max_completion_tokens=2000)
+                    return response.choices[0].message.content
+            """,
+        ),
+        Valid(
+            r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+
+
+                def plan(messages: list) -> str:
+                    response = client.chat.completions.create(
+                        model="o4-mini", messages=messages, max_completion_tokens=2000
+                    )
+                    return response.choices[0].message.content
+            """,
+        ),
+    )
 
     def check(self, call: LLMCall, context: RuleContext) -> Iterable[Finding]:
         if call.provider != "openai" or not call.endpoint.startswith(_CHAT_ENDPOINTS) or call.platform:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Iterable, Optional, Tuple
 
 from promptlint.ir import LLMCall, PromptPart
 from promptlint.rule import Applicability, Finding, Fix, Replacement, Rule, RuleContext
+from promptlint.testing import Invalid, Valid
 from promptlint_rules._caching import (
     breakpoint_savings,
     explicit_breakpoints,
@@ -52,24 +53,8 @@ class MissingCacheBreakpoint(Rule):
     thousands of static tokens but differ in the last message never read each other's cache.
 
     ## Example
-    ```python
-    client.messages.create(
-        model="claude-sonnet-4-5",
-        max_tokens=600,
-        system=SUPPORT_POLICY,  # 2,000 tokens
-        messages=[{"role": "user", "content": question}],
-    )
-    ```
 
     ## Use instead
-    ```python
-    client.messages.create(
-        model="claude-sonnet-4-5",
-        max_tokens=600,
-        system=[{"type": "text", "text": SUPPORT_POLICY, "cache_control": {"type": "ephemeral"}}],
-        messages=[{"role": "user", "content": question}],
-    )
-    ```
     On gpt-5.6 and later: `{"type": "text", "text": POLICY, "prompt_cache_breakpoint": {"mode": "explicit"}}`
     as the system message's content (Responses: an `input_text` block of a developer or system message;
     `instructions` cannot carry a breakpoint).
@@ -101,6 +86,78 @@ class MissingCacheBreakpoint(Rule):
     fix_title = "Add a cache breakpoint at the end of the static prefix"
     fix_availability = "sometimes"
     options = {"hit-rate": 0.9, "min-cacheable-tokens": 4096, "tokenizer-margin": 0.1}
+
+    examples = (
+        Invalid(
+            r"""
+                from pathlib import Path
+
+                from anthropic import Anthropic
+
+                client = Anthropic()
+                SUPPORT_POLICY = (Path(__file__).parent / "prompts" / "support.md").read_text(encoding="utf-8")
+
+
+                def answer(question: str) -> str:
+                    response = client.messages.create(
+                        model="claude-sonnet-4-5",
+                        max_tokens=600,
+                        system=SUPPORT_POLICY,
+                        messages=[{"role": "user", "content": question}],
+                    )
+                    return response.content[0].text
+            """,
+            "LLM103",
+            line=13,
+            column=16,
+            files={
+                "prompts/support.md": "You are the support assistant of Acme. Follow the refund policy in every answer.\n"
+                * 150
+            },
+            expected_fix=r"""
+                from pathlib import Path
+
+                from anthropic import Anthropic
+
+                client = Anthropic()
+                SUPPORT_POLICY = (Path(__file__).parent / "prompts" / "support.md").read_text(encoding="utf-8")
+
+
+                def answer(question: str) -> str:
+                    response = client.messages.create(
+                        model="claude-sonnet-4-5",
+                        max_tokens=600,
+                        system=[{"type": "text", "text": SUPPORT_POLICY, "cache_control": {"type": "ephemeral"}}],
+                        messages=[{"role": "user", "content": question}],
+                    )
+                    return response.content[0].text
+            """,
+        ),
+        Valid(
+            r"""
+                from pathlib import Path
+
+                from anthropic import Anthropic
+
+                client = Anthropic()
+                SUPPORT_POLICY = (Path(__file__).parent / "prompts" / "support.md").read_text(encoding="utf-8")
+
+
+                def answer(question: str) -> str:
+                    response = client.messages.create(
+                        model="claude-sonnet-4-5",
+                        max_tokens=600,
+                        system=[{"type": "text", "text": SUPPORT_POLICY, "cache_control": {"type": "ephemeral"}}],
+                        messages=[{"role": "user", "content": question}],
+                    )
+                    return response.content[0].text
+            """,
+            files={
+                "prompts/support.md": "You are the support assistant of Acme. Follow the refund policy in every answer.\n"
+                * 150
+            },
+        ),
+    )
 
     def check(self, call: LLMCall, context: RuleContext) -> Iterable[Finding]:
         model = context.model_for(call)

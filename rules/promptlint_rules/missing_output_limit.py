@@ -6,6 +6,7 @@ from typing import Iterable, Optional
 
 from promptlint.ir import LimitStatus, LLMCall
 from promptlint.rule import Applicability, Finding, Fix, Replacement, Rule, RuleContext, SavingsBasis
+from promptlint.testing import Invalid, Valid
 
 
 class MissingOutputLimit(Rule):
@@ -26,14 +27,8 @@ class MissingOutputLimit(Rule):
     fills a missing `max_tokens` with the model's maximum.
 
     ## Example
-    ```python
-    client.chat.completions.create(model="gpt-4o", messages=messages)
-    ```
 
     ## Use instead
-    ```python
-    client.chat.completions.create(model="gpt-4o", messages=messages, max_completion_tokens=1024)
-    ```
 
     Not reported either: requests that answer with an image (`gpt-image-*`, `dall-e-*`, `imagen-*`,
     `gemini-2.5-flash-image` and other `-image` models, or a Gemini `response_modalities` that includes
@@ -74,6 +69,54 @@ class MissingOutputLimit(Rule):
     fix_title = "Add an output cap"
     fix_availability = "sometimes"
     options = {"default-max-tokens": 1024}
+
+    examples = (
+        Invalid(
+            r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+
+
+                def summarise(text: str) -> str:
+                    response = client.chat.completions.create(
+                        model="gpt-4o", messages=[{"role": "user", "content": f"Summarise:\n{text}"}]
+                    )
+                    return response.choices[0].message.content
+            """,
+            "LLM201",
+            line=7,
+            column=16,
+            expected_fix=r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+
+
+                def summarise(text: str) -> str:
+                    response = client.chat.completions.create(
+                        model="gpt-4o", messages=[{"role": "user", "content": f"Summarise:\n{text}"}], max_completion_tokens=1024
+                    )
+                    return response.choices[0].message.content
+            """,
+        ),
+        Valid(
+            r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+
+
+                def summarise(text: str) -> str:
+                    response = client.chat.completions.create(
+                        model="gpt-4o",
+                        messages=[{"role": "user", "content": f"Summarise:\n{text}"}],
+                        max_completion_tokens=1024,
+                    )
+                    return response.choices[0].message.content
+            """,
+        ),
+    )
 
     def check(self, call: LLMCall, context: RuleContext) -> Iterable[Finding]:
         limit = call.output_limit

@@ -6,6 +6,7 @@ from typing import Iterable, Optional, Tuple
 
 from promptlint.ir import LLMCall
 from promptlint.rule import Applicability, Finding, Fix, Replacement, Rule, RuleContext, SavingsBasis
+from promptlint.testing import Invalid, Valid
 
 # Where each SDK takes the number of choices: (provider, endpoint prefix) -> the literal argument's key.
 _CHOICE_KEYS = {
@@ -42,16 +43,8 @@ class MultipleChoices(Rule):
     answers nobody reads.
 
     ## Example
-    ```python
-    response = client.chat.completions.create(model="gpt-4.1-mini", messages=messages, n=3)
-    return response.choices[0].message.content
-    ```
 
     ## Use instead
-    ```python
-    response = client.chat.completions.create(model="gpt-4.1-mini", messages=messages)
-    return response.choices[0].message.content
-    ```
 
     ## Fix safety
     Safe: the fix removes an `n=` written in the call when only the first choice is read. The prompt is
@@ -76,6 +69,52 @@ class MultipleChoices(Rule):
     fix_title = "Request a single choice"
     fix_availability = "sometimes"
     options = {"assumed-output-tokens": 500, "report-used-choices": False}
+
+    examples = (
+        Invalid(
+            r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+
+
+                def reply(messages: list) -> str:
+                    response = client.chat.completions.create(
+                        model="gpt-4.1-mini", messages=messages, max_completion_tokens=300, n=3
+                    )
+                    return response.choices[0].message.content
+            """,
+            "LLM203",
+            line=8,
+            column=79,
+            expected_fix=r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+
+
+                def reply(messages: list) -> str:
+                    response = client.chat.completions.create(
+                        model="gpt-4.1-mini", messages=messages, max_completion_tokens=300
+                    )
+                    return response.choices[0].message.content
+            """,
+        ),
+        Valid(
+            r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+
+
+                def reply(messages: list) -> str:
+                    response = client.chat.completions.create(
+                        model="gpt-4.1-mini", messages=messages, max_completion_tokens=300
+                    )
+                    return response.choices[0].message.content
+            """,
+        ),
+    )
 
     def check(self, call: LLMCall, context: RuleContext) -> Iterable[Finding]:
         key = _choice_key(call)

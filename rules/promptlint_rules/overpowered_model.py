@@ -6,6 +6,7 @@ from typing import Iterable, Optional
 
 from promptlint.ir import LLMCall
 from promptlint.rule import Applicability, Finding, Fix, Replacement, Rule, RuleContext, SavingsBasis
+from promptlint.testing import Invalid, Valid
 from promptlint_rules._call_tokens import call_tokens
 from promptlint_rules._output_cues import short_answer
 
@@ -39,24 +40,8 @@ class OverpoweredModel(Rule):
     often nil.
 
     ## Example
-    ```python
-    client.messages.create(
-        model="claude-opus-4-5",
-        max_tokens=10,
-        system="Return only the label: billing, bug or feature.",
-        messages=[{"role": "user", "content": ticket}],
-    )
-    ```
 
     ## Use instead
-    ```python
-    client.messages.create(
-        model="claude-haiku-4-5",
-        max_tokens=10,
-        system="Return only the label: billing, bug or feature.",
-        messages=[{"role": "user", "content": ticket}],
-    )
-    ```
 
     ## Fix safety
     Unsafe: a smaller model may label differently; evaluate it on real traffic first. The fix replaces a
@@ -81,6 +66,61 @@ class OverpoweredModel(Rule):
     fix_availability = "sometimes"
     default_enabled = False
     options = {"max-tiny-cap": 64, "dynamic-input-tokens": 500}
+
+    examples = (
+        Invalid(
+            r"""
+                from anthropic import Anthropic
+
+                client = Anthropic()
+
+
+                def label(ticket: str) -> str:
+                    response = client.messages.create(
+                        model="claude-opus-4-5",
+                        max_tokens=10,
+                        system="Return only the label: billing, bug or feature.",
+                        messages=[{"role": "user", "content": ticket}],
+                    )
+                    return response.content[0].text
+            """,
+            "LLM402",
+            line=8,
+            column=15,
+            expected_fix=r"""
+                from anthropic import Anthropic
+
+                client = Anthropic()
+
+
+                def label(ticket: str) -> str:
+                    response = client.messages.create(
+                        model="claude-haiku-4-5",
+                        max_tokens=10,
+                        system="Return only the label: billing, bug or feature.",
+                        messages=[{"role": "user", "content": ticket}],
+                    )
+                    return response.content[0].text
+            """,
+        ),
+        Valid(
+            r"""
+                from anthropic import Anthropic
+
+                client = Anthropic()
+
+
+                def label(ticket: str) -> str:
+                    response = client.messages.create(
+                        model="claude-haiku-4-5",
+                        max_tokens=10,
+                        system="Return only the label: billing, bug or feature.",
+                        messages=[{"role": "user", "content": ticket}],
+                    )
+                    return response.content[0].text
+            """,
+        ),
+    )
 
     def check(self, call: LLMCall, context: RuleContext) -> Iterable[Finding]:
         if call.model is None or call.model_node is None or call.platform:

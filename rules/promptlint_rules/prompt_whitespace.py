@@ -10,6 +10,7 @@ from typing import Any, Callable, Iterable, List, Optional, Sequence, Set
 
 from promptlint.ir import Dynamic, LLMCall, PromptLiteral, PromptPart, Static
 from promptlint.rule import Applicability, Finding, Fix, Replacement, Rule, RuleContext, SavingsBasis
+from promptlint.testing import Invalid, Valid
 from promptlint_rules._wording import PART_LABELS
 
 _HOLE = PromptLiteral.HOLE
@@ -45,26 +46,8 @@ class PromptWhitespace(Rule):
     same line without indentation, on every call. Trailing spaces and stacked blank lines cost tokens too.
 
     ## Example
-    ```python
-    def triage(ticket: str) -> str:
-        system = \"""
-            You are the triage assistant for Acme's help desk.
-            Classify the ticket as billing, shipping or technical.
-            Answer with the label only.
-        \"""
-        ...
-    ```
 
     ## Use instead
-    ```python
-    def triage(ticket: str) -> str:
-        system = textwrap.dedent(\"""
-            You are the triage assistant for Acme's help desk.
-            Classify the ticket as billing, shipping or technical.
-            Answer with the label only.
-        \""")
-        ...
-    ```
 
     ## Fix safety
     The fix removes the common indentation, the trailing spaces and the extra blank lines, and is checked to
@@ -95,6 +78,96 @@ class PromptWhitespace(Rule):
     fix_title = "Remove the layout whitespace from the prompt text"
     fix_availability = "always"
     options = {"min-tokens": 10}
+
+    examples = (
+        Invalid(
+            r'''
+                from openai import OpenAI
+
+                client = OpenAI()
+
+
+                def triage(ticket: str) -> str:
+                    system = """
+                        You are the triage assistant for Acme's help desk.
+                        Read the whole ticket, including any quoted earlier messages.
+                        Classify the ticket as billing, shipping or technical.
+                        Billing: invoices, refunds, charges and payment methods.
+                        Shipping: delivery dates, lost parcels, returns and addresses.
+                        Technical: errors, crashes, log-in problems and the mobile app.
+                        When a ticket fits two labels, choose the one it asks about first.
+                        When it fits none, choose technical.
+                        Never answer the customer.
+                        Answer with the label only.
+                    """
+                    response = client.chat.completions.create(
+                        model="gpt-4.1-mini",
+                        messages=[{"role": "system", "content": system}, {"role": "user", "content": ticket}],
+                        max_completion_tokens=5,
+                    )
+                    return response.choices[0].message.content
+            ''',
+            "LLM601",
+            line=21,
+            column=49,
+            expected_fix=r'''
+                from openai import OpenAI
+
+                client = OpenAI()
+
+
+                def triage(ticket: str) -> str:
+                    system = """
+                You are the triage assistant for Acme's help desk.
+                Read the whole ticket, including any quoted earlier messages.
+                Classify the ticket as billing, shipping or technical.
+                Billing: invoices, refunds, charges and payment methods.
+                Shipping: delivery dates, lost parcels, returns and addresses.
+                Technical: errors, crashes, log-in problems and the mobile app.
+                When a ticket fits two labels, choose the one it asks about first.
+                When it fits none, choose technical.
+                Never answer the customer.
+                Answer with the label only.
+                """
+                    response = client.chat.completions.create(
+                        model="gpt-4.1-mini",
+                        messages=[{"role": "system", "content": system}, {"role": "user", "content": ticket}],
+                        max_completion_tokens=5,
+                    )
+                    return response.choices[0].message.content
+            ''',
+        ),
+        Valid(
+            r'''
+                import textwrap
+
+                from openai import OpenAI
+
+                client = OpenAI()
+
+
+                def triage(ticket: str) -> str:
+                    system = textwrap.dedent("""
+                        You are the triage assistant for Acme's help desk.
+                        Read the whole ticket, including any quoted earlier messages.
+                        Classify the ticket as billing, shipping or technical.
+                        Billing: invoices, refunds, charges and payment methods.
+                        Shipping: delivery dates, lost parcels, returns and addresses.
+                        Technical: errors, crashes, log-in problems and the mobile app.
+                        When a ticket fits two labels, choose the one it asks about first.
+                        When it fits none, choose technical.
+                        Never answer the customer.
+                        Answer with the label only.
+                    """)
+                    response = client.chat.completions.create(
+                        model="gpt-4.1-mini",
+                        messages=[{"role": "system", "content": system}, {"role": "user", "content": ticket}],
+                        max_completion_tokens=5,
+                    )
+                    return response.choices[0].message.content
+            ''',
+        ),
+    )
 
     def __init__(self) -> None:
         self._seen: Set[int] = set()  # the literals reported in this file (one rule instance per file)

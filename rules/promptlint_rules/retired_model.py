@@ -6,6 +6,7 @@ from typing import Iterable, Optional
 
 from promptlint.ir import LLMCall
 from promptlint.rule import Applicability, Finding, Fix, Replacement, Rule, RuleContext, SavingsBasis
+from promptlint.testing import Invalid, Valid
 from promptlint_rules._call_tokens import call_tokens
 
 _MAX_HOPS = 5
@@ -36,14 +37,8 @@ class RetiredModel(Rule):
     pressure. The saving (or extra cost) of moving to the successor is shown with the finding.
 
     ## Example
-    ```python
-    client.chat.completions.create(model="gpt-3.5-turbo", messages=messages, max_completion_tokens=300)
-    ```
 
     ## Use instead
-    ```python
-    client.chat.completions.create(model="gpt-5.6-terra", messages=messages, max_completion_tokens=300)
-    ```
 
     ## Fix safety
     Unsafe: another model gives other answers, may need other parameters (reasoning models reject
@@ -72,6 +67,52 @@ class RetiredModel(Rule):
     fix_title = "Switch to the provider's successor model"
     fix_availability = "sometimes"
     options = {"notice-days": 0, "dynamic-input-tokens": 500, "assumed-output-tokens": 500}
+
+    examples = (
+        Invalid(
+            r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+
+
+                def reply(messages: list) -> str:
+                    response = client.chat.completions.create(
+                        model="gpt-3.5-turbo", messages=messages, max_completion_tokens=300
+                    )
+                    return response.choices[0].message.content
+            """,
+            "LLM401",
+            line=8,
+            column=15,
+            expected_fix=r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+
+
+                def reply(messages: list) -> str:
+                    response = client.chat.completions.create(
+                        model="gpt-5.6-terra", messages=messages, max_completion_tokens=300
+                    )
+                    return response.choices[0].message.content
+            """,
+        ),
+        Valid(
+            r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+
+
+                def reply(messages: list) -> str:
+                    response = client.chat.completions.create(
+                        model="gpt-5.6-terra", messages=messages, max_completion_tokens=300
+                    )
+                    return response.choices[0].message.content
+            """,
+        ),
+    )
 
     def check(self, call: LLMCall, context: RuleContext) -> Iterable[Finding]:
         if call.model is None or call.model_node is None or call.platform:

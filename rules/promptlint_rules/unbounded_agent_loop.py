@@ -6,6 +6,7 @@ from typing import Iterable
 
 from promptlint.ir import LLMCall
 from promptlint.rule import Finding, Rule, RuleContext, SavingsBasis
+from promptlint.testing import Invalid, Valid
 from promptlint_rules._loops import SeenLoops, describe, request_size, size_assumptions
 
 
@@ -29,25 +30,8 @@ class UnboundedAgentLoop(Rule):
     cause of surprise bills (google-gemini/gemini-cli#2773, anthropics/claude-code#4095).
 
     ## Example
-    ```python
-    while True:
-        response = client.chat.completions.create(model="gpt-4.1", messages=messages, tools=TOOLS)
-        message = response.choices[0].message
-        if not message.tool_calls:
-            return message.content
-        messages.extend(run_tools(message))
-    ```
 
     ## Use instead
-    ```python
-    for _ in range(MAX_TURNS):
-        response = client.chat.completions.create(model="gpt-4.1", messages=messages, tools=TOOLS)
-        message = response.choices[0].message
-        if not message.tool_calls:
-            return message.content
-        messages.extend(run_tools(message))
-    raise AgentGaveUp(f"no answer after {MAX_TURNS} turns")
-    ```
 
     ## Fix safety
     No automatic fix: the right cap, and what to do when it is reached, depend on the task.
@@ -63,6 +47,52 @@ class UnboundedAgentLoop(Rule):
     name = "unbounded-agent-loop"
     summary = "LLM call in a loop that only the model's output can end"
     fix_title = "Cap the number of iterations or the token budget"
+
+    examples = (
+        Invalid(
+            r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+
+
+                def agent(messages: list, tools: list, run_tools) -> str:
+                    while True:
+                        response = client.chat.completions.create(
+                            model="gpt-4.1", messages=messages, tools=tools, max_completion_tokens=1000
+                        )
+                        message = response.choices[0].message
+                        if not message.tool_calls:
+                            return message.content
+                        messages.append(message)
+                        messages.extend(run_tools(message))
+            """,
+            "LLM502",
+            line=8,
+            column=20,
+        ),
+        Valid(
+            r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+                MAX_TURNS = 12
+
+
+                def agent(messages: list, tools: list, run_tools) -> str:
+                    for _ in range(MAX_TURNS):
+                        response = client.chat.completions.create(
+                            model="gpt-4.1", messages=messages, tools=tools, max_completion_tokens=1000
+                        )
+                        message = response.choices[0].message
+                        if not message.tool_calls:
+                            return message.content
+                        messages.append(message)
+                        messages.extend(run_tools(message))
+                    raise RuntimeError(f"no answer after {MAX_TURNS} turns")
+            """,
+        ),
+    )
 
     def __init__(self) -> None:
         self._reported = SeenLoops()

@@ -6,6 +6,7 @@ from typing import Iterable, Optional, Set
 
 from promptlint.ir import Dynamic, LLMCall
 from promptlint.rule import Finding, Rule, RuleContext, SavingsBasis
+from promptlint.testing import Invalid, Valid
 from promptlint_rules._loops import shorten
 
 _WHAT = {
@@ -54,16 +55,8 @@ class UnboundedDocument(Rule):
     whether the answer needed all of it or one paragraph.
 
     ## Example
-    ```python
-    page = requests.get(url, timeout=10).text
-    client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": f"{page}\\n\\n{q}"}])
-    ```
 
     ## Use instead
-    ```python
-    page = extract_main_text(requests.get(url, timeout=10).text)[:MAX_PAGE_CHARS]
-    client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": f"{page}\\n\\n{q}"}])
-    ```
 
     ## Fix safety
     No automatic fix: how much to keep (the start, the relevant passages, a summary) depends on the task.
@@ -84,6 +77,49 @@ class UnboundedDocument(Rule):
     default_enabled = False
     fix_title = "Truncate the document or retrieve only the passages the request needs"
     options = {"assumed-document-tokens": 10000, "truncate-to-tokens": 2000}
+
+    examples = (
+        Invalid(
+            r"""
+                import requests
+                from openai import OpenAI
+
+                client = OpenAI()
+
+
+                def ask_about(url: str, question: str) -> str:
+                    page = requests.get(url, timeout=10).text
+                    response = client.chat.completions.create(
+                        model="gpt-4o",
+                        messages=[{"role": "user", "content": f"{page}\n\n{question}"}],
+                        max_completion_tokens=500,
+                    )
+                    return response.choices[0].message.content
+            """,
+            "LLM302",
+            line=8,
+            column=12,
+        ),
+        Valid(
+            r"""
+                import requests
+                from openai import OpenAI
+
+                client = OpenAI()
+                MAX_PAGE_CHARS = 20_000
+
+
+                def ask_about(url: str, question: str) -> str:
+                    page = requests.get(url, timeout=10).text[:MAX_PAGE_CHARS]
+                    response = client.chat.completions.create(
+                        model="gpt-4o",
+                        messages=[{"role": "user", "content": f"{page}\n\n{question}"}],
+                        max_completion_tokens=500,
+                    )
+                    return response.choices[0].message.content
+            """,
+        ),
+    )
 
     def check(self, call: LLMCall, context: RuleContext) -> Iterable[Finding]:
         seen: Set[int] = set()

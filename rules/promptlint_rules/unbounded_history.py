@@ -6,6 +6,7 @@ from typing import Iterable, Optional
 
 from promptlint.ir import LLMCall
 from promptlint.rule import Finding, Rule, RuleContext, SavingsBasis
+from promptlint.testing import Invalid, Valid
 from promptlint_rules._loops import SeenLoops, describe
 
 # Providers that cache a repeated prefix without being asked (PROVIDER_FACTS §2.2-2.4); Anthropic caches only
@@ -34,23 +35,8 @@ class UnboundedHistory(Rule):
     the repeated prefix but not the growth.
 
     ## Example
-    ```python
-    messages = [{"role": "system", "content": SYSTEM}]
-    while True:
-        messages.append({"role": "user", "content": input("> ")})
-        reply = client.chat.completions.create(model="gpt-4.1-mini", messages=messages)
-        messages.append(reply.choices[0].message)
-    ```
 
     ## Use instead
-    ```python
-    messages = [{"role": "system", "content": SYSTEM}]
-    while True:
-        messages.append({"role": "user", "content": input("> ")})
-        messages = messages[:1] + messages[1:][-KEEP_MESSAGES:]
-        reply = client.chat.completions.create(model="gpt-4.1-mini", messages=messages)
-        messages.append(reply.choices[0].message)
-    ```
 
     ## Fix safety
     No automatic fix: what to keep (a window of recent turns, a running summary, retrieval over the
@@ -77,6 +63,50 @@ class UnboundedHistory(Rule):
     summary = "Message list that grows in a loop and is re-sent whole with every request"
     fix_title = "Trim or summarise the history before each request"
     options = {"assumed-turns": 20, "tokens-per-turn": 300, "keep-turns": 8}
+
+    examples = (
+        Invalid(
+            r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+                SYSTEM = "You are Acme's support assistant."
+
+
+                def chat() -> None:
+                    messages = [{"role": "system", "content": SYSTEM}]
+                    while True:
+                        messages.append({"role": "user", "content": input("> ")})
+                        reply = client.chat.completions.create(
+                            model="gpt-4.1-mini", messages=messages, max_completion_tokens=500
+                        )
+                        messages.append(reply.choices[0].message)
+            """,
+            "LLM303",
+            line=12,
+            column=44,
+        ),
+        Valid(
+            r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+                SYSTEM = "You are Acme's support assistant."
+                KEEP_MESSAGES = 16
+
+
+                def chat() -> None:
+                    messages = [{"role": "system", "content": SYSTEM}]
+                    while True:
+                        messages.append({"role": "user", "content": input("> ")})
+                        messages = messages[:1] + messages[1:][-KEEP_MESSAGES:]
+                        reply = client.chat.completions.create(
+                            model="gpt-4.1-mini", messages=messages, max_completion_tokens=500
+                        )
+                        messages.append(reply.choices[0].message)
+            """,
+        ),
+    )
 
     def __init__(self) -> None:
         self._reported = SeenLoops()

@@ -6,6 +6,7 @@ from typing import Any, Iterable, List, Optional, Sequence, Set, Tuple
 
 from promptlint.ir import Dynamic, LLMCall, OrderRisk, PromptPart, Static
 from promptlint.rule import Applicability, Finding, Fix, Replacement, Rule, RuleContext, SavingsBasis
+from promptlint.testing import Invalid, Valid
 
 _MAX_FACTOR = 2  # see dynamic_prefix: text under minimum / 2 bytes is never tokenized
 
@@ -41,15 +42,8 @@ class UnstableSerialization(Rule):
     (prompt-caching guide).
 
     ## Example
-    ```python
-    CATEGORIES = {"billing", "shipping", "returns"}
-    system = f"Classify the ticket as one of: {', '.join(CATEGORIES)}.\n\n{GUIDELINES}"
-    ```
 
     ## Use instead
-    ```python
-    system = f"Classify the ticket as one of: {', '.join(sorted(CATEGORIES))}.\n\n{GUIDELINES}"
-    ```
 
     ## Fix safety
     The fix wraps the iterated set in `sorted(...)` (`list(s)` becomes `sorted(s)`), or adds
@@ -78,6 +72,67 @@ class UnstableSerialization(Rule):
     fix_title = "Serialise in a fixed order (`sorted(...)`, `sort_keys=True`)"
     fix_availability = "sometimes"
     options = {"flag-unsorted-dumps": False}
+
+    examples = (
+        Invalid(
+            r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+                CATEGORIES = {"billing", "shipping", "returns"}
+                GUIDELINES = "Read the whole ticket before you answer. " * 60
+
+
+                def classify(ticket: str) -> str:
+                    system = f"Classify the ticket as one of: {', '.join(CATEGORIES)}.\n\n{GUIDELINES}"
+                    response = client.chat.completions.create(
+                        model="gpt-4.1-mini",
+                        messages=[{"role": "system", "content": system}, {"role": "user", "content": ticket}],
+                        max_completion_tokens=5,
+                    )
+                    return response.choices[0].message.content
+            """,
+            "LLM104",
+            line=9,
+            column=58,
+            expected_fix=r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+                CATEGORIES = {"billing", "shipping", "returns"}
+                GUIDELINES = "Read the whole ticket before you answer. " * 60
+
+
+                def classify(ticket: str) -> str:
+                    system = f"Classify the ticket as one of: {', '.join(sorted(CATEGORIES))}.\n\n{GUIDELINES}"
+                    response = client.chat.completions.create(
+                        model="gpt-4.1-mini",
+                        messages=[{"role": "system", "content": system}, {"role": "user", "content": ticket}],
+                        max_completion_tokens=5,
+                    )
+                    return response.choices[0].message.content
+            """,
+        ),
+        Valid(
+            r"""
+                from openai import OpenAI
+
+                client = OpenAI()
+                CATEGORIES = {"billing", "shipping", "returns"}
+                GUIDELINES = "Read the whole ticket before you answer. " * 60
+
+
+                def classify(ticket: str) -> str:
+                    system = f"Classify the ticket as one of: {', '.join(sorted(CATEGORIES))}.\n\n{GUIDELINES}"
+                    response = client.chat.completions.create(
+                        model="gpt-4.1-mini",
+                        messages=[{"role": "system", "content": system}, {"role": "user", "content": ticket}],
+                        max_completion_tokens=5,
+                    )
+                    return response.choices[0].message.content
+            """,
+        ),
+    )
 
     def __init__(self) -> None:
         self._seen: Set[int] = set()  # the order risks reported in this file (one rule instance per file)

@@ -6,6 +6,7 @@ from typing import Iterable, List, Optional, Sequence, Tuple
 
 from promptlint.ir import Dynamic, LLMCall, PromptPart, Volatility
 from promptlint.rule import Finding, Rule, RuleContext, SavingsBasis
+from promptlint.testing import Invalid, Valid
 from promptlint_rules._caching import (
     NON_MESSAGE_ROLES,
     early,
@@ -52,21 +53,8 @@ class VolatilePrefix(Rule):
     bill cache writes (Anthropic, OpenAI gpt-5.6+) a breakpoint after it pays the write premium every time.
 
     ## Example
-    ```python
-    system = f"Current time: {datetime.now():%Y-%m-%d %H:%M:%S}\n\n{POLICY}"
-    client.messages.create(model="claude-sonnet-4-5", system=system, messages=history, max_tokens=800)
-    ```
 
     ## Use instead
-    ```python
-    stamp = f"(sent {datetime.now():%Y-%m-%d %H:%M})"
-    client.messages.create(
-        model="claude-sonnet-4-5",
-        system=POLICY,
-        messages=[*history, {"role": "user", "content": f"{question}\n\n{stamp}"}],
-        max_tokens=800,
-    )
-    ```
     Or round it: `f"Today is {date.today():%A %d %B %Y}."` changes once a day.
 
     ## Fix safety
@@ -94,6 +82,64 @@ class VolatilePrefix(Rule):
     summary = "A value that changes on every call early in the prompt"
     fix_title = "Move the value to the end of the last user message, or round it to the date"
     options = {"min-cacheable-tokens": 1024, "min-tokens": 100}
+
+    examples = (
+        Invalid(
+            r"""
+                from datetime import datetime
+                from pathlib import Path
+
+                from anthropic import Anthropic
+
+                client = Anthropic()
+                POLICY = (Path(__file__).parent / "prompts" / "support.md").read_text(encoding="utf-8")
+
+
+                def chat(history: list) -> str:
+                    system = f"Current time: {datetime.now():%Y-%m-%d %H:%M:%S}\n\n{POLICY}"
+                    response = client.messages.create(
+                        model="claude-sonnet-4-5",
+                        system=[{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}],
+                        messages=history,
+                        max_tokens=800,
+                    )
+                    return response.content[0].text
+            """,
+            "LLM102",
+            line=11,
+            column=31,
+            files={
+                "prompts/support.md": "You are the support assistant of Acme. Follow the refund policy in every answer.\n"
+                * 150
+            },
+        ),
+        Valid(
+            r"""
+                from datetime import datetime
+                from pathlib import Path
+
+                from anthropic import Anthropic
+
+                client = Anthropic()
+                POLICY = (Path(__file__).parent / "prompts" / "support.md").read_text(encoding="utf-8")
+
+
+                def chat(history: list, question: str) -> str:
+                    stamp = f"(sent {datetime.now():%Y-%m-%d %H:%M})"
+                    response = client.messages.create(
+                        model="claude-sonnet-4-5",
+                        system=[{"type": "text", "text": POLICY, "cache_control": {"type": "ephemeral"}}],
+                        messages=[*history, {"role": "user", "content": f"{question}\n\n{stamp}"}],
+                        max_tokens=800,
+                    )
+                    return response.content[0].text
+            """,
+            files={
+                "prompts/support.md": "You are the support assistant of Acme. Follow the refund policy in every answer.\n"
+                * 150
+            },
+        ),
+    )
 
     def check(self, call: LLMCall, context: RuleContext) -> Iterable[Finding]:
         parts = _parts(call)
