@@ -2,6 +2,11 @@
 
 SDK adapters (``promptlint.extract``) build these; rules only read them. Nodes are kept as opaque libcst
 objects so that spans are resolved once, at the end, for the nodes that become findings.
+
+Stability: ``IR_VERSION`` makes the promise the JSON output makes. Within one version, fields and enum
+members may be added, none is renamed or removed or changes meaning; a rule written against version 1 keeps
+working. The ``node`` fields are libcst nodes for building fixes and reporting positions; their shapes are
+libcst's, not part of this promise.
 """
 
 from __future__ import annotations
@@ -9,7 +14,64 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable, ClassVar, Mapping, Optional, Tuple
+from typing import Any, Callable, ClassVar, Mapping, Optional, Tuple, Union
+
+IR_VERSION = 1
+
+
+class StrCode(str, enum.Enum):
+    """An enumeration whose members are also their string values: ``RunsIn.BATCH == "batch"``, they hash,
+    format and serialise as the string, so rules written against the string codes keep working."""
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+    __hash__ = str.__hash__
+
+
+class RunsIn(StrCode):
+    """Where a call runs, as far as the code says."""
+
+    INTERACTIVE = "interactive"  # a web route, websocket, UI app, chat bot: someone waits for the answer
+    BATCH = "batch"  # a script, job, CLI, task queue, notebook
+    UNKNOWN = "unknown"
+
+
+class Platform(StrCode):
+    """Where a request is served when it is not the provider's own API."""
+
+    PROVIDER = ""  # the provider's own API, as far as the code shows
+    AZURE = "azure"
+    BEDROCK = "bedrock"
+    VERTEX = "vertex"
+    CUSTOM = "custom"  # a ``base_url``/``api_base`` that may point anywhere
+    UNKNOWN = "unknown"  # client settings the code hides (``OpenAI(**settings)``)
+
+
+class LoopKind(StrCode):
+    FOR = "for"
+    ASYNC_FOR = "async-for"
+    WHILE = "while"
+    WHILE_TRUE = "while-true"  # also ``for _ in itertools.count()``
+    COMPREHENSION = "comprehension"
+
+
+class FixTarget(StrCode):
+    """Where a fix inserts an output cap."""
+
+    NONE = ""  # no automatic fix is possible
+    CALL = "call"  # a keyword of the call itself
+    CONFIG_NEW = "config-new"  # a new ``config={...}`` keyword (google-genai)
+
+
+def _coerce(instance: Any, name: str, kind: type) -> None:
+    """Frozen dataclasses hold enum members even when a producer passed the string code."""
+    value = getattr(instance, name)
+    if not isinstance(value, kind):
+        object.__setattr__(instance, name, kind(value))
 
 
 class Volatility(enum.Enum):
@@ -63,19 +125,19 @@ class Dynamic:
     # expression that reads it (``open(path).read()``), which may sit before the prompt is built.
     document: str = field(default="", compare=False)
     document_node: Any = field(default=None, compare=False, repr=False)
-    # The extraction scope in which ``node`` is evaluated, for rules that follow names from it; None when
-    # not known.
-    scope: Any = field(default=None, compare=False, repr=False)
     # Where this value's text depends on an order that differs between processes, in source order. Looked
     # for only in values that do not vary between requests (elsewhere the order costs nothing more).
     order_risks: Tuple[OrderRisk, ...] = field(default=(), compare=False)
+
+
+Segment = Union[Static, Dynamic]
 
 
 @dataclass(frozen=True)
 class PromptText:
     """A prompt as an ordered tuple of static and dynamic segments."""
 
-    segments: Tuple[Any, ...]
+    segments: Tuple[Segment, ...]
     node: Any = field(default=None, compare=False, repr=False)
 
     @property
@@ -203,7 +265,7 @@ class SchemaArgument:
 class LoopInfo:
     """A loop around an LLM call, in the call's own function, as far as the code shows."""
 
-    kind: str  # "for", "async-for", "while", "while-true" (also ``for _ in itertools.count()``), "comprehension"
+    kind: LoopKind
     node: Any = field(default=None, compare=False, repr=False)  # the loop statement or comprehension
     iterable: str = ""  # the iterated expression as written ("" for while loops)
     iterable_node: Any = field(default=None, compare=False, repr=False)
@@ -229,6 +291,9 @@ class LoopInfo:
     # In ``LLMCall.caller_loops``: the call of the helper function that makes the request, as written.
     via: str = ""
 
+    def __post_init__(self) -> None:
+        _coerce(self, "kind", LoopKind)
+
 
 class LimitStatus(enum.Enum):
     """Whether a call caps its output, as far as the code shows."""
@@ -244,11 +309,12 @@ class OutputLimit:
     status: LimitStatus
     value: Optional[int] = None  # the literal cap, when known
     parameter: str = ""  # the parameter a fix would add (e.g. "max_completion_tokens")
-    # Where a fix inserts the cap: "call" (a keyword of the call itself), "config-new" (add a
-    # ``config={...}`` keyword) or "" when no automatic fix is possible.
-    fix_target: str = ""
+    fix_target: FixTarget = FixTarget.NONE  # where a fix inserts the cap
     # The expression that sets the cap (``4096`` in ``max_tokens=4096``), when the cap is present.
     node: Any = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        _coerce(self, "fix_target", FixTarget)
 
 
 @dataclass(frozen=True)
@@ -283,7 +349,6 @@ class LLMCall:
     in_loop: bool = False
     node: Any = field(default=None, compare=False, repr=False)  # the libcst Call node
     model_node: Any = field(default=None, compare=False, repr=False)
-    scope: Any = field(default=None, compare=False, repr=False)  # the call site's extraction scope
     # The loops around the call in its own function, innermost first (empty when not in a loop).
     loops: Tuple[LoopInfo, ...] = ()
     # For a call outside any loop in a module-level function that the module calls exactly once, from
@@ -291,9 +356,8 @@ class LLMCall:
     caller_loops: Tuple[LoopInfo, ...] = ()
     in_async_function: bool = False
     streams: bool = False  # ``stream=`` not literally False, or a streaming endpoint: may stream
-    # Where the call runs: "interactive" (a web route, websocket, UI app, chat bot), "batch" (a script,
-    # job, CLI, task queue, notebook) or "unknown"; ``runs_in_evidence`` is what says so, as written.
-    runs_in: str = "unknown"
+    # Where the call runs; ``runs_in_evidence`` is what says so, as written.
+    runs_in: RunsIn = RunsIn.UNKNOWN
     runs_in_evidence: str = ""
     # The tool definitions (``tools=``, OpenAI and Anthropic), role "tools": the text of their keys and string
     # values in order, with dynamic holes; cache order puts them before everything else. None without tools.
@@ -303,11 +367,9 @@ class LLMCall:
     # fields appear as ``"config.<field>"``. ``argument_nodes`` maps every keyword to its value expression.
     literal_arguments: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     argument_nodes: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
-    # Where the request is served when it is not the provider's own API: "azure", "bedrock", "vertex",
-    # "custom" (a ``base_url``/``api_base`` that may point anywhere) or "unknown" (client settings the code
-    # hides: ``OpenAI(**settings)``); "" for the provider's own API as far as the code shows (a client built
-    # elsewhere counts as the provider's own).
-    platform: str = ""
+    # Where the request is served when it is not the provider's own API (a client built elsewhere counts as
+    # the provider's own).
+    platform: Platform = Platform.PROVIDER
     # The ``host[:port]`` of a literal ``base_url``/``api_base`` on the user's own machine or network
     # (localhost, a private address): a self-hosted server, where list prices do not apply. "" otherwise.
     self_hosted: str = ""
@@ -318,6 +380,10 @@ class LLMCall:
     schemas: Tuple[SchemaArgument, ...] = ()
     # Facts about the module the call is written in (shared by its calls); None when not known.
     module_facts: Optional[ModuleFacts] = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        _coerce(self, "runs_in", RunsIn)
+        _coerce(self, "platform", Platform)
 
     @property
     def loop(self) -> Optional[LoopInfo]:

@@ -13,9 +13,25 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping, Optional, Tuple
 
+from promptlint.ir import StrCode
+
 if TYPE_CHECKING:  # pragma: no cover
     from promptlint.ir import LLMCall
     from promptlint.models import ModelInfo
+
+
+class Severity(StrCode):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class FixAvailability(StrCode):
+    """Whether a rule's findings carry an automatic fix."""
+
+    NONE = "none"
+    SOMETIMES = "sometimes"
+    ALWAYS = "always"
 
 
 class Applicability(enum.Enum):
@@ -117,16 +133,20 @@ class Rule:
 
     The class docstring is the rule's documentation (Markdown, ruff's sections: ``## What it does``,
     ``## Why is this bad?``, ``## Example``, ``## Use instead``, ``## Fix safety``, ``## Savings``).
+
+    Lifecycle: the engine makes one instance of a rule per linted file and calls ``check`` once for each LLM
+    call of that file, in source order; state kept on ``self`` therefore lives for one file (LLM104 uses it
+    to report a shared set once). ``check`` must not keep nodes beyond the file, write files, read the
+    network, or import the code being linted; an exception it raises becomes that file's error (exit 2).
     """
 
     code: ClassVar[str]
     name: ClassVar[str]
     summary: ClassVar[str]
-    severity: ClassVar[str] = "warning"
+    severity: ClassVar[Severity] = Severity.WARNING
     default_enabled: ClassVar[bool] = True
     fix_title: ClassVar[Optional[str]] = None  # an imperative, shown as the suggestion
-    # Whether findings carry an automatic fix: "none", "sometimes" or "always".
-    fix_availability: ClassVar[str] = "none"
+    fix_availability: ClassVar[FixAvailability] = FixAvailability.NONE
     # Option name (kebab-case, as written in pyproject.toml) -> default; the default's type is the type.
     options: ClassVar[Mapping[str, Any]] = {}
 
@@ -147,6 +167,9 @@ class Rule:
             raise ValueError(f"{cls.__qualname__}: fix_availability must be none|sometimes|always")
         if cls.severity not in ("error", "warning", "info"):
             raise ValueError(f"{cls.__qualname__}: severity `{cls.severity}` is not error|warning|info")
+        # A pack may declare the string codes; the registry hands out the enum members.
+        cls.fix_availability = FixAvailability(cls.fix_availability)
+        cls.severity = Severity(cls.severity)
 
 
 class LazyCheckerRule(Rule):

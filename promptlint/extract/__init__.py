@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import List, Mapping, Optional, Tuple
 
 import libcst as cst
 
@@ -17,7 +17,7 @@ from promptlint.extract.module_strings import string_literals
 from promptlint.extract.ordering import with_order_risks
 from promptlint.extract.prompt_literals import with_prompt_literals
 from promptlint.extract.provenance import Qualified, qualify
-from promptlint.extract.scopes import CallSite, build_scopes
+from promptlint.extract.scopes import CallSite, Scope, build_scopes
 from promptlint.extract.text import TextResolver
 from promptlint.ir import LLMCall, ModuleFacts
 
@@ -38,14 +38,18 @@ def extract_calls(
     for site in builder.calls:
         call = _recognise(site, context)
         if call is not None:
-            calls.append(context.caller_loops.add_to(_with_facts(call, facts, index), site))
+            with_facts = _with_facts(call, site.scope, context.resolver.hole_scopes, facts, index)
+            calls.append(context.caller_loops.add_to(with_facts, site))
     return calls, context.resolver
 
 
-def _with_facts(call: LLMCall, facts: ModuleFacts, index: ModuleIndex) -> LLMCall:
+def _with_facts(
+    call: LLMCall, scope: Scope, hole_scopes: Mapping[int, Scope], facts: ModuleFacts, index: ModuleIndex
+) -> LLMCall:
     """The call with the facts rules read instead of the syntax: the module's, the order risks of its prompt
-    and schemas, and the literals its prompt parts begin with."""
-    return with_prompt_literals(with_order_risks(replace(call, module_facts=facts)), index)
+    and schemas, and the literals its prompt parts begin with. ``scope`` is the call site's."""
+    with_risks = with_order_risks(replace(call, module_facts=facts), scope, hole_scopes)
+    return with_prompt_literals(with_risks, index, scope)
 
 
 def _recognise(site: CallSite, context: ModuleContext) -> Optional[LLMCall]:

@@ -6,7 +6,7 @@ between requests, and on the tool definitions and response schemas written as ke
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -32,15 +32,15 @@ _SET_OPERATORS = (cst.BitOr, cst.BitAnd, cst.Subtract, cst.BitXor)
 _STABLE_HASH_TYPES = frozenset({"int", "bool", "float"})
 
 
-def with_order_risks(call: LLMCall) -> LLMCall:
+def with_order_risks(call: LLMCall, scope: Scope, hole_scopes: Mapping[int, Scope]) -> LLMCall:
     """The call with its schema keywords listed and the order risks of both them and its prompt filled in.
     Prompt objects are rebuilt only where a risk is found, so that identities rules compare stay intact."""
-    schemas = _schemas(call)
+    schemas = _schemas(call, scope)
     rebuilt: Dict[int, Dynamic] = {}
     for part in call.prompt:
         for segment in part.text.segments:
             if isinstance(segment, Dynamic) and id(segment) not in rebuilt:
-                risks = _segment_risks(segment)
+                risks = _segment_risks(segment, hole_scopes)
                 if risks:
                     rebuilt[id(segment)] = replace(segment, order_risks=risks)
     if not schemas and not rebuilt:
@@ -49,8 +49,8 @@ def with_order_risks(call: LLMCall) -> LLMCall:
     return replace(call, prompt=prompt, schemas=schemas)
 
 
-def _schemas(call: LLMCall) -> Tuple[SchemaArgument, ...]:
-    if call.scope is None or not isinstance(call.node, cst.Call):
+def _schemas(call: LLMCall, scope: Scope) -> Tuple[SchemaArgument, ...]:
+    if not isinstance(call.node, cst.Call):
         return ()
     found: List[SchemaArgument] = []
     for arg in call.node.args:
@@ -59,16 +59,17 @@ def _schemas(call: LLMCall) -> Tuple[SchemaArgument, ...]:
         keyword = arg.keyword.value
         if keyword in _TOOL_KEYWORDS or keyword in _SCHEMA_KEYWORDS:
             kind = "tools" if keyword in _TOOL_KEYWORDS else "response schema"
-            risks = _Walker().walk(arg.value, call.scope, True)
+            risks = _Walker().walk(arg.value, scope, True)
             found.append(SchemaArgument(kind, arg.value, tuple(risks)))
     return tuple(found)
 
 
-def _segment_risks(segment: Dynamic) -> Tuple[OrderRisk, ...]:
-    if segment.volatility.varies_between_requests or segment.node is None or segment.scope is None:
+def _segment_risks(segment: Dynamic, hole_scopes: Mapping[int, Scope]) -> Tuple[OrderRisk, ...]:
+    scope = hole_scopes.get(id(segment.node)) if segment.node is not None else None
+    if segment.volatility.varies_between_requests or scope is None:
         return ()
     risks: List[OrderRisk] = []
-    _Walker().interpolated(segment.node, segment.scope, 0, risks)
+    _Walker().interpolated(segment.node, scope, 0, risks)
     return tuple(risks)
 
 

@@ -4,7 +4,7 @@ the facts a rule needs to tell layout whitespace in a prompt from text, and to r
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import List, Optional, Sequence
+from typing import Any, List, NamedTuple, Optional, Sequence
 
 import libcst as cst
 
@@ -16,19 +16,28 @@ _HOLE = PromptLiteral.HOLE
 _TRIPLE = ('"""', "'''")
 
 
-def with_prompt_literals(call: LLMCall, index: ModuleIndex) -> LLMCall:
-    """The call with ``literal`` set on each prompt part that begins with a triple-quoted literal."""
+class _Site(NamedTuple):
+    """What a literal needs to know of the request that sends it."""
+
+    node: Any  # the call node
+    dedent: str  # how the module spells ``textwrap.dedent``, or ""
+
+
+def with_prompt_literals(call: LLMCall, index: ModuleIndex, scope: Scope) -> LLMCall:
+    """The call with ``literal`` set on each prompt part that begins with a triple-quoted literal; ``scope``
+    is the call site's."""
     parts = list(call.prompt)
     changed = False
+    site = _Site(call.node, _dedent_spelling(scope))
     for position, part in enumerate(parts):
-        literal = _literal_of(part.text.segments, call, index)
+        literal = _literal_of(part.text.segments, site, index)
         if literal is not None:
             parts[position] = replace(part, literal=literal)
             changed = True
     return replace(call, prompt=tuple(parts)) if changed else call
 
 
-def _literal_of(segments: Sequence[object], call: LLMCall, index: ModuleIndex) -> Optional[PromptLiteral]:
+def _literal_of(segments: Sequence[object], call: _Site, index: ModuleIndex) -> Optional[PromptLiteral]:
     """The triple-quoted string that the first segment of a part begins, if it is one."""
     if not segments:
         return None
@@ -54,7 +63,7 @@ def _literal_of(segments: Sequence[object], call: LLMCall, index: ModuleIndex) -
     return None
 
 
-def _of_string(node: cst.SimpleString, call: LLMCall, index: ModuleIndex) -> Optional[PromptLiteral]:
+def _of_string(node: cst.SimpleString, call: _Site, index: ModuleIndex) -> Optional[PromptLiteral]:
     prefix = node.prefix.lower()
     if "b" in prefix or node.quote not in _TRIPLE:
         return None
@@ -64,7 +73,7 @@ def _of_string(node: cst.SimpleString, call: LLMCall, index: ModuleIndex) -> Opt
     return _literal(node, prefix, node.quote, node.raw_value, [node], [value], False, call, index)
 
 
-def _of_fstring(node: cst.FormattedString, call: LLMCall, index: ModuleIndex) -> Optional[PromptLiteral]:
+def _of_fstring(node: cst.FormattedString, call: _Site, index: ModuleIndex) -> Optional[PromptLiteral]:
     quote = node.end
     if quote not in _TRIPLE:
         return None
@@ -103,7 +112,7 @@ def _literal(node, prefix, quote, template, texts, values, is_fstring, call, ind
         tuple(texts),
         tuple(values),
         is_fstring,
-        dedent=_dedent_spelling(call.scope),
+        dedent=call.dedent,
         locate=lambda: _place(node, call.node, index),
     )
 

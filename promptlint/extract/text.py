@@ -15,7 +15,7 @@ import string
 import textwrap
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import libcst as cst
 
@@ -65,6 +65,15 @@ class TextResolver:
     def __init__(self, source_dir: Optional[Path], project_root: Optional[Path]) -> None:
         self.files = PromptFiles(source_dir, project_root, self.literal)
         self._static: TextResolver = _StaticTextResolver(self.files)
+        # The scope each dynamic hole's expression is evaluated in (by ``id`` of its node), for the passes
+        # that follow names from it after resolution; kept here so that the IR carries no scopes.
+        self.hole_scopes: Dict[int, Scope] = {}
+
+    def _hole(
+        self, source: str, volatility: Volatility, expr: cst.BaseExpression, scope: Scope, **document
+    ) -> Dynamic:
+        self.hole_scopes[id(expr)] = scope
+        return Dynamic(source, volatility, expr, **document)
 
     @property
     def source_dir(self) -> Optional[Path]:
@@ -277,9 +286,7 @@ class TextResolver:
         source = cst.Module([]).code_for_node(expr)
         kind, reader = document(expr, scope)
         volatility = self.volatility(expr, scope, depth)
-        return PromptText(
-            (Dynamic(source, volatility, expr, document=kind, document_node=reader, scope=scope),)
-        )
+        return PromptText((self._hole(source, volatility, expr, scope, document=kind, document_node=reader),))
 
     def _module_level(self, text: PromptText) -> PromptText:
         """Code at module or class level runs once: whatever it computes is fixed for the process."""
@@ -357,7 +364,7 @@ class TextResolver:
                     if date_only_format("".join(piece.value for piece in spec)):  # {now:%Y-%m-%d}
                         volatility = coarsen(volatility)
                 source = cst.Module([]).code_for_node(part.expression)
-                hole = Dynamic(source, volatility, part.expression, scope=scope, **_document_of(inner))
+                hole = self._hole(source, volatility, part.expression, scope, **_document_of(inner))
                 parts.append(PromptText((hole,)))
         return concat(parts)
 
@@ -406,7 +413,7 @@ class TextResolver:
             return resolved
         source = cst.Module([]).code_for_node(argument)
         volatility = self.volatility(argument, scope, depth + 1)
-        return PromptText((Dynamic(source, volatility, argument, scope=scope, **_document_of(resolved)),))
+        return PromptText((self._hole(source, volatility, argument, scope, **_document_of(resolved)),))
 
     def _format(self, template: str, call: cst.Call, scope: Scope, depth: int) -> Optional[PromptText]:
         positional = [a.value for a in call.args if a.keyword is None and not a.star]
@@ -483,6 +490,7 @@ class _StaticTextResolver(TextResolver):
     def __init__(self, files: PromptFiles) -> None:
         self.files = files
         self._static = self
+        self.hole_scopes = {}
 
     def volatility(self, expr: cst.CSTNode, scope: Scope, depth: int = 0) -> Volatility:
         return Volatility.UNKNOWN

@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Iterable, Optional
 
 from promptlint.ir import LLMCall
-from promptlint.rule import Applicability, Finding, Fix, Replacement, Rule, RuleContext, SavingsBasis
+from promptlint.rule import (
+    Applicability,
+    Finding,
+    Fix,
+    FixAvailability,
+    Replacement,
+    Rule,
+    RuleContext,
+    SavingsBasis,
+)
 from promptlint.testing import Invalid, Valid
 from promptlint_rules._output_cues import ShortAnswer, short_answer
 
@@ -66,7 +75,7 @@ class ExcessiveOutputLimit(Rule):
     name = "excessive-output-limit"
     summary = "Output cap at the model's maximum, or far above the short answer the prompt asks for"
     fix_title = "Lower the output cap"
-    fix_availability = "sometimes"
+    fix_availability = FixAvailability.SOMETIMES
     options = {"near-max-ratio": 0.9, "suggested-cap": 1024, "short-answer-cap": 64, "far-above-factor": 8}
 
     examples = (

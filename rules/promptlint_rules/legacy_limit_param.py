@@ -6,7 +6,7 @@ import re
 from typing import Iterable, Optional
 
 from promptlint.ir import LLMCall
-from promptlint.rule import Applicability, Finding, Fix, Replacement, Rule, RuleContext
+from promptlint.rule import Applicability, Finding, Fix, FixAvailability, Replacement, Rule, RuleContext
 from promptlint.testing import Invalid, Valid
 
 _CHAT_ENDPOINTS = ("chat.completions.", "beta.chat.completions.")
@@ -52,7 +52,7 @@ class LegacyLimitParam(Rule):
     name = "legacy-limit-param"
     summary = "`max_tokens` on Chat Completions for a reasoning model"
     fix_title = "Rename `max_tokens` to `max_completion_tokens`"
-    fix_availability = "sometimes"
+    fix_availability = FixAvailability.SOMETIMES
 
     examples = (
         Invalid(

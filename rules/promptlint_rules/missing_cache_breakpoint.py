@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable, Optional, Tuple
 
 from promptlint.ir import LLMCall, PromptPart
-from promptlint.rule import Applicability, Finding, Fix, Replacement, Rule, RuleContext
+from promptlint.rule import Applicability, Finding, Fix, FixAvailability, Replacement, Rule, RuleContext
 from promptlint.testing import Invalid, Valid
 from promptlint_rules._caching import (
     breakpoint_savings,
@@ -84,7 +84,7 @@ class MissingCacheBreakpoint(Rule):
     name = "missing-cache-breakpoint"
     summary = "A cacheable static prefix with no cache breakpoint"
     fix_title = "Add a cache breakpoint at the end of the static prefix"
-    fix_availability = "sometimes"
+    fix_availability = FixAvailability.SOMETIMES
     options = {"hit-rate": 0.9, "min-cacheable-tokens": 4096, "tokenizer-margin": 0.1}
 
     examples = (

@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Iterable, Optional
 
 from promptlint.ir import LimitStatus, LLMCall
-from promptlint.rule import Applicability, Finding, Fix, Replacement, Rule, RuleContext, SavingsBasis
+from promptlint.rule import (
+    Applicability,
+    Finding,
+    Fix,
+    FixAvailability,
+    Replacement,
+    Rule,
+    RuleContext,
+    SavingsBasis,
+)
 from promptlint.testing import Invalid, Valid
 
 
@@ -67,7 +76,7 @@ class MissingOutputLimit(Rule):
     name = "missing-output-limit"
     summary = "LLM request without an output-token limit"
     fix_title = "Add an output cap"
-    fix_availability = "sometimes"
+    fix_availability = FixAvailability.SOMETIMES
     options = {"default-max-tokens": 1024}
 
     examples = (

@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Iterable, Optional, Tuple
 
 from promptlint.ir import LLMCall
-from promptlint.rule import Applicability, Finding, Fix, Replacement, Rule, RuleContext, SavingsBasis
+from promptlint.rule import (
+    Applicability,
+    Finding,
+    Fix,
+    FixAvailability,
+    Replacement,
+    Rule,
+    RuleContext,
+    SavingsBasis,
+)
 from promptlint.testing import Invalid, Valid
 
 # Where each SDK takes the number of choices: (provider, endpoint prefix) -> the literal argument's key.
@@ -67,7 +76,7 @@ class MultipleChoices(Rule):
     name = "multiple-choices"
     summary = "Several choices requested, only the first read"
     fix_title = "Request a single choice"
-    fix_availability = "sometimes"
+    fix_availability = FixAvailability.SOMETIMES
     options = {"assumed-output-tokens": 500, "report-used-choices": False}
 
     examples = (

@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Iterable, Optional
 
 from promptlint.ir import LLMCall
-from promptlint.rule import Applicability, Finding, Fix, Replacement, Rule, RuleContext, SavingsBasis
+from promptlint.rule import (
+    Applicability,
+    Finding,
+    Fix,
+    FixAvailability,
+    Replacement,
+    Rule,
+    RuleContext,
+    SavingsBasis,
+)
 from promptlint.testing import Invalid, Valid
 from promptlint_rules._call_tokens import call_tokens
 from promptlint_rules._output_cues import short_answer
@@ -63,7 +72,7 @@ class OverpoweredModel(Rule):
     name = "overpowered-model"
     summary = "Frontier model on a tiny-output task its provider's small model would do"
     fix_title = "Use the provider's small model"
-    fix_availability = "sometimes"
+    fix_availability = FixAvailability.SOMETIMES
     default_enabled = False
     options = {"max-tiny-cap": 64, "dynamic-input-tokens": 500}
 

@@ -9,7 +9,16 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, List, Optional, Sequence, Set
 
 from promptlint.ir import Dynamic, LLMCall, PromptLiteral, PromptPart, Static
-from promptlint.rule import Applicability, Finding, Fix, Replacement, Rule, RuleContext, SavingsBasis
+from promptlint.rule import (
+    Applicability,
+    Finding,
+    Fix,
+    FixAvailability,
+    Replacement,
+    Rule,
+    RuleContext,
+    SavingsBasis,
+)
 from promptlint.testing import Invalid, Valid
 from promptlint_rules._wording import PART_LABELS
 
@@ -76,7 +85,7 @@ class PromptWhitespace(Rule):
     name = "prompt-whitespace"
     summary = "Source-code indentation and blank lines sent as prompt tokens"
     fix_title = "Remove the layout whitespace from the prompt text"
-    fix_availability = "always"
+    fix_availability = FixAvailability.ALWAYS
     options = {"min-tokens": 10}
 
     examples = (

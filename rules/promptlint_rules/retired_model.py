@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Iterable, Optional
 
 from promptlint.ir import LLMCall
-from promptlint.rule import Applicability, Finding, Fix, Replacement, Rule, RuleContext, SavingsBasis
+from promptlint.rule import (
+    Applicability,
+    Finding,
+    Fix,
+    FixAvailability,
+    Replacement,
+    Rule,
+    RuleContext,
+    SavingsBasis,
+)
 from promptlint.testing import Invalid, Valid
 from promptlint_rules._call_tokens import call_tokens
 
@@ -65,7 +74,7 @@ class RetiredModel(Rule):
     name = "retired-model"
     summary = "Model retired, or scheduled for retirement, by its provider"
     fix_title = "Switch to the provider's successor model"
-    fix_availability = "sometimes"
+    fix_availability = FixAvailability.SOMETIMES
     options = {"notice-days": 0, "dynamic-input-tokens": 500, "assumed-output-tokens": 500}
 
     examples = (

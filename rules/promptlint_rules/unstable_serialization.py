@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Any, Iterable, List, Optional, Sequence, Set, Tuple
 
 from promptlint.ir import Dynamic, LLMCall, OrderRisk, PromptPart, Static
-from promptlint.rule import Applicability, Finding, Fix, Replacement, Rule, RuleContext, SavingsBasis
+from promptlint.rule import (
+    Applicability,
+    Finding,
+    Fix,
+    FixAvailability,
+    Replacement,
+    Rule,
+    RuleContext,
+    SavingsBasis,
+)
 from promptlint.testing import Invalid, Valid
 
 _MAX_FACTOR = 2  # see dynamic_prefix: text under minimum / 2 bytes is never tokenized
@@ -70,7 +79,7 @@ class UnstableSerialization(Rule):
     name = "unstable-serialization"
     summary = "Set iteration order or unsorted JSON keys in a cacheable prompt, tools or schema"
     fix_title = "Serialise in a fixed order (`sorted(...)`, `sort_keys=True`)"
-    fix_availability = "sometimes"
+    fix_availability = FixAvailability.SOMETIMES
     options = {"flag-unsorted-dumps": False}
 
     examples = (

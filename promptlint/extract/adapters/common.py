@@ -103,7 +103,6 @@ def make_call(
         in_loop=request.site.in_loop,
         node=request.node,
         model_node=model_node,
-        scope=request.site.scope,
         **_where_it_runs(request, provider, endpoint),
         **request_facts(request, provider, model),
     )
