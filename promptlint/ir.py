@@ -37,7 +37,7 @@ class RunsIn(StrCode):
 
     INTERACTIVE = "interactive"  # a web route, websocket, UI app, chat bot: someone waits for the answer
     BATCH = "batch"  # a script, job, CLI, task queue, notebook
-    UNKNOWN = "unknown"
+    UNKNOWN = "unknown"  # nothing in the module says
 
 
 class Platform(StrCode):
@@ -52,6 +52,8 @@ class Platform(StrCode):
 
 
 class LoopKind(StrCode):
+    """The kind of loop around a call."""
+
     FOR = "for"
     ASYNC_FOR = "async-for"
     WHILE = "while"

@@ -124,7 +124,7 @@ class RuleContext:
         return call.model or self.default_model
 
 
-_CODE = re.compile(r"^[A-Z]{1,3}[0-9]{3}$")
+_CODE = re.compile(r"^[A-Z]{1,5}[0-9]{3}$")  # ruff-like: a prefix such as LLM, ACME or ASYNC
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
@@ -160,7 +160,7 @@ class Rule:
             if not isinstance(getattr(cls, attribute, None), str):
                 raise ValueError(f"{cls.__qualname__} does not declare `{attribute}`")
         if not _CODE.match(cls.code):
-            raise ValueError(f"{cls.__qualname__}: code `{cls.code}` is not 1-3 capitals and 3 digits")
+            raise ValueError(f"{cls.__qualname__}: code `{cls.code}` is not 1-5 capitals and 3 digits")
         if not _NAME.match(cls.name):
             raise ValueError(f"{cls.__qualname__}: name `{cls.name}` is not kebab-case")
         if cls.fix_availability not in ("none", "sometimes", "always"):
