@@ -10,12 +10,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional, Sequence
 
 from promptlint import __version__
+from promptlint.reporters import FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _SUBCOMMANDS = ("check", "rule", "models")
@@ -58,9 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--ignore", type=_codes, action="extend", help="rules to disable: codes, prefixes, ALL"
     )
-    check.add_argument(
-        "--output-format", choices=("text", "json", "sarif", "github", "markdown"), default="text"
-    )
+    check.add_argument("--output-format", choices=tuple(FORMATS), default="text")
     check.add_argument("--statistics", action="store_true", help="counts and savings per rule")
     check.add_argument(
         "--baseline", type=Path, metavar="FILE", help="report only findings not in this baseline"
@@ -132,8 +129,9 @@ def _load_registry():
 
 
 def _check_command(args: argparse.Namespace) -> int:
-    """discover → lint (cached, parallel) → fix → narrow (baseline, changed lines) → price → report."""
-    from promptlint.discover import discover
+    """Arguments → a check request → the pipeline → output and an exit code."""
+    from promptlint.pipeline import CheckError, CheckRequest, FixMode, check
+    from promptlint.runner import default_jobs
 
     if args.statistics and args.output_format not in ("text", "json"):
         raise UsageError(f"--statistics prints text or json, not {args.output_format}")
@@ -141,68 +139,79 @@ def _check_command(args: argparse.Namespace) -> int:
     registry = _load_registry()
     settings = _settings(args, registry, cwd)
     selected = _selected_rules(args, settings, registry)
-    paths = args.paths or ["."]
-    found = discover(
-        paths,
-        root=settings.root,
-        exclude=settings.exclude,
-        extend_exclude=settings.extend_exclude,
-        force_exclude=settings.force_exclude if args.force_exclude is None else args.force_exclude,
-        respect_gitignore=settings.respect_gitignore,
+    request = CheckRequest(
+        paths=args.paths,
+        settings=settings,
+        registry=registry,
+        selected=selected,
+        cwd=cwd,
+        default_model=args.default_model,
+        calls_per_month=args.calls_per_month,
+        force_exclude=args.force_exclude,
+        jobs=args.jobs if args.jobs is not None else default_jobs(),
+        use_cache=not args.no_cache,
+        fix=FixMode.DIFF if args.diff else FixMode.WRITE if args.fix else FixMode.REPORT,
+        unsafe_fixes=args.unsafe_fixes,
+        baseline=args.baseline,
+        changed_since=args.changed_since,
+        price=args.write_baseline is None,
     )
-    # A path the user named that does not exist is a usage error (exit 2); problems met while walking
-    # (a symlink loop, an unreadable directory) are reported like unreadable files and the rest is linted.
-    missing = [e for e in found.errors if e.path in paths and e.reason == "No such file or directory"]
-    for error in missing:
+    progress = _ProgressBar(args)
+    try:
+        outcome = check(request, on_progress=progress)
+    except CheckError as error:
+        raise UsageError(str(error)) from error
+    finally:
+        progress.close()
+    return _report(args, outcome, settings, selected)
+
+
+def _report(args: argparse.Namespace, outcome, settings, selected) -> int:
+    """Print the outcome as asked, and say how the run ended."""
+    for error in outcome.missing:
         print(f"promptlint: error: {error.path}: {error.reason}", file=sys.stderr)
-    if missing and not found.files:
+    if outcome.missing and not outcome.files_checked:
         return EXIT_ERROR
-
-    narrowing = _narrowing(args, cwd)
-    tasks = _tasks(found.files, settings, registry, selected)
-    results = _lint(args, tasks, settings, registry)
-    outcome = _collect(args, tasks, results, selected, settings, narrowing, registry)
-    diagnostics, errors = outcome.reported, outcome.errors
-    errors[:0] = [_file_error(e) for e in found.errors if e not in missing]
-    internal_error = bool(missing) or outcome.internal_error
-
     if args.write_baseline is not None:
         from promptlint.baseline import write_baseline
 
-        write_baseline(args.write_baseline, outcome.diagnostics)
-        count = len(outcome.diagnostics)
+        write_baseline(args.write_baseline, outcome.found)
+        count = len(outcome.found)
         print(f"Wrote a baseline of {_plural(count, 'finding')} to {args.write_baseline}.", file=sys.stderr)
-        return EXIT_ERROR if internal_error else EXIT_CLEAN
+        return EXIT_ERROR if outcome.internal_error else EXIT_CLEAN
+
+    from promptlint.reporters import RenderOptions, Report, renderer
 
     calls_per_month = args.calls_per_month or settings.calls_per_month
-    if diagnostics:
-        diagnostics = _priced(diagnostics, outcome.models, calls_per_month)
-    diagnostics.sort(key=lambda d: d.sort_key)
-    errors.sort(key=lambda e: (e.path, e.reason))
-    from promptlint.reporters import Report
-
     report = Report(
-        diagnostics, errors, len(found.files), calls_per_month, fixed=outcome.fixed, fix_mode=bool(args.fix)
+        outcome.reported,
+        outcome.errors,
+        outcome.files_checked,
+        calls_per_month,
+        fixed=outcome.fixed,
+        fix_mode=bool(args.fix),
     )
     for warning in outcome.warnings:
         print(f"promptlint: warning: {warning}", file=sys.stderr)
-    for error in errors:
+    for error in outcome.errors:
         print(f"promptlint: error: {error.path}: {error.reason}", file=sys.stderr)
     if args.diff:
         sys.stdout.write("".join(outcome.diffs))
         files = _plural(len(outcome.diffs), "file")
         print(f"Would fix {_plural(outcome.fixed, 'issue')} in {files}.", file=sys.stderr)
-        if internal_error:
+        if outcome.internal_error:
             return EXIT_ERROR
         return EXIT_FINDINGS if outcome.diffs else EXIT_CLEAN
-    _render(args, report, selected)
-    if not found.files and not missing:
+    render = renderer(args.output_format, statistics=args.statistics)
+    color = args.output_format == "text" and not args.statistics and _use_color()
+    sys.stdout.write(render(report, RenderOptions(rules=selected, color=color, quiet=args.quiet)))
+    if not outcome.files_checked and not outcome.missing:
         print("promptlint: warning: no Python files found", file=sys.stderr)
-    if internal_error:
+    if outcome.internal_error:
         return EXIT_ERROR
     if args.exit_zero:
         return EXIT_CLEAN
-    return EXIT_FINDINGS if diagnostics or errors else EXIT_CLEAN
+    return EXIT_FINDINGS if outcome.reported or outcome.errors else EXIT_CLEAN
 
 
 def _settings(args: argparse.Namespace, registry, cwd: Path):
@@ -233,273 +242,35 @@ def _selected_rules(args: argparse.Namespace, settings, registry):
         raise UsageError(str(error)) from error
 
 
-def _tasks(files, settings, registry, selected):
-    """One task per file, with the rules that apply to it after ``per-file-ignores``."""
-    from promptlint.runner import Task
+class _ProgressBar:
+    """A progress bar on stderr for long runs on a terminal (200 files or more to parse); never in machine
+    formats or pipes. The pipeline calls it with (files parsed, files to parse)."""
 
-    selected_codes = tuple(rule.code for rule in selected)
-    tasks = []
-    for path in files:
-        codes = selected_codes
-        per_file_ignored = settings.ignored_for(path)
-        if per_file_ignored:
-            ignored = {rule.code for selector in per_file_ignored for rule in registry.matching(selector)}
-            codes = tuple(code for code in codes if code not in ignored)
-        tasks.append(Task(path, str(path), codes))
-    return tasks
+    def __init__(self, args: argparse.Namespace) -> None:
+        self._wanted = args.output_format == "text" and not args.quiet and sys.stderr.isatty()
+        self._progress = None
+        self._bar = None
 
+    def __call__(self, done: int, total: int) -> None:
+        if not self._wanted or total < 200:
+            return
+        if self._progress is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-def _run_context(args: argparse.Namespace, settings):
-    from promptlint.runner import RunContext
+            columns = (TextColumn("parsing"), BarColumn(), MofNCompleteColumn())
+            self._progress = Progress(*columns, transient=True, console=Console(stderr=True))
+            self._progress.start()
+            self._bar = self._progress.add_task("parse", total=None)
+        self._progress.update(self._bar, completed=done, total=total)
 
-    return RunContext(
-        rule_options=settings.rule_options,
-        default_model=args.default_model or settings.default_model,
-        project_root=settings.root,
-        models=settings.models,
-        max_file_size=settings.max_file_size,
-    )
-
-
-def _lint(args: argparse.Namespace, tasks, settings, registry):
-    from promptlint.runner import default_jobs, lint_tasks
-
-    context = _run_context(args, settings)
-    cache = None
-    if not args.no_cache:
-        from promptlint.cache import CACHE_DIRECTORY, Cache, settings_fingerprint
-
-        fingerprint = settings_fingerprint(
-            dict(context.rule_options), context.default_model, dict(context.models), settings.root
-        )
-        cache = Cache(settings.root / CACHE_DIRECTORY, fingerprint)
-    jobs = args.jobs if args.jobs is not None else default_jobs()
-    with _progress(args, len(tasks)) as on_progress:
-        return lint_tasks(tasks, context, registry, jobs, cache, on_progress)
-
-
-@dataclass
-class _Collected:
-    diagnostics: list  # every finding left after fixing
-    reported: list  # those the run reports: new against the baseline, on changed lines
-    errors: list
-    models: object
-    fixed: int = 0
-    diffs: List[str] = field(default_factory=list)
-    internal_error: bool = False
-    warnings: List[str] = field(default_factory=list)
-
-
-def _collect(args: argparse.Namespace, tasks, results, selected, settings, narrowing, registry) -> _Collected:
-    """Gather each file's findings and errors, fixing (or diffing) the reported findings that have fixes."""
-    from promptlint.engine import LintOptions, ModelData
-    from promptlint.fixer import applicable
-
-    context = _run_context(args, settings)
-    collected = _Collected([], [], [], ModelData(settings.models))
-    fixing = args.fix or args.diff
-    for task, result in zip(tasks, results):
-        file_diagnostics = result.diagnostics
-        file_narrowing = narrowing.for_file(task.path)
-        reported = file_narrowing.reported(file_diagnostics)
-        if fixing and result.source is not None and any(applicable(d, args.unsafe_fixes) for d in reported):
-            options = LintOptions(
-                rules=[rule for rule in selected if rule.code in task.codes],
-                rule_options=context.rule_options,
-                default_model=context.default_model,
-                project_root=context.project_root,
-                models=context.models,
-            )
-            outcome = _fix_file(
-                result,
-                task.path,
-                task.display,
-                options,
-                collected.models,
-                args,
-                collected.diffs,
-                file_narrowing,
-            )
-            collected.fixed += outcome.applied if outcome.changed and not outcome.error else 0
-            if outcome.error:
-                collected.errors.append(_file_error(task.display, outcome.error, outcome.internal))
-                collected.internal_error = collected.internal_error or outcome.internal
-            file_diagnostics, reported = outcome.remaining, outcome.reported
-        collected.diagnostics.extend(file_diagnostics)
-        collected.reported.extend(reported)
-        if result.source is not None:
-            collected.warnings.extend(_unknown_suppressions(task.display, result.source.text, registry.rules))
-        for error in result.errors:
-            collected.internal_error = collected.internal_error or error.internal
-            collected.errors.append(error)
-    return collected
-
-
-def _unknown_suppressions(display: str, text: str, rules) -> List[str]:
-    from promptlint.suppress import unknown_rules
-
-    codes = frozenset(rule.code for rule in rules)
-    names = frozenset(rule.name for rule in rules)
-    return [
-        f"{display}:{line}: unknown rule `{item}` in a suppression comment; it suppresses nothing"
-        for line, item in unknown_rules(text, codes, names)
-    ]
-
-
-def _file_error(error_or_path, reason: Optional[str] = None, internal: bool = False):
-    from promptlint.diagnostics import FileError
-
-    if reason is None:
-        return FileError(error_or_path.path, error_or_path.reason)
-    return FileError(error_or_path, reason, internal)
-
-
-def _narrowing(args: argparse.Namespace, cwd: Path):
-    """What narrows the report (and the fixes): the findings a baseline knows, the lines changed since a ref."""
-    from promptlint.narrow import Narrowing
-
-    if args.baseline is None and args.changed_since is None:
-        return Narrowing()
-    from promptlint.baseline import BaselineError, changed_lines, read_baseline
-
-    try:
-        known = read_baseline(args.baseline) if args.baseline is not None else None
-        changed = changed_lines(args.changed_since, cwd) if args.changed_since is not None else None
-    except BaselineError as error:
-        raise UsageError(str(error)) from error
-    return Narrowing(known, changed)
-
-
-def _render(args: argparse.Namespace, report, selected) -> None:
-    if args.statistics and args.output_format == "json":
-        from promptlint.reporters.statistics import render_json
-
-        sys.stdout.write(render_json(report))
-    elif args.statistics:
-        from promptlint.reporters.statistics import render
-
-        sys.stdout.write(render(report))
-    elif args.output_format == "json":
-        from promptlint.reporters.json import render as render_json
-
-        sys.stdout.write(render_json(report))
-    elif args.output_format == "sarif":
-        from promptlint.reporters.sarif import render as render_sarif
-
-        sys.stdout.write(render_sarif(report, selected))
-    elif args.output_format == "github":
-        from promptlint.reporters.github import render as render_github
-
-        sys.stdout.write(render_github(report))
-    elif args.output_format == "markdown":
-        from promptlint.reporters.markdown import render as render_markdown
-
-        sys.stdout.write(render_markdown(report))
-    else:
-        from promptlint.reporters.text import print_report
-
-        print_report(report, sys.stdout, _use_color(), quiet=args.quiet)
-
-
-@contextmanager
-def _progress(args: argparse.Namespace, total: int):
-    """A progress bar on stderr for long runs on a terminal; never in machine formats or pipes."""
-    if total < 200 or args.output_format != "text" or args.quiet or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    with Progress(
-        TextColumn("parsing"), BarColumn(), MofNCompleteColumn(), transient=True, console=_stderr_console()
-    ) as progress:
-        bar = progress.add_task("parse", total=None)
-
-        def update(done: int, pending: int) -> None:
-            progress.update(bar, completed=done, total=pending)
-
-        yield update
-
-
-def _stderr_console():
-    from rich.console import Console
-
-    return Console(stderr=True)
-
-
-def _fix_file(result, path: Path, display: str, options, models, args, diffs: List[str], narrowing):
-    """Fix one file's reported findings (or only diff them): applied to a fixpoint, written atomically when it
-    still parses.
-
-    A failure of promptlint's own while fixing leaves the file unchanged and is this file's error."""
-    try:
-        return _fix_file_unguarded(result, path, display, options, models, args, diffs, narrowing)
-    except Exception as error:
-        from promptlint.engine import internal_error
-        from promptlint.fixer import FixOutcome
-
-        reason = internal_error(display, error).reason
-        text = result.source.text
-        remaining = list(result.diagnostics)
-        return FixOutcome(
-            text,
-            text,
-            error=reason,
-            internal=True,
-            remaining=remaining,
-            reported=narrowing.reported(remaining),
-        )
-
-
-def _fix_file_unguarded(result, path: Path, display: str, options, models, args, diffs: List[str], narrowing):
-    from promptlint.engine import lint_text, parses
-    from promptlint.fixer import encode_like, fix_text, unified_diff, write_atomically
-
-    source = result.source
-    outcome = fix_text(
-        source.text,
-        result.diagnostics,
-        lambda text: lint_text(text, path, display, options, models).diagnostics,
-        args.unsafe_fixes,
-        parses,
-        narrowing,
-    )
-    if outcome.error or not outcome.changed:
-        return outcome
-    if args.diff:
-        diffs.append(unified_diff(display, source.text, outcome.text))
-        return outcome
-    try:
-        write_atomically(path, encode_like(source, outcome.text))
-    except UnicodeEncodeError:
-        outcome.error = (
-            f"the fix cannot be written in the file's encoding ({source.encoding}); file left unchanged"
-        )
-    except OSError as error:
-        outcome.error = f"cannot write the fix: {error.strerror or error}; file left unchanged"
-    if outcome.error:
-        outcome.remaining = list(result.diagnostics)
-        outcome.reported = narrowing.reported(result.diagnostics)
-    return outcome
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
 
 
 def _plural(count: int, word: str) -> str:
     return f"{count:,} {word}" + ("" if count == 1 else "s")
-
-
-def _priced(diagnostics, models, calls_per_month):
-    from dataclasses import replace
-
-    from promptlint.models import ModelDataError
-    from promptlint.savings import price
-
-    try:
-        table = models.table
-    except ModelDataError as error:
-        raise UsageError(f"model data: {error}") from error
-    return [
-        replace(d, savings=price(d.basis, table, calls_per_month)) if d.basis is not None else d
-        for d in diagnostics
-    ]
 
 
 def _use_color() -> bool:

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
+from promptlint.source import PathProblem, os_problem, problem_reason
+
 DEFAULT_EXCLUDE: Tuple[str, ...] = (
     ".bzr",
     ".direnv",
@@ -73,7 +75,12 @@ class DiscoveryError:
     """A path problem, reported as one line while linting goes on."""
 
     path: str  # as the user wrote it, or as displayed for paths found by walking
-    reason: str
+    kind: PathProblem
+    detail: str = ""  # the system's own words, for a problem of no known kind
+
+    @property
+    def reason(self) -> str:
+        return self.detail if self.kind is PathProblem.OTHER else problem_reason(self.kind)
 
 
 @dataclass(frozen=True)
@@ -309,8 +316,9 @@ class _Walker:
         files = sorted(self.found.values(), key=lambda item: item[1])
         return Discovered(tuple(Path(shown) for _, _, shown in files), tuple(self.errors))
 
-    def error(self, path: str, reason: str) -> None:
-        item = DiscoveryError(path, reason)
+    def error(self, path: str, kind: PathProblem, exc: Optional[OSError] = None) -> None:
+        detail = problem_reason(kind, exc) if kind is PathProblem.OTHER else ""
+        item = DiscoveryError(path, kind, detail)
         if item not in self._seen_errors:
             self._seen_errors.add(item)
             self.errors.append(item)
@@ -321,13 +329,13 @@ class _Walker:
         try:
             mode = os.stat(abs_path).st_mode
         except OSError as exc:
-            self.error(arg, _os_reason(exc))
+            self.error(arg, os_problem(exc), exc)
             return
         is_dir = stat.S_ISDIR(mode)
         # A file named explicitly is linted whatever its suffix: the user (or pre-commit's type detection,
         # which also passes extension-less scripts with a python shebang) has already chosen it.
         if not is_dir and not stat.S_ISREG(mode):
-            self.error(arg, "not a regular file")
+            self.error(arg, PathProblem.NOT_A_FILE)
             return
         rel = self.relative(abs_path)
         if self.force_exclude and self.force_excluded(abs_path, rel, is_dir):
@@ -355,7 +363,7 @@ class _Walker:
                 with os.scandir(frame.abs) as it:
                     entries = sorted(it, key=lambda e: e.name)
             except OSError as exc:
-                self.error(frame.label, _os_reason(exc))
+                self.error(frame.label, os_problem(exc), exc)
                 continue
             layers = frame.layers
             if self.gitignore and any(e.name == ".gitignore" for e in entries):
@@ -384,7 +392,7 @@ class _Walker:
             is_link = entry.is_symlink()
         except OSError as exc:  # a symlink that loops on itself, or an entry that vanished
             if exc.errno == errno.ELOOP:
-                self.error(shown, "symlink loop")
+                self.error(shown, PathProblem.LOOP)
             return None
         rel = None if frame.rel is None else (f"{frame.rel}/{name}" if frame.rel else name)
         if self.excludes.decide(rel, name, is_dir):
@@ -397,7 +405,7 @@ class _Walker:
             self.keep(real, via_link, shown)
             return None
         if real in frame.ancestors:
-            self.error(shown, "symlink loop")
+            self.error(shown, PathProblem.LOOP)
             return None
         return _Frame(
             abs_path,
@@ -502,13 +510,3 @@ def _read_patterns(path: str) -> Optional[_PatternSet]:
 
 def _prefix(directory: str) -> str:
     return directory if directory.endswith(os.sep) else directory + os.sep
-
-
-def _os_reason(exc: OSError) -> str:
-    if exc.errno == errno.ENOENT:
-        return "No such file or directory"
-    if exc.errno == errno.ELOOP:
-        return "symlink loop"
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return "permission denied"
-    return exc.strerror or str(exc)

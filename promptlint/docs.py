@@ -15,7 +15,7 @@ def rule_document(rule: Type[Rule]) -> str:
     fix = {"none": "no automatic fix", "sometimes": "fix sometimes available", "always": "fix available"}[
         rule.fix_availability
     ]
-    body = _with_examples(inspect.cleandoc(rule.__doc__ or ""), rule)
+    body = rule_body(rule)
     lines = [
         f"# {rule.name} ({rule.code})",
         "",
@@ -27,6 +27,11 @@ def rule_document(rule: Type[Rule]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def rule_body(rule: Type[Rule]) -> str:
+    """The docstring's sections, with the rule's tested examples in place (also SARIF's rule help)."""
+    return _with_examples(inspect.cleandoc(rule.__doc__ or rule.summary), rule)
 
 
 def _with_examples(body: str, rule: Type[Rule]) -> str:

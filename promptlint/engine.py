@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type
 
 from promptlint.diagnostics import Diagnostic, Edit, FileError, FixInfo
 from promptlint.lines import LineIndex, split_lines
@@ -18,6 +18,9 @@ from promptlint.rule import Finding, Rule, RuleContext
 from promptlint.savings import served_as
 from promptlint.source import SourceError, SourceFile, read_source
 from promptlint.suppress import file_ignores, is_suppressed, suppressions
+
+if TYPE_CHECKING:
+    from promptlint.models import ModelData
 
 _CONTEXT_LINES = 3  # reported lines kept for the text reporter
 
@@ -38,33 +41,6 @@ class LintOptions:
     default_model: Optional[str]
     project_root: Path
     models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-
-
-class ModelData:
-    """The model table, loaded on first use."""
-
-    def __init__(self, overrides: Mapping[str, Mapping[str, Any]]) -> None:
-        self._overrides = overrides
-        self._table = None
-
-    @property
-    def table(self):
-        if self._table is None:
-            from promptlint.models import load_model_table
-
-            self._table = load_model_table(self._overrides)
-        return self._table
-
-    def info(self, model: Optional[str]):
-        return self.table.lookup(model) if model else None
-
-    def count(self, text: str, model: Optional[str]) -> int:
-        from promptlint.tokens import count_tokens
-
-        tokens = count_tokens(text)
-        info = self.info(model)
-        factor = info.tokenizer_factor if info is not None else 1.0
-        return tokens if factor == 1.0 else int(round(tokens * factor))
 
 
 def lint_file(
@@ -174,7 +150,10 @@ def _analyse(
     result.dependencies = sorted(set(resolver.files_read))
     if not calls:
         return result
-    models = models or ModelData(options.models)
+    if models is None:
+        from promptlint.models import ModelData
+
+        models = ModelData(options.models)
     findings: List[Tuple[Type[Rule], Finding]] = []
     anchor = ModuleIndex(module).report_node  # one per file: line facts are computed once, on first use
     for rule_class in options.rules:

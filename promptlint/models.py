@@ -20,6 +20,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 __all__ = [
     "OVERRIDE_KEYS",
+    "ModelData",
     "ModelDataError",
     "ModelInfo",
     "ModelTable",
@@ -439,3 +440,29 @@ def load_model_table(overrides: Optional[Mapping[str, Mapping[str, Any]]] = None
     if not overrides:
         return base.table
     return _apply(base, overrides)
+
+
+class ModelData:
+    """The model table of one run (the shipped one and the user's overrides), loaded on first use, with the
+    token counting that depends on it."""
+
+    def __init__(self, overrides: Mapping[str, Mapping[str, Any]]) -> None:
+        self._overrides = overrides
+        self._table = None
+
+    @property
+    def table(self):
+        if self._table is None:
+            self._table = load_model_table(self._overrides)
+        return self._table
+
+    def info(self, model: Optional[str]):
+        return self.table.lookup(model) if model else None
+
+    def count(self, text: str, model: Optional[str]) -> int:
+        from promptlint.tokens import count_tokens
+
+        tokens = count_tokens(text)
+        info = self.info(model)
+        factor = info.tokenizer_factor if info is not None else 1.0
+        return tokens if factor == 1.0 else int(round(tokens * factor))

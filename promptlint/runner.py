@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from promptlint.diagnostics import FileError
-from promptlint.engine import FileResult, LintOptions, ModelData, internal_error, lint_source
+from promptlint.engine import FileResult, LintOptions, internal_error, lint_source
 from promptlint.prefilter import may_call_llm, stream_may_call_llm
 from promptlint.source import (
     DEFAULT_MAX_FILE_SIZE,
@@ -55,7 +55,7 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-class _Linter:
+class Linter:
     """Lints files for one set of rules per file; one per process."""
 
     def __init__(self, context: RunContext, registry=None) -> None:
@@ -65,6 +65,8 @@ class _Linter:
             registry = load_registry()
         self.registry = registry
         self.context = context
+        from promptlint.models import ModelData
+
         self.models = ModelData(context.models)
         self._options: Dict[Tuple[str, ...], LintOptions] = {}
 
@@ -84,7 +86,7 @@ class _Linter:
         return lint_source(source, task.display, self.options(task.codes), self.models)
 
 
-_worker: Optional[_Linter] = None
+_worker: Optional[Linter] = None
 
 
 def _start_worker(context: RunContext) -> None:
@@ -92,7 +94,7 @@ def _start_worker(context: RunContext) -> None:
     import promptlint.deep as deep
 
     deep._executor = None  # a forked child does not inherit the parent's worker thread
-    _worker = _Linter(context)
+    _worker = Linter(context)
 
 
 def _work(task: Task, source: SourceFile) -> FileResult:
@@ -171,7 +173,7 @@ def lint_tasks(
     if workers > 1 and len(pending) >= MIN_PARALLEL_FILES:
         _run_parallel(pending, context, workers, finished)
     else:
-        linter = _Linter(context, registry) if pending else None
+        linter = Linter(context, registry) if pending else None
         for index, task, source, key in pending:
             finished(index, key, source, linter.lint(task, source))
     return [result if result is not None else FileResult() for result in results]

@@ -12,6 +12,7 @@ import errno
 import os
 import re
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import BinaryIO, Callable, Optional, Tuple
 
@@ -67,7 +68,7 @@ def read_raw(path: Path, *, max_bytes: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
                 raise FileTooLarge(max_bytes)
             raw = handle.read(max_bytes + 1)
     except OSError as exc:
-        raise SourceError(_os_reason(exc)) from None
+        raise SourceError(os_reason(exc, found_before=True)) from None
     if len(raw) > max_bytes:  # grown since, or a file whose size the system does not know
         raise FileTooLarge(max_bytes)
     return raw
@@ -79,7 +80,7 @@ def scan_raw(path: Path, scan: Callable[[BinaryIO], bool]) -> bool:
         with open(path, "rb") as handle:
             return scan(handle)
     except OSError as exc:
-        raise SourceError(_os_reason(exc)) from None
+        raise SourceError(os_reason(exc, found_before=True)) from None
 
 
 def decode_file(path: Path, raw: bytes) -> SourceFile:
@@ -141,15 +142,50 @@ def _first_newline(text: str) -> str:
     return "\r\n" if index > 0 and text[index - 1] == "\r" else "\n"
 
 
-def _os_reason(exc: OSError) -> str:
-    """One short phrase for the errors a file can hit between discovery and reading."""
+class PathProblem(str, Enum):
+    """What is wrong with a path, so callers decide by kind and never by the wording of a message."""
+
+    MISSING = "missing"
+    VANISHED = "vanished"  # found while walking, gone when read
+    LOOP = "loop"
+    DENIED = "denied"
+    IS_DIRECTORY = "is-directory"
+    NOT_A_FILE = "not-a-file"
+    OTHER = "other"
+
+
+_REASONS = {
+    PathProblem.MISSING: "No such file or directory",
+    PathProblem.VANISHED: "file vanished",
+    PathProblem.LOOP: "symlink loop",
+    PathProblem.DENIED: "permission denied",
+    PathProblem.IS_DIRECTORY: "is a directory",
+    PathProblem.NOT_A_FILE: "not a regular file",
+}
+
+
+def os_problem(exc: OSError, *, found_before: bool = False) -> PathProblem:
+    """The kind of an operating-system error on a path; a missing path that was found before vanished."""
     if exc.errno == errno.ENOENT:
-        return "file vanished"
+        return PathProblem.VANISHED if found_before else PathProblem.MISSING
+    if exc.errno == errno.ELOOP:
+        return PathProblem.LOOP
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return "permission denied"
+        return PathProblem.DENIED
     if exc.errno == errno.EISDIR:
-        return "is a directory"
-    return (exc.strerror or str(exc)).lower()
+        return PathProblem.IS_DIRECTORY
+    return PathProblem.OTHER
+
+
+def problem_reason(problem: PathProblem, exc: Optional[OSError] = None) -> str:
+    """One short phrase for a path problem, to follow the path in a report."""
+    if problem in _REASONS:
+        return _REASONS[problem]
+    return (exc.strerror or str(exc)).lower() if exc is not None else "cannot be read"
+
+
+def os_reason(exc: OSError, *, found_before: bool = False) -> str:
+    return problem_reason(os_problem(exc, found_before=found_before), exc)
 
 
 def format_size(n: int) -> str:

@@ -131,7 +131,8 @@ def lint(
     """
     import tempfile
 
-    from promptlint.engine import LintOptions, ModelData, lint_source
+    from promptlint.engine import LintOptions, lint_source
+    from promptlint.models import ModelData
     from promptlint.source import decode_file
 
     with tempfile.TemporaryDirectory(prefix="promptlint-case-") as directory:
@@ -185,7 +186,7 @@ def check_case(rule: Type[Rule], case: Case) -> None:
     if case.expected_fix is not None:
         if diagnostic.fix is None:
             raise AssertionError(f"{rule.code}: expected a fix, the finding has none")
-        from promptlint.fixer import apply_edits
+        from promptlint.fixes import apply_edits
 
         fixed = apply_edits(text, diagnostic.fix.edits)
         if fixed != normalise(case.expected_fix):

@@ -7,6 +7,7 @@ import pytest
 
 from promptlint import discover as discover_module
 from promptlint.discover import DEFAULT_EXCLUDE, Discovered, DiscoveryError, discover
+from promptlint.source import PathProblem
 
 
 def make(root: Path, *files: str) -> None:
@@ -222,9 +223,10 @@ def test_symlink_loop_reported_once(tree: Path) -> None:
     assert names(result) == ["a.py", "pkg/inner/i.py", "pkg/mod.py"]
     # In walk order: pkg's own entries are visited before its subdirectories are scanned.
     assert result.errors == (
-        DiscoveryError("pkg/loop", "symlink loop"),
-        DiscoveryError("pkg/inner/me", "symlink loop"),
+        DiscoveryError("pkg/loop", PathProblem.LOOP),
+        DiscoveryError("pkg/inner/me", PathProblem.LOOP),
     )
+    assert [error.reason for error in result.errors] == ["symlink loop", "symlink loop"]
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
@@ -233,7 +235,7 @@ def test_self_referencing_symlink(tree: Path) -> None:
     make(tree, "a.py")
     result = run(".", "spin")
     assert names(result) == ["a.py"]
-    assert result.errors == (DiscoveryError("spin", "symlink loop"),)
+    assert result.errors == (DiscoveryError("spin", PathProblem.LOOP),)
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
@@ -253,9 +255,10 @@ def test_missing_path_and_explicit_files_of_any_suffix(tree: Path) -> None:
     result = run("nope.py", "a.py", "script", "stub.pyi", "empty", "missing/dir")
     assert names(result) == ["a.py", "script", "stub.pyi"]
     assert result.errors == (
-        DiscoveryError("nope.py", "No such file or directory"),
-        DiscoveryError("missing/dir", "No such file or directory"),
+        DiscoveryError("nope.py", PathProblem.MISSING),
+        DiscoveryError("missing/dir", PathProblem.MISSING),
     )
+    assert [error.reason for error in result.errors] == ["No such file or directory"] * 2
 
 
 def test_directory_without_python_files_is_not_an_error(tree: Path) -> None:
@@ -275,7 +278,25 @@ def test_unreadable_directory(tree: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(discover_module.os, "scandir", scandir)
     result = run(".", "locked")
     assert names(result) == ["a.py"]
-    assert result.errors == (DiscoveryError("locked", "permission denied"),)
+    assert result.errors == (DiscoveryError("locked", PathProblem.DENIED),)
+    assert result.errors[0].reason == "permission denied"
+
+
+def test_an_error_of_no_known_kind_keeps_the_systems_words(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make(tree, "a.py", "flaky/x.py")
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if os.path.basename(path) == "flaky":
+            raise OSError(5, "Input/output error", path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(discover_module.os, "scandir", scandir)
+    result = run(".")
+    assert result.errors == (DiscoveryError("flaky", PathProblem.OTHER, "input/output error"),)
+    assert result.errors[0].reason == "input/output error"
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads everything")
@@ -287,7 +308,7 @@ def test_unreadable_directory_for_real(tree: Path) -> None:
     finally:
         (tree / "locked").chmod(0o755)
     assert names(result) == ["a.py"]
-    assert result.errors == (DiscoveryError("locked", "permission denied"),)
+    assert result.errors == (DiscoveryError("locked", PathProblem.DENIED),)
 
 
 def test_sorted_by_components_and_deduplicated(tree: Path) -> None:

@@ -61,6 +61,15 @@ def test_sarif_is_valid_and_carries_rules_fixes_and_savings(project: Path, capsy
     assert rule["shortDescription"]["text"] == "LLM request without an output-token limit"
     assert rule["helpUri"].endswith("#llm201-missing-output-limit")
     assert rule["help"]["markdown"].startswith("## What it does")
+    from promptlint_rules.missing_output_limit import MissingOutputLimit
+
+    from promptlint.docs import rule_body
+    from promptlint.testing import first_pair
+
+    invalid, valid = first_pair(MissingOutputLimit)
+    assert rule["help"]["markdown"] == rule_body(MissingOutputLimit)
+    example = rule["help"]["markdown"].split("## Example\n", 1)[1]
+    assert example.startswith(f"```python\n{invalid.text}```")  # the tested example, not an empty section
     [result] = run_["results"]
     assert result["ruleId"] == "LLM201"
     assert driver["rules"][result["ruleIndex"]]["id"] == "LLM201"

@@ -15,7 +15,7 @@ import pytest
 
 import promptlint.engine as engine
 import promptlint.extract as extract
-import promptlint.fixer as fixer
+import promptlint.fixes as fixer
 from promptlint.cache import Cache
 from promptlint.cli import main
 from promptlint.diagnostics import Diagnostic

@@ -1,12 +1,51 @@
-"""Reporters: pure functions from a run's results to text."""
+"""Reporters: pure functions from a run's results to text, registered by format name.
+
+Every reporter is ``render(report, options) -> str``; ``renderer(name)`` imports only the one asked for.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections import Counter
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Type
 
 from promptlint.diagnostics import Diagnostic, FileError
+
+if TYPE_CHECKING:
+    from promptlint.rule import Rule
+
+# format name -> "module:function"; the order is the order `--output-format` lists them in
+FORMATS: Dict[str, str] = {
+    "text": "promptlint.reporters.text:render",
+    "json": "promptlint.reporters.json:render",
+    "sarif": "promptlint.reporters.sarif:render",
+    "github": "promptlint.reporters.github:render",
+    "markdown": "promptlint.reporters.markdown:render",
+}
+# `--statistics`, by the output format it honours
+STATISTICS_FORMATS: Dict[str, str] = {
+    "text": "promptlint.reporters.statistics:render",
+    "json": "promptlint.reporters.statistics:render_json",
+}
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """What a reporter may need besides the report: the rules that ran, styling and verbosity."""
+
+    rules: Sequence[Type[Rule]] = ()
+    color: bool = False
+    quiet: bool = False
+
+
+Renderer = Callable[["Report", RenderOptions], str]
+
+
+def renderer(output_format: str, *, statistics: bool = False) -> Renderer:
+    """The reporter for a format; a ``KeyError`` for a format nobody registered."""
+    module_name, function = (STATISTICS_FORMATS if statistics else FORMATS)[output_format].split(":")
+    return getattr(importlib.import_module(module_name), function)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import List
 
 from promptlint.diagnostics import Diagnostic
-from promptlint.reporters import Report
+from promptlint.reporters import RenderOptions, Report
 from promptlint.reporters.money import finding_figure, models_of
 
 
@@ -41,7 +41,7 @@ def _line(d: Diagnostic) -> str:
     return f"::{level} {properties}::{_data(message)}"
 
 
-def render(report: Report) -> str:
+def render(report: Report, options: RenderOptions) -> str:
     lines: List[str] = [_line(d) for d in report.diagnostics]
     for error in report.errors:
         lines.append(f"::error file={_property(error.path)},title=promptlint::{_data(error.reason)}")

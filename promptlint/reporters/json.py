@@ -11,12 +11,12 @@ from collections import Counter
 from typing import Any, Dict, Optional
 
 from promptlint.diagnostics import Diagnostic, Savings
-from promptlint.reporters import Report, totals
+from promptlint.reporters import RenderOptions, Report, totals
 
 SCHEMA_VERSION = 1
 
 
-def render(report: Report) -> str:
+def render(report: Report, options: RenderOptions) -> str:
     document = {
         "version": SCHEMA_VERSION,
         "diagnostics": [_diagnostic(d) for d in report.diagnostics],

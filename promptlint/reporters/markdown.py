@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Dict, List
 
-from promptlint.reporters import Report, totals
+from promptlint.reporters import RenderOptions, Report, totals
 from promptlint.reporters.money import kind_cells, unpriced_note, usd
 from promptlint.reporters.text import _plural
 from promptlint.savings import COST_INCREASE, WORST_CASE
@@ -23,7 +23,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render(report: Report) -> str:
+def render(report: Report, options: RenderOptions) -> str:
     diagnostics = report.diagnostics
     summary = totals(diagnostics)
     lines: List[str] = ["## promptlint", ""]

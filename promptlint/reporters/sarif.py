@@ -7,15 +7,14 @@ rule, file and the text of its line, so that it survives unrelated edits.
 
 from __future__ import annotations
 
-import inspect
 import json
 from pathlib import PurePath
-from typing import Any, Dict, Sequence, Type
+from typing import Any, Dict, Type
 
 from promptlint import __version__
 from promptlint.baseline import fingerprint
 from promptlint.diagnostics import Diagnostic
-from promptlint.reporters import Report
+from promptlint.reporters import RenderOptions, Report
 from promptlint.reporters.json import _savings
 from promptlint.rule import Rule
 
@@ -24,7 +23,8 @@ HELP_URI = "https://pypi.org/project/promptlint-cost/"
 _LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 
 
-def render(report: Report, rules: Sequence[Type[Rule]]) -> str:
+def render(report: Report, options: RenderOptions) -> str:
+    rules = options.rules
     index = {rule.code: position for position, rule in enumerate(rules)}
     run: Dict[str, Any] = {
         "tool": {
@@ -66,7 +66,9 @@ def _section(doc: str, title: str) -> str:
 
 
 def _rule(rule: Type[Rule]) -> Dict[str, Any]:
-    doc = inspect.cleandoc(rule.__doc__ or rule.summary)
+    from promptlint.docs import rule_body
+
+    doc = rule_body(rule)
     return {
         "id": rule.code,
         "name": rule.name,

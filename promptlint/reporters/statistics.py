@@ -7,11 +7,11 @@ import json
 from collections import Counter
 from typing import List
 
-from promptlint.reporters import Report, totals
+from promptlint.reporters import RenderOptions, Report, totals
 from promptlint.reporters.money import kind_cells
 
 
-def render(report: Report) -> str:
+def render(report: Report, options: RenderOptions) -> str:
     counts = Counter(d.code for d in report.diagnostics)
     rows: List[List[str]] = []
     for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
@@ -26,7 +26,7 @@ def render(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_json(report: Report) -> str:
+def render_json(report: Report, options: RenderOptions) -> str:
     """The same counts as a JSON list, most frequent first (the shape ``ruff --statistics`` gives, plus the
     summed figures of each kind, never added together)."""
     counts = Counter(d.code for d in report.diagnostics)

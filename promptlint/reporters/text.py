@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import List, Tuple
 
 from promptlint.diagnostics import Diagnostic, Savings
-from promptlint.reporters import Report, totals
+from promptlint.reporters import RenderOptions, Report, totals
 from promptlint.reporters.money import models_of, unpriced_note, usd
 from promptlint.savings import COST_INCREASE, unpriced_label
 
@@ -35,19 +35,23 @@ def render_plain(report: Report, quiet: bool = False) -> str:
     return "".join("".join(text for text, _ in line) + "\n" for line in lines)
 
 
-def print_report(report: Report, stream, color: bool, quiet: bool = False) -> None:
-    if not color:
-        stream.write(render_plain(report, quiet))
-        return
+def render(report: Report, options: RenderOptions) -> str:
+    """Plain text, or with rich's styles (ANSI escapes) when ``options.color``; never wrapped."""
+    if not options.color:
+        return render_plain(report, options.quiet)
+    import io
+
     from rich.console import Console
     from rich.text import Text
 
-    console = Console(file=stream, highlight=False, soft_wrap=True)
-    for line in render_lines(report, quiet):
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, highlight=False, soft_wrap=True)
+    for line in render_lines(report, options.quiet):
         text = Text()
         for piece, style in line:
             text.append(piece, style=style or None)
         console.print(text)
+    return buffer.getvalue()
 
 
 def _diagnostic(d: Diagnostic) -> List[Line]:

@@ -11,7 +11,7 @@ from typing import List, Optional
 import cli_in_process
 
 from promptlint.diagnostics import Edit
-from promptlint.fixer import apply_edits
+from promptlint.fixes import apply_edits
 
 ROOT = Path(__file__).resolve().parents[2]
 

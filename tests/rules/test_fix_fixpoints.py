@@ -12,7 +12,7 @@ import cli_in_process
 import pytest
 
 from promptlint.diagnostics import Edit
-from promptlint.fixer import apply_edits
+from promptlint.fixes import apply_edits
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,4 +1,4 @@
-"""Apply fixes: non-overlapping edits, re-linted to a fixpoint, written only when the result parses.
+"""Fixes: choose non-overlapping edits, re-lint to a fixpoint, write only when the result parses.
 
 Files are written through a temporary file in the same directory and an atomic rename, keeping their
 encoding, byte-order mark, line endings and permission bits, so an interrupted run never loses a file.
@@ -16,6 +16,7 @@ from promptlint.diagnostics import Diagnostic, Edit
 from promptlint.source import SourceFile
 
 if TYPE_CHECKING:
+    from promptlint.engine import FileResult
     from promptlint.narrow import FileNarrowing
 
 MAX_ROUNDS = 10  # fixes re-lint the file; a rule whose fix keeps producing new fixes stops here
@@ -183,3 +184,58 @@ def unified_diff(display: str, before: str, after: str) -> str:
         else:
             out.append(line + "\n\\ No newline at end of file\n")
     return "".join(out)
+
+
+def fix_file(
+    result: FileResult,
+    display: str,
+    lint: Callable[[str], List[Diagnostic]],
+    *,
+    unsafe: bool,
+    diff_only: bool,
+    narrowing: FileNarrowing,
+) -> Tuple[FixOutcome, Optional[str]]:
+    """Fix one file's reported findings to a fixpoint and write it atomically (or, with ``diff_only``,
+    return the patch instead): the outcome and the patch.
+
+    A failure of promptlint's own while fixing leaves the file unchanged and is this file's error.
+    """
+    try:
+        return _fix_file(result, display, lint, unsafe, diff_only, narrowing)
+    except Exception as error:
+        from promptlint.engine import internal_error
+
+        text = result.source.text
+        remaining = list(result.diagnostics)
+        outcome = FixOutcome(
+            text,
+            text,
+            error=internal_error(display, error).reason,
+            internal=True,
+            remaining=remaining,
+            reported=narrowing.reported(remaining),
+        )
+        return outcome, None
+
+
+def _fix_file(result, display, lint, unsafe, diff_only, narrowing) -> Tuple[FixOutcome, Optional[str]]:
+    from promptlint.engine import parses
+
+    source = result.source
+    outcome = fix_text(source.text, result.diagnostics, lint, unsafe, parses, narrowing)
+    if outcome.error or not outcome.changed:
+        return outcome, None
+    if diff_only:
+        return outcome, unified_diff(display, source.text, outcome.text)
+    try:
+        write_atomically(source.path, encode_like(source, outcome.text))
+    except UnicodeEncodeError:
+        outcome.error = (
+            f"the fix cannot be written in the file's encoding ({source.encoding}); file left unchanged"
+        )
+    except OSError as error:
+        outcome.error = f"cannot write the fix: {error.strerror or error}; file left unchanged"
+    if outcome.error:
+        outcome.remaining = list(result.diagnostics)
+        outcome.reported = narrowing.reported(result.diagnostics)
+    return outcome, None

@@ -1,0 +1,249 @@
+"""One check run, outside the command line: discover → lint (cached, parallel) → fix → narrow → price.
+
+``check`` takes a ``CheckRequest`` (what to lint and how, already validated) and returns an ``Outcome``
+(every finding, error and warning, sorted); it prints nothing and never exits. The CLI turns arguments
+into the request and the outcome into output and an exit code; an editor or a service can do the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, Tuple, Type
+
+from promptlint.diagnostics import Diagnostic, FileError
+
+if TYPE_CHECKING:
+    from promptlint.config import Settings
+    from promptlint.engine import FileResult
+    from promptlint.narrow import Narrowing
+    from promptlint.registry import Registry
+    from promptlint.rule import Rule
+    from promptlint.runner import RunContext, Task
+
+Progress = Callable[[int, int], None]  # (files parsed, files to parse)
+
+
+class CheckError(Exception):
+    """A problem with the request found while running it (a baseline, a git ref, the model data)."""
+
+
+class FixMode(Enum):
+    REPORT = "report"  # change nothing
+    WRITE = "write"  # --fix
+    DIFF = "diff"  # --diff
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    paths: Sequence[str]
+    settings: Settings
+    registry: Registry
+    selected: Sequence[Type[Rule]]
+    cwd: Path
+    default_model: Optional[str] = None  # overrides the configured one
+    calls_per_month: Optional[int] = None  # overrides the configured one
+    force_exclude: Optional[bool] = None  # overrides the configured one
+    jobs: int = 1
+    use_cache: bool = True
+    fix: FixMode = FixMode.REPORT
+    unsafe_fixes: bool = False
+    baseline: Optional[Path] = None  # report only findings this baseline does not know
+    changed_since: Optional[str] = None  # report only findings on lines changed since this git ref
+    price: bool = True
+
+
+@dataclass
+class Outcome:
+    reported: List[Diagnostic] = field(default_factory=list)  # what the run reports, priced and sorted
+    found: List[Diagnostic] = field(default_factory=list)  # every finding left after fixing, unnarrowed
+    errors: List[FileError] = field(default_factory=list)  # files that could not be linted, sorted
+    missing: List[FileError] = field(default_factory=list)  # paths the user named that do not exist
+    warnings: List[str] = field(default_factory=list)
+    files_checked: int = 0
+    fixed: int = 0
+    diffs: List[str] = field(default_factory=list)
+    internal_error: bool = False  # promptlint's own failure on some file, or a missing path: exit 2
+
+
+def check(request: CheckRequest, on_progress: Optional[Progress] = None) -> Outcome:
+    from promptlint.discover import discover
+    from promptlint.source import PathProblem
+
+    settings = request.settings
+    force_exclude = settings.force_exclude if request.force_exclude is None else request.force_exclude
+    paths = list(request.paths) or ["."]
+    found = discover(
+        paths,
+        root=settings.root,
+        exclude=settings.exclude,
+        extend_exclude=settings.extend_exclude,
+        force_exclude=force_exclude,
+        respect_gitignore=settings.respect_gitignore,
+    )
+    # A path the user named that does not exist stops nothing but is an error (exit 2); problems met while
+    # walking (a symlink loop, an unreadable directory) are reported like unreadable files.
+    named = set(paths)
+    missing = [e for e in found.errors if e.kind is PathProblem.MISSING and e.path in named]
+    outcome = Outcome(
+        missing=[FileError(e.path, e.reason) for e in missing],
+        files_checked=len(found.files),
+        internal_error=bool(missing),
+    )
+    if missing and not found.files:
+        return outcome
+
+    narrowing = _narrowing(request)
+    context = _run_context(request)
+    tasks = _tasks(found.files, request)
+    results = _lint(request, context, tasks, on_progress)
+    _collect(request, context, tasks, results, narrowing, outcome)
+    outcome.errors[:0] = [FileError(e.path, e.reason) for e in found.errors if e not in missing]
+    if request.price and outcome.reported:
+        outcome.reported = _priced(outcome.reported, settings, request)
+    outcome.reported.sort(key=lambda d: d.sort_key)
+    outcome.errors.sort(key=lambda e: (e.path, e.reason))
+    return outcome
+
+
+def _narrowing(request: CheckRequest) -> Narrowing:
+    """What narrows the report (and the fixes): the findings a baseline knows, the lines changed since a ref."""
+    from promptlint.narrow import Narrowing
+
+    if request.baseline is None and request.changed_since is None:
+        return Narrowing()
+    from promptlint.baseline import BaselineError, changed_lines, read_baseline
+
+    try:
+        known = read_baseline(request.baseline) if request.baseline is not None else None
+        changed = (
+            changed_lines(request.changed_since, request.cwd) if request.changed_since is not None else None
+        )
+    except BaselineError as error:
+        raise CheckError(str(error)) from error
+    return Narrowing(known, changed)
+
+
+def _run_context(request: CheckRequest) -> RunContext:
+    """Everything a worker needs besides its task; built once per run."""
+    from promptlint.runner import RunContext
+
+    settings = request.settings
+    return RunContext(
+        rule_options=settings.rule_options,
+        default_model=request.default_model or settings.default_model,
+        project_root=settings.root,
+        models=settings.models,
+        max_file_size=settings.max_file_size,
+    )
+
+
+def _tasks(files: Sequence[Path], request: CheckRequest) -> List[Task]:
+    """One task per file, with the rules that apply to it after ``per-file-ignores``."""
+    from promptlint.runner import Task
+
+    selected_codes = tuple(rule.code for rule in request.selected)
+    tasks = []
+    for path in files:
+        codes = selected_codes
+        per_file_ignored = request.settings.ignored_for(path)
+        if per_file_ignored:
+            matching = request.registry.matching
+            ignored = {rule.code for selector in per_file_ignored for rule in matching(selector)}
+            codes = tuple(code for code in codes if code not in ignored)
+        tasks.append(Task(path, str(path), codes))
+    return tasks
+
+
+def _lint(request: CheckRequest, context: RunContext, tasks: List[Task], on_progress) -> List[FileResult]:
+    from promptlint.runner import lint_tasks
+
+    cache = None
+    if request.use_cache:
+        from promptlint.cache import CACHE_DIRECTORY, Cache, settings_fingerprint
+
+        root = request.settings.root
+        fingerprint = settings_fingerprint(
+            dict(context.rule_options), context.default_model, dict(context.models), root
+        )
+        cache = Cache(root / CACHE_DIRECTORY, fingerprint)
+    return lint_tasks(tasks, context, request.registry, request.jobs, cache, on_progress)
+
+
+def _collect(request, context, tasks, results, narrowing, outcome: Outcome) -> None:
+    """Gather each file's findings and errors, fixing (or diffing) the reported findings that have fixes."""
+    from promptlint.fixes import applicable
+
+    linter = None
+    for task, result in zip(tasks, results):
+        file_diagnostics = result.diagnostics
+        file_narrowing = narrowing.for_file(task.path)
+        reported = file_narrowing.reported(file_diagnostics)
+        wants_fix = request.fix is not FixMode.REPORT and result.source is not None
+        if wants_fix and any(applicable(d, request.unsafe_fixes) for d in reported):
+            if linter is None:
+                from promptlint.runner import Linter
+
+                linter = Linter(context, request.registry)
+            file_diagnostics, reported = _fix(request, task, result, linter, file_narrowing, outcome)
+        outcome.found.extend(file_diagnostics)
+        outcome.reported.extend(reported)
+        if result.source is not None:
+            outcome.warnings.extend(_unknown_suppressions(task.display, result.source.text, request.registry))
+        for error in result.errors:
+            outcome.internal_error = outcome.internal_error or error.internal
+            outcome.errors.append(error)
+
+
+def _fix(request, task, result, linter, narrowing, outcome: Outcome) -> Tuple[list, list]:
+    from promptlint.engine import lint_text
+    from promptlint.fixes import fix_file
+
+    options = linter.options(task.codes)
+
+    def lint(text: str) -> List[Diagnostic]:
+        return lint_text(text, task.path, task.display, options, linter.models).diagnostics
+
+    fixed, patch = fix_file(
+        result,
+        task.display,
+        lint,
+        unsafe=request.unsafe_fixes,
+        diff_only=request.fix is FixMode.DIFF,
+        narrowing=narrowing,
+    )
+    if patch is not None:
+        outcome.diffs.append(patch)
+    if fixed.error:
+        outcome.errors.append(FileError(task.display, fixed.error, fixed.internal))
+        outcome.internal_error = outcome.internal_error or fixed.internal
+    elif fixed.changed:
+        outcome.fixed += fixed.applied
+    return fixed.remaining, fixed.reported
+
+
+def _unknown_suppressions(display: str, text: str, registry) -> List[str]:
+    from promptlint.suppress import unknown_rules
+
+    codes = frozenset(rule.code for rule in registry.rules)
+    names = frozenset(rule.name for rule in registry.rules)
+    return [
+        f"{display}:{line}: unknown rule `{item}` in a suppression comment; it suppresses nothing"
+        for line, item in unknown_rules(text, codes, names)
+    ]
+
+
+def _priced(diagnostics: List[Diagnostic], settings: Settings, request: CheckRequest) -> List[Diagnostic]:
+    from promptlint.models import ModelDataError, load_model_table
+    from promptlint.savings import price
+
+    try:
+        table = load_model_table(settings.models)
+    except ModelDataError as error:
+        raise CheckError(f"model data: {error}") from error
+    calls_per_month = request.calls_per_month or settings.calls_per_month
+    return [
+        replace(d, savings=price(d.basis, table, calls_per_month)) if d.basis is not None else d
+        for d in diagnostics
+    ]
