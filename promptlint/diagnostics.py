@@ -106,3 +106,13 @@ def from_plain(plain: dict) -> Diagnostic:
         )
     data["source"] = tuple(data.get("source", ()))
     return Diagnostic(**data)
+
+
+def internal_error(display: str, error: BaseException, limit: int = 200) -> FileError:
+    """promptlint's own failure on one file, as one line: exit code 2, never cached, the other files
+    still reported."""
+    message = " ".join(str(error).split())
+    if len(message) > limit:
+        message = message[: limit - 1] + "…"
+    reason = f"internal error: {type(error).__name__}" + (f": {message}" if message else "")
+    return FileError(display, reason, internal=True)

@@ -37,7 +37,7 @@ def rule_body(rule: Type[Rule]) -> str:
 def _with_examples(body: str, rule: Type[Rule]) -> str:
     """The docstring with the code of the rule's first ``Invalid`` example under ``## Example`` and of its
     first ``Valid`` one under ``## Use instead``: the documentation shows cases the test suite runs."""
-    from promptlint.testing import first_pair
+    from promptlint.examples import first_pair
 
     invalid, valid = first_pair(rule)
     for heading, case in (("## Example", invalid), ("## Use instead", valid)):

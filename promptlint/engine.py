@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type
 
-from promptlint.diagnostics import Diagnostic, Edit, FileError, FixInfo
+from promptlint.diagnostics import Diagnostic, FileError, internal_error
 from promptlint.lines import LineIndex, split_lines
 from promptlint.prefilter import may_call_llm
 from promptlint.rule import Finding, Rule, RuleContext
@@ -92,31 +92,6 @@ def lint_text(
     from promptlint.deep import run_deep
 
     return run_deep(_analyse, text, path, display, options, models, FileResult(parsed=True))
-
-
-def internal_error(display: str, error: BaseException, limit: int = 200) -> FileError:
-    """promptlint's own failure on one file, as one line: exit code 2, never cached, the other files
-    still reported."""
-    message = " ".join(str(error).split())
-    if len(message) > limit:
-        message = message[: limit - 1] + "…"
-    reason = f"internal error: {type(error).__name__}" + (f": {message}" if message else "")
-    return FileError(display, reason, internal=True)
-
-
-def parses(text: str) -> bool:
-    import libcst as cst
-
-    from promptlint.deep import run_deep
-
-    def attempt() -> bool:
-        try:
-            cst.parse_module(text)
-        except (cst.ParserSyntaxError, RecursionError, MemoryError):
-            return False
-        return True
-
-    return run_deep(attempt)
 
 
 def _analyse(
@@ -239,7 +214,9 @@ def _place(findings, module, text: str, display: str) -> List[Diagnostic]:
             continue
         fix = None
         if finding.fix is not None:
-            fix = _lower_fix(finding.fix, module, text, positions, offsets)
+            from promptlint.fixes import lower_fix
+
+            fix = lower_fix(finding.fix, module, text, positions, offsets)
         diagnostic = Diagnostic(
             code=rule_class.code,
             name=rule_class.name,
@@ -268,94 +245,3 @@ def _positions(module, wrapper_class, provider_class):
         return provider._computed
     except Exception:  # pragma: no cover - a libcst whose provider internals differ
         return wrapper_class(module, unsafe_skip_copy=True).resolve(provider_class)
-
-
-def _lower_fix(fix, module, text: str, positions, offsets: LineIndex) -> Optional[FixInfo]:
-    """Turn node replacements into one minimal text edit, with the changed lines before and after.
-
-    Each replacement is rendered in place: with the indentation of the block it sits in, found by
-    rendering the old node until it reproduces the source exactly. Only when that fails is the whole
-    module regenerated (correct, but costly on large files with many findings).
-    """
-    spans = []
-    for replacement in fix.replacements:
-        where = positions.get(replacement.old)
-        if where is None:
-            return None
-        begin = offsets.offset(where.start.line, where.start.column)
-        finish = offsets.offset(where.end.line, where.end.column)
-        rendered = _render_in_place(replacement, module, text, begin, finish, where.start.line, offsets)
-        if rendered is None:
-            return _lower_fix_whole_module(fix, module, text, offsets)
-        spans.append((begin, finish, rendered))
-    # Only the span from the first to the last replaced node changes: diff that, not the whole file.
-    low = min(begin for begin, _, _ in spans)
-    high = max(finish for _, finish, _ in spans)
-    window = text[low:high]
-    for begin, finish, rendered in sorted(spans, reverse=True):
-        window = window[: begin - low] + rendered + window[finish - low :]
-    return _fix_info(fix, text, low, high, window, offsets)
-
-
-def _render_in_place(replacement, module, text, begin, finish, line, offsets) -> Optional[str]:
-    try:
-        from libcst._nodes.internal import CodegenState
-    except ImportError:  # pragma: no cover - a libcst without the internal renderer
-        return None
-    original = text[begin:finish]
-
-    def render(node, indent: str) -> str:
-        state = CodegenState(
-            default_indent=module.default_indent,
-            default_newline=module.default_newline,
-            indent_tokens=[indent] if indent else [],
-        )
-        node._codegen(state)
-        return "".join(state.tokens)
-
-    tried = set()
-    for candidate_line in range(line, max(0, line - 40), -1):
-        content = offsets.line_text(candidate_line)
-        indent = content[: len(content) - len(content.lstrip(" \t"))]
-        if indent in tried:
-            continue
-        tried.add(indent)
-        if render(replacement.old, indent) == original:
-            return render(replacement.new, indent)
-    return None
-
-
-def _lower_fix_whole_module(fix, module, text: str, offsets) -> Optional[FixInfo]:
-    new_module = module
-    for replacement in fix.replacements:
-        new_module = new_module.deep_replace(replacement.old, replacement.new)
-    return _fix_info(fix, text, 0, len(text), new_module.code, offsets)
-
-
-def _fix_info(fix, text: str, low: int, high: int, replacement: str, offsets) -> Optional[FixInfo]:
-    """The minimal edit that turns ``text[low:high]`` into ``replacement``, and the lines it touches."""
-    old = text[low:high]
-    if old == replacement:
-        return None
-    start = 0
-    limit = min(len(old), len(replacement))
-    while start < limit and old[start] == replacement[start]:
-        start += 1
-    end = 0
-    while end < limit - start and old[-1 - end] == replacement[-1 - end]:
-        end += 1
-    line, column = offsets.position(low + start)
-    end_line, end_column = offsets.position(low + len(old) - end)
-    content = replacement[start : len(replacement) - end]
-    edit = Edit(line, column + 1, end_line, end_column + 1, content)
-    first = offsets.line_start(line)
-    last = offsets.line_end(end_line)
-    before = text[first:last]
-    after = text[first : low + start] + content + text[low + len(old) - end : last]
-    return FixInfo(
-        fix.description,
-        fix.applicability.value,
-        (edit,),
-        tuple(split_lines(before)),
-        tuple(split_lines(after)),
-    )

@@ -1,4 +1,5 @@
-"""Fixes: choose non-overlapping edits, re-lint to a fixpoint, write only when the result parses.
+"""Fixes, from a rule's node replacements to the file on disk: lower them to minimal text edits, choose
+non-overlapping ones, re-lint to a fixpoint, and write only when the result parses.
 
 Files are written through a temporary file in the same directory and an atomic rename, keeping their
 encoding, byte-order mark, line endings and permission bits, so an interrupted run never loses a file.
@@ -12,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, Tuple
 
-from promptlint.diagnostics import Diagnostic, Edit
+from promptlint.diagnostics import Diagnostic, Edit, FixInfo, internal_error
+from promptlint.lines import LineIndex, split_lines
 from promptlint.source import SourceFile
 
 if TYPE_CHECKING:
-    from promptlint.engine import FileResult
     from promptlint.narrow import FileNarrowing
 
 MAX_ROUNDS = 10  # fixes re-lint the file; a rule whose fix keeps producing new fixes stops here
@@ -187,7 +188,8 @@ def unified_diff(display: str, before: str, after: str) -> str:
 
 
 def fix_file(
-    result: FileResult,
+    source: SourceFile,
+    diagnostics: List[Diagnostic],
     display: str,
     lint: Callable[[str], List[Diagnostic]],
     *,
@@ -201,12 +203,10 @@ def fix_file(
     A failure of promptlint's own while fixing leaves the file unchanged and is this file's error.
     """
     try:
-        return _fix_file(result, display, lint, unsafe, diff_only, narrowing)
+        return _fix_file(source, diagnostics, display, lint, unsafe, diff_only, narrowing)
     except Exception as error:
-        from promptlint.engine import internal_error
-
-        text = result.source.text
-        remaining = list(result.diagnostics)
+        text = source.text
+        remaining = list(diagnostics)
         outcome = FixOutcome(
             text,
             text,
@@ -218,11 +218,10 @@ def fix_file(
         return outcome, None
 
 
-def _fix_file(result, display, lint, unsafe, diff_only, narrowing) -> Tuple[FixOutcome, Optional[str]]:
-    from promptlint.engine import parses
-
-    source = result.source
-    outcome = fix_text(source.text, result.diagnostics, lint, unsafe, parses, narrowing)
+def _fix_file(
+    source, diagnostics, display, lint, unsafe, diff_only, narrowing
+) -> Tuple[FixOutcome, Optional[str]]:
+    outcome = fix_text(source.text, diagnostics, lint, unsafe, parses, narrowing)
     if outcome.error or not outcome.changed:
         return outcome, None
     if diff_only:
@@ -236,6 +235,115 @@ def _fix_file(result, display, lint, unsafe, diff_only, narrowing) -> Tuple[FixO
     except OSError as error:
         outcome.error = f"cannot write the fix: {error.strerror or error}; file left unchanged"
     if outcome.error:
-        outcome.remaining = list(result.diagnostics)
-        outcome.reported = narrowing.reported(result.diagnostics)
+        outcome.remaining = list(diagnostics)
+        outcome.reported = narrowing.reported(diagnostics)
     return outcome, None
+
+
+# Lowering: a rule's node replacements become one minimal text edit.
+
+
+def lower_fix(fix, module, text: str, positions, offsets: LineIndex) -> Optional[FixInfo]:
+    """Turn node replacements into one minimal text edit, with the changed lines before and after.
+
+    Each replacement is rendered in place: with the indentation of the block it sits in, found by
+    rendering the old node until it reproduces the source exactly. Only when that fails is the whole
+    module regenerated (correct, but costly on large files with many findings).
+    """
+    spans = []
+    for replacement in fix.replacements:
+        where = positions.get(replacement.old)
+        if where is None:
+            return None
+        begin = offsets.offset(where.start.line, where.start.column)
+        finish = offsets.offset(where.end.line, where.end.column)
+        rendered = _render_in_place(replacement, module, text, begin, finish, where.start.line, offsets)
+        if rendered is None:
+            return _lower_fix_whole_module(fix, module, text, offsets)
+        spans.append((begin, finish, rendered))
+    # Only the span from the first to the last replaced node changes: diff that, not the whole file.
+    low = min(begin for begin, _, _ in spans)
+    high = max(finish for _, finish, _ in spans)
+    window = text[low:high]
+    for begin, finish, rendered in sorted(spans, reverse=True):
+        window = window[: begin - low] + rendered + window[finish - low :]
+    return _fix_info(fix, text, low, high, window, offsets)
+
+
+def _render_in_place(replacement, module, text, begin, finish, line, offsets) -> Optional[str]:
+    try:
+        from libcst._nodes.internal import CodegenState
+    except ImportError:  # pragma: no cover - a libcst without the internal renderer
+        return None
+    original = text[begin:finish]
+
+    def render(node, indent: str) -> str:
+        state = CodegenState(
+            default_indent=module.default_indent,
+            default_newline=module.default_newline,
+            indent_tokens=[indent] if indent else [],
+        )
+        node._codegen(state)
+        return "".join(state.tokens)
+
+    tried = set()
+    for candidate_line in range(line, max(0, line - 40), -1):
+        content = offsets.line_text(candidate_line)
+        indent = content[: len(content) - len(content.lstrip(" \t"))]
+        if indent in tried:
+            continue
+        tried.add(indent)
+        if render(replacement.old, indent) == original:
+            return render(replacement.new, indent)
+    return None
+
+
+def _lower_fix_whole_module(fix, module, text: str, offsets) -> Optional[FixInfo]:
+    new_module = module
+    for replacement in fix.replacements:
+        new_module = new_module.deep_replace(replacement.old, replacement.new)
+    return _fix_info(fix, text, 0, len(text), new_module.code, offsets)
+
+
+def _fix_info(fix, text: str, low: int, high: int, replacement: str, offsets) -> Optional[FixInfo]:
+    """The minimal edit that turns ``text[low:high]`` into ``replacement``, and the lines it touches."""
+    old = text[low:high]
+    if old == replacement:
+        return None
+    start = 0
+    limit = min(len(old), len(replacement))
+    while start < limit and old[start] == replacement[start]:
+        start += 1
+    end = 0
+    while end < limit - start and old[-1 - end] == replacement[-1 - end]:
+        end += 1
+    line, column = offsets.position(low + start)
+    end_line, end_column = offsets.position(low + len(old) - end)
+    content = replacement[start : len(replacement) - end]
+    edit = Edit(line, column + 1, end_line, end_column + 1, content)
+    first = offsets.line_start(line)
+    last = offsets.line_end(end_line)
+    before = text[first:last]
+    after = text[first : low + start] + content + text[low + len(old) - end : last]
+    return FixInfo(
+        fix.description,
+        fix.applicability.value,
+        (edit,),
+        tuple(split_lines(before)),
+        tuple(split_lines(after)),
+    )
+
+
+def parses(text: str) -> bool:
+    import libcst as cst
+
+    from promptlint.deep import run_deep
+
+    def attempt() -> bool:
+        try:
+            cst.parse_module(text)
+        except (cst.ParserSyntaxError, RecursionError, MemoryError):
+            return False
+        return True
+
+    return run_deep(attempt)

@@ -206,7 +206,8 @@ def _fix(request, task, result, linter, narrowing, outcome: Outcome) -> Tuple[li
         return lint_text(text, task.path, task.display, options, linter.models).diagnostics
 
     fixed, patch = fix_file(
-        result,
+        result.source,
+        result.diagnostics,
         task.display,
         lint,
         unsafe=request.unsafe_fixes,

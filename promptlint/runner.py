@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from promptlint.diagnostics import FileError
-from promptlint.engine import FileResult, LintOptions, internal_error, lint_source
+from promptlint.diagnostics import FileError, internal_error
+from promptlint.engine import FileResult, LintOptions, lint_source
 from promptlint.prefilter import may_call_llm, stream_may_call_llm
 from promptlint.source import (
     DEFAULT_MAX_FILE_SIZE,

@@ -9,8 +9,7 @@ import pytest
 
 from promptlint.cli import main
 from promptlint.diagnostics import Diagnostic, Edit, FixInfo
-from promptlint.engine import parses
-from promptlint.fixes import apply_edits, choose_non_overlapping, fix_text
+from promptlint.fixes import apply_edits, choose_non_overlapping, fix_text, parses
 
 SOURCE = textwrap.dedent(
     """\

@@ -15,7 +15,7 @@ import pytest
 
 import promptlint.engine as engine
 import promptlint.extract as extract
-import promptlint.fixes as fixer
+import promptlint.fixes as fixes
 from promptlint.cache import Cache
 from promptlint.cli import main
 from promptlint.diagnostics import Diagnostic
@@ -71,7 +71,7 @@ def reported(document) -> list:
         (libcst, "parse_module"),  # parsing
         (extract, "extract_calls"),  # extraction
         (engine, "_place"),  # placing findings
-        (engine, "_lower_fix"),  # fix lowering
+        (fixes, "lower_fix"),  # fix lowering
     ],
 )
 def test_a_failure_in_any_stage_is_that_files_error(project: Path, capsys, monkeypatch, where, name) -> None:
@@ -92,7 +92,7 @@ def test_a_failure_in_any_stage_is_that_files_error(project: Path, capsys, monke
 
 
 def test_a_failure_in_the_fix_loop_leaves_that_file_unchanged(project: Path, capsys, monkeypatch) -> None:
-    monkeypatch.setattr(fixer, "apply_edits", failing_on_b(fixer.apply_edits))
+    monkeypatch.setattr(fixes, "apply_edits", failing_on_b(fixes.apply_edits))
     code, document, err = run_json(capsys, "--fix", "--unsafe-fixes", "--exit-zero", "--jobs", "1", ".")
     assert code == 2
     assert reported(document) == [("b.py", "LLM201", 4)]
