@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Dict
 
 import pytest
 
@@ -29,22 +31,35 @@ def output(capsys, *args: str, select: str = "ALL", path: str = "fixtures") -> s
     return capsys.readouterr().out
 
 
+def rendered(project: Path, **request) -> Dict[str, str]:
+    """One run through the pipeline, rendered in JSON, text and SARIF (as the CLI renders them)."""
+    from promptlint.config import load_settings
+    from promptlint.pipeline import CheckRequest, check
+    from promptlint.registry import load_registry
+    from promptlint.reporters import RenderOptions, Report, renderer
+
+    registry = load_registry()
+    settings = load_settings(project / "pyproject.toml", registry, project)
+    selected = registry.select(["ALL"], [], [])
+    outcome = check(CheckRequest(["fixtures"], settings, registry, selected, project, **request))
+    report = Report(outcome.reported, outcome.errors, outcome.files_checked, None)
+    options = RenderOptions(rules=selected)
+    return {name: renderer(name)(report, options) for name in ("json", "text", "sarif")}
+
+
 def test_output_is_byte_identical_across_jobs_and_cache_states(project: Path, capsys) -> None:
-    """Every cache and jobs state in JSON; text and SARIF (renderings of the same report) from fresh results
-    with one and two workers and from a warm cache, which is where a field lost in the cache would show."""
-    json_reference = output(capsys, "--output-format", "json", "--no-cache", "--jobs", "1")
-    assert json.loads(json_reference)
-    assert output(capsys, "--output-format", "json", "--no-cache", "--jobs", "2") == json_reference
+    """JSON, text and SARIF from fresh results with one and two workers, from a cold and from a warm cache
+    (where a field lost in the cache would show), and the command's own output."""
+    reference = rendered(project, jobs=1, use_cache=False)
+    assert json.loads(reference["json"])["diagnostics"] and json.loads(reference["sarif"])
+    headers = re.findall(r"^fixtures/\S+:\d+:\d+: LLM\d{3} ", reference["text"], re.M)
+    assert len(headers) == len(json.loads(reference["json"])["diagnostics"])
+    assert rendered(project, jobs=2, use_cache=False) == reference
     shutil.rmtree(project / ".promptlint_cache", ignore_errors=True)
-    assert output(capsys, "--output-format", "json", "--jobs", "2") == json_reference  # cold cache
-    assert output(capsys, "--output-format", "json", "--jobs", "2") == json_reference  # warm cache
-    assert output(capsys, "--output-format", "json", "--jobs", "1") == json_reference
-    for output_format in ("text", "sarif"):
-        reference = output(capsys, "--output-format", output_format, "--no-cache", "--jobs", "1")
-        assert json.loads(reference) if output_format != "text" else reference
-        assert output(capsys, "--output-format", output_format, "--no-cache", "--jobs", "2") == reference
-        assert output(capsys, "--output-format", output_format, "--jobs", "2") == reference  # warm cache
-        assert output(capsys, "--output-format", output_format, "--jobs", "1") == reference
+    assert rendered(project, jobs=2) == reference  # cold cache
+    assert rendered(project, jobs=2) == reference  # warm cache
+    assert rendered(project, jobs=1) == reference  # warm cache, in-process
+    assert output(capsys, "--output-format", "json", "--jobs", "2") == reference["json"]
 
 
 PROBE = """
