@@ -6,11 +6,14 @@ Usage (from anywhere; needs network access to PyPI the first time)::
     python benchmarks/real_code/evaluate.py --json-out /tmp/eval.json
     python benchmarks/real_code/evaluate.py --check-labels      # validate labels.jsonl against the corpus only
     python benchmarks/real_code/evaluate.py --prepare-only      # download and extract, no lint
+    python benchmarks/real_code/evaluate.py --set heldout       # the held-out set (heldout/), same options
 
 The packages are pinned in ``packages.json`` (file name and sha256) and fetched with the same code as
 ``benchmarks/run.py`` into ``benchmarks/.corpora/sdists``, then extracted to
 ``benchmarks/.corpora/real-code/<name>-<version>/``. The labels in ``labels.jsonl`` are the ground truth; see
-README.md beside this file for the policy. Stdlib only, Python 3.9+.
+README.md beside this file for the policy. ``--set heldout`` reads ``heldout/packages.json`` and
+``heldout/labels.jsonl`` instead and extracts into ``benchmarks/.corpora/real-code-heldout/``: a second set that
+nobody tunes against. Stdlib only, Python 3.9+.
 """
 
 from __future__ import annotations
@@ -34,6 +37,28 @@ PACKAGES_FILE = HERE / "packages.json"
 LABELS_FILE = HERE / "labels.jsonl"
 CORPUS_NAME = "real-code"
 CORPUS_DIR = bench.CORPORA_DIR / CORPUS_NAME
+
+
+@dataclass(frozen=True)
+class LabelSet:
+    """One labelled set: its pinned packages, its labels and the directory its corpus is extracted to."""
+
+    name: str
+    packages_file: Path
+    labels_file: Path
+    corpus_dir: Path
+
+
+# "dev" is the development set of issues 12 and 13; "heldout" is scored only, never tuned against.
+SETS: Dict[str, LabelSet] = {
+    "dev": LabelSet("dev", PACKAGES_FILE, LABELS_FILE, CORPUS_DIR),
+    "heldout": LabelSet(
+        "heldout",
+        HERE / "heldout" / "packages.json",
+        HERE / "heldout" / "labels.jsonl",
+        bench.CORPORA_DIR / "real-code-heldout",
+    ),
+}
 
 # A finding within this many lines of a label's line (or of an also_at place) belongs to that label.
 LINE_WINDOW = 3
@@ -63,23 +88,23 @@ class EvalError(Exception):
 # --------------------------------------------------------------------------------------------- corpus
 
 
-def load_packages() -> List[bench.Sdist]:
+def load_packages(path: Path = PACKAGES_FILE) -> List[bench.Sdist]:
     """The pinned packages, as the benchmark's ``Sdist`` records."""
-    rows = json.loads(PACKAGES_FILE.read_text(encoding="utf-8"))
+    rows = json.loads(path.read_text(encoding="utf-8"))
     return [bench.Sdist(r["name"], r["version"], r["filename"], r["sha256"], r["why"]) for r in rows]
 
 
-def prepare_corpus(packages: Sequence[bench.Sdist]) -> Path:
+def prepare_corpus(packages: Sequence[bench.Sdist], corpus_dir: Path = CORPUS_DIR) -> Path:
     """Fetch (verified by sha256), extract, and write the empty promptlint configuration; return the root."""
-    CORPUS_DIR.mkdir(parents=True, exist_ok=True)
+    corpus_dir.mkdir(parents=True, exist_ok=True)
     for sdist in packages:
         archive = bench.fetch_sdist(sdist)
-        target = CORPUS_DIR / sdist.dirname
+        target = corpus_dir / sdist.dirname
         if not target.is_dir():
             print(f"  extracting {archive.name} -> {target.relative_to(bench.REPO_ROOT)}", flush=True)
             bench.extract_sdist(archive, target)
-    (CORPUS_DIR / "pyproject.toml").write_text(bench.CORPUS_PYPROJECT, encoding="utf-8")
-    return CORPUS_DIR
+    (corpus_dir / "pyproject.toml").write_text(bench.CORPUS_PYPROJECT, encoding="utf-8")
+    return corpus_dir
 
 
 # --------------------------------------------------------------------------------------------- labels
@@ -462,18 +487,26 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser.add_argument(
         "--check-labels", action="store_true", help="validate labels.jsonl against the corpus, do not lint"
     )
+    parser.add_argument(
+        "--set",
+        dest="label_set",
+        choices=sorted(SETS),
+        default="dev",
+        help="which labelled set: dev (packages.json, labels.jsonl; the default) or heldout (heldout/)",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Prepare, validate the labels, lint, match and report; 1 on any problem."""
     args = parse_args(argv)
+    chosen = SETS[args.label_set]
     try:
-        print("corpus real-code: preparing", flush=True)
-        root = prepare_corpus(load_packages())
+        print(f"corpus {chosen.corpus_dir.name}: preparing", flush=True)
+        root = prepare_corpus(load_packages(chosen.packages_file), chosen.corpus_dir)
         if args.prepare_only:
             return 0
-        labels = load_labels()
+        labels = load_labels(chosen.labels_file)
         problems = check_labels(labels, root)
         if problems:
             raise EvalError("labels do not fit the corpus:\n  " + "\n  ".join(problems))

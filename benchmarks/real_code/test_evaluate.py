@@ -143,3 +143,23 @@ def test_check_labels_catches_line_drift(tmp_path: Path) -> None:
     problems = ev.check_labels(labels, tmp_path)
     assert len(problems) == 2
     assert "not on that line" in problems[0] and "gone.py does not exist" in problems[1]
+
+
+def test_set_selection_defaults_to_the_dev_set_and_heldout_reads_its_own_files() -> None:
+    dev = ev.SETS[ev.parse_args([]).label_set]
+    assert (dev.packages_file, dev.labels_file, dev.corpus_dir) == (
+        ev.HERE / "packages.json",
+        ev.HERE / "labels.jsonl",
+        ev.bench.CORPORA_DIR / "real-code",
+    )
+    heldout = ev.SETS[ev.parse_args(["--set", "heldout", "--check-labels"]).label_set]
+    assert (heldout.packages_file, heldout.labels_file, heldout.corpus_dir) == (
+        ev.HERE / "heldout" / "packages.json",
+        ev.HERE / "heldout" / "labels.jsonl",
+        ev.bench.CORPORA_DIR / "real-code-heldout",
+    )
+    assert {p.name for p in ev.load_packages(heldout.packages_file)}.isdisjoint(
+        p.name for p in ev.load_packages(dev.packages_file)
+    )
+    with pytest.raises(SystemExit):
+        ev.parse_args(["--set", "other"])
