@@ -173,22 +173,32 @@ class MissingOutputLimit(Rule):
         yield Finding(call.node, message, fix=self._fix(call, cap, source), savings=savings)
 
     def _fix(self, call: LLMCall, cap: int, source: str) -> Optional[Fix]:
-        target = call.output_limit.fix_target
-        if target not in ("call", "config-new") or not call.output_limit.parameter:
+        limit = call.output_limit
+        target = limit.fix_target
+        if target not in ("call", "config-new", "dict-key") or not limit.parameter:
             return None
-        from promptlint.edits import add_keyword
+        from promptlint.edits import add_dict_key, add_keyword
         from promptlint_rules._cap_choice import cap_parameter
 
         parameter = cap_parameter(call)
         notes = [source] if source else []
-        if parameter != call.output_limit.parameter:
+        if parameter != limit.parameter:
             notes.append(f"the server behind `base_url` takes `{parameter}`")
         if target == "call":
-            new = add_keyword(call.node, parameter, str(cap))
+            replacement = Replacement(call.node, add_keyword(call.node, parameter, str(cap)))
             description = f"Add `{parameter}={cap}`"
+        elif target == "config-new":
+            keyword = limit.container or "config"
+            new = add_keyword(call.node, keyword, f'{{"{parameter}": {cap}}}')
+            replacement = Replacement(call.node, new)
+            description = f'Add `{keyword}={{"{parameter}": {cap}}}`'
         else:
-            new = add_keyword(call.node, "config", f'{{"{parameter}": {cap}}}')
-            description = f'Add `config={{"{parameter}": {cap}}}`'
+            if limit.container_node is None:
+                return None
+            replacement = Replacement(
+                limit.container_node, add_dict_key(limit.container_node, parameter, str(cap))
+            )
+            description = f'Add `"{parameter}": {cap}` to `{limit.container}`'
         if notes:
             description += " (" + "; ".join(notes) + ")"
-        return Fix(description, Applicability.UNSAFE, (Replacement(call.node, new),))
+        return Fix(description, Applicability.UNSAFE, (replacement,))
