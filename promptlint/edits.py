@@ -65,14 +65,21 @@ def add_dict_key(mapping: cst.Dict, key: str, value: str) -> cst.Dict:
         spacing = _clean(mapping.lbrace.whitespace_after)
     else:
         spacing = cst.SimpleWhitespace(" ")
+    rbrace = mapping.rbrace
+    closing = rbrace.whitespace_before
+    if isinstance(spacing, cst.ParenthesizedWhitespace) and isinstance(closing, cst.ParenthesizedWhitespace):
+        # The last entry keeps the comment of its line; the new one starts a clean line.
+        spacing = spacing.with_changes(first_line=closing.first_line, empty_lines=[])
+        rbrace = rbrace.with_changes(
+            whitespace_before=closing.with_changes(first_line=cst.TrailingWhitespace())
+        )
     if isinstance(last.comma, cst.Comma):
-        closing = last.comma.whitespace_after
         elements[-1] = last.with_changes(comma=last.comma.with_changes(whitespace_after=spacing))
-        elements.append(entry.with_changes(comma=last.comma.with_changes(whitespace_after=closing)))
+        elements.append(entry.with_changes(comma=last.comma))
     else:
         elements[-1] = last.with_changes(comma=cst.Comma(whitespace_after=spacing))
         elements.append(entry)
-    return mapping.with_changes(elements=elements)
+    return mapping.with_changes(elements=elements, rbrace=rbrace)
 
 
 def _append(call: cst.Call, args: List[cst.Arg], argument: cst.Arg) -> List[cst.Arg]:

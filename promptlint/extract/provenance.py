@@ -142,8 +142,10 @@ def _boto3_client(call: cst.Call, scope: Scope) -> Origin:
     (Cost Explorer, S3, the ``bedrock`` control plane) or a name that cannot be read is nothing known."""
     service: Optional[cst.BaseExpression] = None
     for position, arg in enumerate(call.args):
+        if arg.star == "*":
+            return None  # ``*args`` may come first: the service name is not known
         if arg.star:
-            return None
+            continue  # ``**session_kwargs``: credentials and settings, never a second service name
         if arg.keyword is None and position == 0:
             service = arg.value
         elif arg.keyword is not None and arg.keyword.value == "service_name":
