@@ -331,3 +331,65 @@ def test_the_prefilter_lets_the_new_sdks_through() -> None:
         "from boto3.session import Session",
     ):
         assert may_call_llm(line.encode()) is True, line
+
+
+def test_openai_compatible_servers_get_max_tokens(project: Path, capsys) -> None:
+    source = """\
+        from openai import OpenAI
+
+        xai = OpenAI(base_url="https://api.x.ai/v1")
+        reply = xai.chat.completions.create(model="grok-4", messages=[])
+    """
+    [finding] = lint(project, capsys, source)
+    assert finding["fix"]["description"] == (
+        "Add `max_tokens=1024` (the server behind `base_url` takes `max_tokens`)"
+    )
+
+
+def test_bedrock_key_goes_after_an_entry_without_a_trailing_comma(project: Path, capsys) -> None:
+    source = (
+        BEDROCK
+        + """\
+    reply = runtime.converse(
+        modelId="amazon.nova-lite-v1:0",
+        messages=[],
+        inferenceConfig={
+            "temperature": 0.2,
+            "topP": 0.9  # nucleus
+        },
+    )
+    """
+    )
+    assert fixed(project, capsys, source) == textwrap.dedent(
+        BEDROCK
+        + """\
+    reply = runtime.converse(
+        modelId="amazon.nova-lite-v1:0",
+        messages=[],
+        inferenceConfig={
+            "temperature": 0.2,
+            "topP": 0.9,  # nucleus
+            "maxTokens": 1024
+        },
+    )
+    """
+    )
+
+
+def test_another_providers_retirement_does_not_apply_to_a_hosting_sdk(project: Path, capsys) -> None:
+    """gpt-3.5-turbo's OpenAI shutdown says nothing about an id of that name on Together's own API."""
+    (project / "app.py").write_text(
+        textwrap.dedent(
+            """\
+            from openai import OpenAI
+            from together import Together
+
+            a = Together().chat.completions.create(model="gpt-3.5-turbo", messages=[], max_tokens=5)
+            b = OpenAI().chat.completions.create(model="gpt-3.5-turbo", messages=[], max_tokens=5)
+            """
+        ),
+        encoding="utf-8",
+    )
+    main(["check", "--no-cache", "--output-format", "json", "--select", "LLM401", "app.py"])
+    found = json.loads(capsys.readouterr().out)["diagnostics"]
+    assert [(d["line"], d["code"]) for d in found] == [(5, "LLM401")]
