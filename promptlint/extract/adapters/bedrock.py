@@ -2,6 +2,9 @@
 ``converse_stream``), whose cap is ``inferenceConfig={"maxTokens": N}``, and ``invoke_model`` with an
 Anthropic Messages body (``json.dumps({"anthropic_version": ..., "max_tokens": N, ...})``).
 
+Without ``maxTokens`` the answer may run to the model's maximum: "The default value is the maximum allowed
+value for the model that you are using" (Bedrock API reference, ``InferenceConfiguration``, read 2026-12).
+
 Only a client built with the literal service name ``"bedrock-runtime"`` is one (see ``provenance``): a Cost
 Explorer or S3 client calling a method of the same name is not an LLM request.
 """
