@@ -37,6 +37,51 @@ def add_keyword(call: cst.Call, name: str, value: str) -> cst.Call:
     return call.with_changes(args=_append(call, args, argument))
 
 
+def add_dict_key(mapping: cst.Dict, key: str, value: str) -> cst.Dict:
+    """Add ``"key": value`` after the last entry of a dict literal, laid out like the entries before it:
+    on the same line in a one-line dict, on its own line with the entries' indentation in a dict written
+    one entry per line (with a trailing comma when the last entry has one). The key takes the quotes of
+    the entry before it."""
+    elements = list(mapping.elements)
+    quote = '"'
+    if (
+        elements
+        and isinstance(elements[-1], cst.DictElement)
+        and isinstance(elements[-1].key, cst.SimpleString)
+    ):
+        quote = elements[-1].key.quote
+    entry = cst.DictElement(
+        key=cst.SimpleString(f"{quote}{key}{quote}"),
+        value=cst.parse_expression(value),
+        whitespace_before_colon=cst.SimpleWhitespace(""),
+        whitespace_after_colon=cst.SimpleWhitespace(" "),
+    )
+    if not elements:
+        return mapping.with_changes(elements=[entry])
+    last = elements[-1]
+    if len(elements) >= 2 and isinstance(elements[-2].comma, cst.Comma):
+        spacing = _clean(elements[-2].comma.whitespace_after)
+    elif isinstance(mapping.lbrace.whitespace_after, cst.ParenthesizedWhitespace):
+        spacing = _clean(mapping.lbrace.whitespace_after)
+    else:
+        spacing = cst.SimpleWhitespace(" ")
+    rbrace = mapping.rbrace
+    closing = rbrace.whitespace_before
+    if isinstance(spacing, cst.ParenthesizedWhitespace) and isinstance(closing, cst.ParenthesizedWhitespace):
+        # The last entry keeps the comment of its line; the new one starts a clean line.
+        spacing = spacing.with_changes(first_line=closing.first_line, empty_lines=[])
+        rbrace = rbrace.with_changes(
+            whitespace_before=closing.with_changes(first_line=cst.TrailingWhitespace())
+        )
+    if isinstance(last.comma, cst.Comma):
+        elements[-1] = last.with_changes(comma=last.comma.with_changes(whitespace_after=spacing))
+        elements.append(entry.with_changes(comma=last.comma))
+    else:
+        elements[-1] = last.with_changes(comma=cst.Comma(whitespace_after=spacing))
+        elements.append(entry)
+    return mapping.with_changes(elements=elements, rbrace=rbrace)
+
+
 def _append(call: cst.Call, args: List[cst.Arg], argument: cst.Arg) -> List[cst.Arg]:
     """``args`` with ``argument`` after the last one, which hands over the layout up to ``)``."""
     last = args[-1]

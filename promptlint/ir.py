@@ -66,7 +66,10 @@ class FixTarget(StrCode):
 
     NONE = ""  # no automatic fix is possible
     CALL = "call"  # a keyword of the call itself
-    CONFIG_NEW = "config-new"  # a new ``config={...}`` keyword (google-genai)
+    CONFIG_NEW = "config-new"  # a new ``config={...}`` keyword (google-genai), or ``OutputLimit.container``
+    DICT_KEY = (
+        "dict-key"  # a new key in the literal dict ``OutputLimit.container_node`` (Bedrock's inferenceConfig)
+    )
 
 
 def _coerce(instance: Any, name: str, kind: type) -> None:
@@ -314,6 +317,11 @@ class OutputLimit:
     fix_target: FixTarget = FixTarget.NONE  # where a fix inserts the cap
     # The expression that sets the cap (``4096`` in ``max_tokens=4096``), when the cap is present.
     node: Any = field(default=None, compare=False, repr=False)
+    # The keyword whose dict holds the cap when it is not a keyword of its own (``inferenceConfig`` on
+    # Bedrock's Converse); "" means ``config`` for a ``config-new`` fix.
+    container: str = ""
+    # The literal dict a ``dict-key`` fix adds the cap to.
+    container_node: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         _coerce(self, "fix_target", FixTarget)

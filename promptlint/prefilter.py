@@ -29,6 +29,12 @@ SDK_MODULES: Tuple[str, ...] = (
     "langchain_google_genai",
     "langchain_community.chat_models",
     "langchain.chat_models",
+    "mistralai",
+    "cohere",
+    "groq",
+    "together",
+    "boto3",
+    "vertexai",
 )
 
 
@@ -39,6 +45,10 @@ FROM_MODULES: Tuple[str, ...] = SDK_MODULES + (
     "langchain_openai.chat_models",
     "langchain_anthropic.chat_models",
     "google.genai.client",
+    "mistralai.client",
+    "boto3.session",
+    "vertexai.generative_models",
+    "vertexai.preview.generative_models",
 )
 
 

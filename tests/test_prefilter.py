@@ -88,6 +88,12 @@ def test_sdk_modules() -> None:
         "langchain_google_genai",
         "langchain_community.chat_models",
         "langchain.chat_models",
+        "mistralai",
+        "cohere",
+        "groq",
+        "together",
+        "boto3",
+        "vertexai",
     )
 
 

@@ -13,7 +13,7 @@ import libcst as cst
 
 from promptlint.extract.arguments import collect_arguments
 from promptlint.extract.literals import UNKNOWN, literal_value
-from promptlint.extract.provenance import Instance, Qualified
+from promptlint.extract.provenance import BEDROCK_RUNTIME, Instance, Qualified
 from promptlint.extract.scopes import Scope
 from promptlint.extract.text import TextResolver
 
@@ -24,6 +24,9 @@ _CLASS_PLATFORMS = {
     "anthropic.AsyncAnthropicBedrock": "bedrock",
     "anthropic.AnthropicVertex": "vertex",
     "anthropic.AsyncAnthropicVertex": "vertex",
+    "vertexai.generative_models.GenerativeModel": "vertex",
+    "vertexai.preview.generative_models.GenerativeModel": "vertex",
+    BEDROCK_RUNTIME: "bedrock",
 }
 # Constructor keywords that send requests somewhere other than the provider's own endpoint.
 _ENDPOINT_KEYWORDS = frozenset(

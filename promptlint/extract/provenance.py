@@ -14,6 +14,10 @@ import libcst as cst
 
 from promptlint.extract.scopes import Binding, Scope
 
+BEDROCK_RUNTIME = "boto3.client(bedrock-runtime)"
+# ``boto3.client(...)`` and a session's ``.client(...)``: what they build depends on the service name.
+_BOTO3_FACTORIES = frozenset({"boto3.client"})
+
 # Classes whose instances are SDK clients (or model handles), by the dotted name their import gives them.
 CLIENT_CLASSES = {
     "openai.OpenAI": "openai",
@@ -33,6 +37,22 @@ CLIENT_CLASSES = {
     "google.genai.Client": "google",
     "google.genai.client.Client": "google",
     "google.generativeai.GenerativeModel": "google-legacy",
+    "vertexai.generative_models.GenerativeModel": "google-vertex",
+    "vertexai.preview.generative_models.GenerativeModel": "google-vertex",
+    "mistralai.Mistral": "mistral",
+    "mistralai.client.Mistral": "mistral",
+    "cohere.Client": "cohere-v1",
+    "cohere.AsyncClient": "cohere-v1",
+    "cohere.ClientV2": "cohere",
+    "cohere.AsyncClientV2": "cohere",
+    "groq.Groq": "groq",
+    "groq.AsyncGroq": "groq",
+    "together.Together": "together",
+    "together.AsyncTogether": "together",
+    # boto3 builds clients by service name: only ``boto3.client("bedrock-runtime")`` (or a session's) is one.
+    BEDROCK_RUNTIME: "bedrock",
+    "boto3.Session": "boto3-session",
+    "boto3.session.Session": "boto3-session",
 }
 
 _MAX_DEPTH = 12
@@ -94,6 +114,14 @@ def qualify(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Origin:
         callee = qualify(expr.func, scope, depth + 1)
         if isinstance(callee, Qualified) and callee.name in CLIENT_CLASSES:
             return Instance(callee.name, (), expr, scope)
+        if (
+            isinstance(callee, Qualified)
+            and callee.name in _BOTO3_FACTORIES
+            or isinstance(callee, Instance)
+            and callee.family == "boto3-session"
+            and callee.path == ("client",)
+        ):
+            return _boto3_client(expr, scope)
         if isinstance(callee, Instance) and callee.path and callee.path[-1] in ("with_options", "copy"):
             return Instance(callee.cls, callee.path[:-1], callee.constructor, callee.constructor_scope)
         if isinstance(callee, _FactoryResult):
@@ -106,6 +134,24 @@ def qualify(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Origin:
         return _agreeing(expr.left, expr.right, scope, depth)
     if isinstance(expr, cst.IfExp):
         return _agreeing(expr.body, expr.orelse, scope, depth)
+    return None
+
+
+def _boto3_client(call: cst.Call, scope: Scope) -> Origin:
+    """A Bedrock runtime client when the service name is the literal ``"bedrock-runtime"``; any other service
+    (Cost Explorer, S3, the ``bedrock`` control plane) or a name that cannot be read is nothing known."""
+    service: Optional[cst.BaseExpression] = None
+    for position, arg in enumerate(call.args):
+        if arg.star == "*":
+            return None  # ``*args`` may come first: the service name is not known
+        if arg.star:
+            continue  # ``**session_kwargs``: credentials and settings, never a second service name
+        if arg.keyword is None and position == 0:
+            service = arg.value
+        elif arg.keyword is not None and arg.keyword.value == "service_name":
+            service = arg.value
+    if isinstance(service, cst.SimpleString) and service.evaluated_value == "bedrock-runtime":
+        return Instance(BEDROCK_RUNTIME, (), call, scope)
     return None
 
 

@@ -23,12 +23,20 @@ class MissingOutputLimit(Rule):
     ## What it does
     Checks for LLM requests that set no output-token cap on an API where the output is then bounded only by
     the model's maximum: OpenAI Chat Completions (`max_completion_tokens`/`max_tokens`) and Responses
-    (`max_output_tokens`), Gemini (`config.max_output_tokens`), LiteLLM (`max_tokens`), and the LangChain
-    chat models `ChatOpenAI`, `AzureChatOpenAI`, `ChatAnthropic` and `ChatGoogleGenerativeAI`.
+    (`max_output_tokens`), Gemini (`config.max_output_tokens`) and Vertex AI's `GenerativeModel`
+    (`generation_config.max_output_tokens`), Mistral's `chat.complete`/`stream` (`max_tokens`), Cohere's
+    `chat`/`chat_stream`, v1 and v2 (`max_tokens`), Groq (`max_completion_tokens`, or the deprecated
+    `max_tokens`), Together (`max_tokens`), Amazon Bedrock's Converse through boto3
+    (`inferenceConfig.maxTokens`), LiteLLM (`max_tokens`), and the LangChain chat models `ChatOpenAI`,
+    `AzureChatOpenAI`, `ChatAnthropic` and `ChatGoogleGenerativeAI`.
 
-    Not reported: Anthropic's `messages.create` (`max_tokens` is required, leaving it out is an error, not a
-    cost), the legacy text-completions endpoints (they default to 16 tokens), embeddings, and calls where a
-    `**mapping`, `extra_body` or `model_kwargs` whose keys cannot be known may carry the cap.
+    Not reported: Anthropic's `messages.create` and Bedrock `invoke_model` with an Anthropic body
+    (`max_tokens` is required, leaving it out is an error, not a cost), the legacy text-completions endpoints
+    (they default to 16 tokens), embeddings, and calls where a `**mapping`, `extra_body`, `model_kwargs`,
+    an `inferenceConfig` or `additionalModelRequestFields` whose keys cannot be known may carry the cap.
+    Not recognised at all: a boto3 client of any service but `bedrock-runtime` (or one whose service name
+    is not a string literal), `invoke_model` bodies of other model families, and the SDKs' clients reached
+    only through an unannotated parameter.
 
     ## Why is this bad?
     Output tokens cost 3-5x input tokens. Without a cap, a rambling answer, a reasoning model thinking at
@@ -59,8 +67,13 @@ class MissingOutputLimit(Rule):
     and its message says why.
 
     The parameter is the one the platform takes: `max_tokens` for Chat Completions on an OpenAI client
-    whose `base_url` points at an OpenAI-compatible server (DeepSeek, OpenRouter, Groq, Together, Mistral,
-    a local vLLM or Ollama), which do not all know `max_completion_tokens`.
+    whose `base_url` points at an OpenAI-compatible server (DeepSeek, OpenRouter, xAI, Groq, Together,
+    Mistral, a local vLLM or Ollama), which do not all know `max_completion_tokens`; `max_tokens` for the
+    Mistral, Cohere and Together SDKs; `max_completion_tokens` for the Groq SDK; on Bedrock's Converse, a
+    `"maxTokens"` key added to an `inferenceConfig` dict written in the call, or a new
+    `inferenceConfig={"maxTokens": N}` when there is none (an `inferenceConfig` bound elsewhere may be
+    shared: no fix). Vertex AI's and `google.generativeai`'s `GenerativeModel` get no fix: a call's
+    `generation_config` may replace the one the model was built with.
 
     ## Savings
     Worst case per call: (the model's maximum output - the cap) output tokens at the model's output price.
@@ -173,22 +186,32 @@ class MissingOutputLimit(Rule):
         yield Finding(call.node, message, fix=self._fix(call, cap, source), savings=savings)
 
     def _fix(self, call: LLMCall, cap: int, source: str) -> Optional[Fix]:
-        target = call.output_limit.fix_target
-        if target not in ("call", "config-new") or not call.output_limit.parameter:
+        limit = call.output_limit
+        target = limit.fix_target
+        if target not in ("call", "config-new", "dict-key") or not limit.parameter:
             return None
-        from promptlint.edits import add_keyword
+        from promptlint.edits import add_dict_key, add_keyword
         from promptlint_rules._cap_choice import cap_parameter
 
         parameter = cap_parameter(call)
         notes = [source] if source else []
-        if parameter != call.output_limit.parameter:
+        if parameter != limit.parameter:
             notes.append(f"the server behind `base_url` takes `{parameter}`")
         if target == "call":
-            new = add_keyword(call.node, parameter, str(cap))
+            replacement = Replacement(call.node, add_keyword(call.node, parameter, str(cap)))
             description = f"Add `{parameter}={cap}`"
+        elif target == "config-new":
+            keyword = limit.container or "config"
+            new = add_keyword(call.node, keyword, f'{{"{parameter}": {cap}}}')
+            replacement = Replacement(call.node, new)
+            description = f'Add `{keyword}={{"{parameter}": {cap}}}`'
         else:
-            new = add_keyword(call.node, "config", f'{{"{parameter}": {cap}}}')
-            description = f'Add `config={{"{parameter}": {cap}}}`'
+            if limit.container_node is None:
+                return None
+            replacement = Replacement(
+                limit.container_node, add_dict_key(limit.container_node, parameter, str(cap))
+            )
+            description = f'Add `"{parameter}": {cap}` to `{limit.container}`'
         if notes:
             description += " (" + "; ".join(notes) + ")"
-        return Fix(description, Applicability.UNSAFE, (Replacement(call.node, new),))
+        return Fix(description, Applicability.UNSAFE, (replacement,))

@@ -19,7 +19,9 @@ from promptlint.testing import Invalid, Valid
 from promptlint_rules._call_tokens import call_tokens
 
 _MAX_HOPS = 5
-_PROVIDERS = ("openai", "anthropic", "google")
+# Callers that route a model id to whichever provider it names; any other SDK talks to its own API only,
+# where another provider's retirement dates do not apply (Groq, Mistral, Cohere, Together, Bedrock).
+_ROUTERS = ("litellm", "langchain")
 
 
 class RetiredModel(Rule):
@@ -131,7 +133,7 @@ class RetiredModel(Rule):
         retirement = shipped_retirement(call.model)
         if retirement is None:
             return
-        if call.provider in _PROVIDERS and call.provider != retirement.provider:
+        if call.provider not in _ROUTERS and call.provider != retirement.provider:
             return
         if not retirement.retired and retirement.days_after_table() > int(context.options["notice-days"]):
             return

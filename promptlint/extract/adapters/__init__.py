@@ -5,6 +5,28 @@ Adding a provider means adding one module here and listing it in ``ADAPTERS``.
 
 from __future__ import annotations
 
-from promptlint.extract.adapters import anthropic, google, langchain, litellm, openai
+from promptlint.extract.adapters import (
+    anthropic,
+    bedrock,
+    cohere,
+    google,
+    groq,
+    langchain,
+    litellm,
+    mistral,
+    openai,
+    together,
+)
 
-ADAPTERS = (openai.recognise, anthropic.recognise, google.recognise, litellm.recognise, langchain.recognise)
+ADAPTERS = (
+    openai.recognise,
+    anthropic.recognise,
+    google.recognise,
+    litellm.recognise,
+    langchain.recognise,
+    mistral.recognise,
+    cohere.recognise,
+    groq.recognise,
+    together.recognise,
+    bedrock.recognise,
+)

@@ -142,3 +142,26 @@ def with_tools(request: Request, call: LLMCall) -> LLMCall:
 
 def _one_line(code: str) -> str:
     return " ".join(code.split())
+
+
+def chat_completion(
+    request: Request,
+    provider: str,
+    endpoint: str,
+    caps: Sequence[str],
+    fix_parameter: str,
+    is_async: bool,
+) -> LLMCall:
+    """A Chat-Completions-shaped request (``model=``, ``messages=[{"role", "content"}]``, a cap keyword):
+    Groq, Together, Mistral and Cohere v2 all take this shape under their own names."""
+    from promptlint.extract.messages import message_list
+
+    model, model_node = request.literal("model")
+    messages = request.args.get("messages")
+    parts: Sequence[PromptPart] = []
+    complete = False
+    if messages is not None:
+        parts, complete = message_list(messages, request.scope_of("messages"), request.resolver)
+    limit = keyword_limit(request, caps, fix_parameter, ("extra_body",))
+    call = make_call(request, provider, endpoint, model, model_node, parts, complete, limit, is_async)
+    return with_tools(request, call)

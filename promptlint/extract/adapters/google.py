@@ -18,6 +18,8 @@ from promptlint.ir import LimitStatus, LLMCall, OutputLimit, PromptPart
 
 _GENERATE = {"generate_content", "generate_content_stream"}
 _LEGACY_GENERATE = {"generate_content", "generate_content_async"}
+# ``GenerativeModel(...)`` handles: google.generativeai's, and Vertex AI's (the same constructor and calls).
+_MODEL_HANDLES = ("google-legacy", "google-vertex")
 
 
 def recognise(request: Request) -> Optional[LLMCall]:
@@ -28,7 +30,7 @@ def recognise(request: Request) -> Optional[LLMCall]:
         if origin.path[:-1] not in (("models",), ("aio", "models")):
             return None
         return _generate(request, origin, is_async=origin.path[0] == "aio")
-    if origin.family == "google-legacy" and origin.path and origin.path[-1] in _LEGACY_GENERATE:
+    if origin.family in _MODEL_HANDLES and origin.path and origin.path[-1] in _LEGACY_GENERATE:
         if len(origin.path) != 1:
             return None
         return _legacy(request, origin)
@@ -62,7 +64,8 @@ def _generate(request: Request, origin: Instance, is_async: bool) -> LLMCall:
 
 
 def _legacy(request: Request, origin: Instance) -> LLMCall:
-    """``GenerativeModel("gemini-…", system_instruction=…, generation_config=…).generate_content(…)``."""
+    """``GenerativeModel("gemini-…", system_instruction=…, generation_config=…).generate_content(…)``, from
+    ``google.generativeai`` or ``vertexai.generative_models``."""
     model: Optional[str] = None
     model_node = None
     parts: List[PromptPart] = []
@@ -159,7 +162,7 @@ def _is_config_class(func: cst.BaseExpression, scope: Scope) -> bool:
     origin = qualify(func, scope)
     return (
         isinstance(origin, Qualified)
-        and origin.name.startswith(("google.genai.", "google.generativeai."))
+        and origin.name.startswith(("google.genai.", "google.generativeai.", "vertexai."))
         and origin.name.endswith("Config")
     )
 
