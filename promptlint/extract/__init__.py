@@ -11,12 +11,13 @@ import libcst as cst
 from promptlint.extract.adapters import ADAPTERS
 from promptlint.extract.adapters.common import Request
 from promptlint.extract.arguments import collect_arguments
+from promptlint.extract.candidates import merge_calls
 from promptlint.extract.context import ModuleContext
 from promptlint.extract.module_index import ModuleIndex
 from promptlint.extract.module_strings import string_literals
 from promptlint.extract.ordering import with_order_risks
 from promptlint.extract.prompt_literals import with_prompt_literals
-from promptlint.extract.provenance import Qualified, qualify
+from promptlint.extract.provenance import Alternatives, Qualified, qualify
 from promptlint.extract.scopes import CallSite, Scope, build_scopes
 from promptlint.extract.text import TextResolver
 from promptlint.ir import LLMCall, ModuleFacts
@@ -64,7 +65,18 @@ def _recognise(site: CallSite, context: ModuleContext) -> Optional[LLMCall]:
     if origin is None:
         return None
     arguments = collect_arguments(tuple(args), site.scope, context.resolver)
-    request = Request(origin, site, node, arguments, context, func)
+    if isinstance(origin, Alternatives):
+        calls = []
+        for option in origin.options:
+            call = _adapt(Request(option, site, node, arguments, context, func))
+            if call is None:
+                return None  # one of the candidates is not an LLM request
+            calls.append(call)
+        return merge_calls(calls)
+    return _adapt(Request(origin, site, node, arguments, context, func))
+
+
+def _adapt(request: Request) -> Optional[LLMCall]:
     for adapter in ADAPTERS:
         call = adapter(request)
         if call is not None:
