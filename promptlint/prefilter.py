@@ -39,6 +39,7 @@ FROM_MODULES: Tuple[str, ...] = SDK_MODULES + (
     "langchain_openai.chat_models",
     "langchain_anthropic.chat_models",
     "google.genai.client",
+    "langfuse.openai",  # an observability drop-in for the ``openai`` module and its client classes
 )
 
 

@@ -326,3 +326,41 @@ def _value_text(module: cst.Module, node_id: int) -> str:
 
     module.visit(Finder())
     return found[0]
+
+
+@pytest.mark.parametrize(
+    "wrapped, read, expected",
+    [
+        ("instructor.from_openai(OpenAI(), mode=instructor.Mode.JSON)", "chat.completions.create", 1),
+        ("instructor.patch(client=AsyncOpenAI())", "chat.completions.create", 1),
+        ("instructor.from_anthropic(Anthropic())", "messages.create", 1),
+        # instructor also answers ``chat.completions.create`` for Anthropic: not the SDK's path, not followed
+        ("instructor.from_anthropic(Anthropic())", "chat.completions.create", 0),
+        ("wrap_openai(OpenAI())", "chat.completions.create", 1),
+        ("track_openai(openai_client=OpenAI())", "responses.create", 1),
+        ("track_openai(project_name='x')", "responses.create", 0),
+        ("instructor.from_provider('openai/gpt-4o')", "chat.completions.create", 0),
+        ("OpenAI().with_options(timeout=5)", "chat.completions.create", 1),
+    ],
+)
+def test_wrapped_clients(wrapped: str, read: str, expected: int) -> None:
+    source = (
+        "import instructor\nfrom anthropic import Anthropic\nfrom openai import AsyncOpenAI, OpenAI\n"
+        "from langsmith.wrappers import wrap_openai\nfrom opik.integrations.openai import track_openai\n"
+        f"client = {wrapped}\n"
+        f"client.{read}(model='m', max_tokens=10, messages=[], input='x')\n"
+    )
+    assert len(calls(source)) == expected
+
+
+@pytest.mark.parametrize(
+    "imports, expression",
+    [
+        ("from langfuse.openai import openai", "openai.chat.completions.create"),
+        ("from langfuse.openai import OpenAI", "OpenAI().chat.completions.create"),
+        ("import langfuse.openai", "langfuse.openai.AzureOpenAI().chat.completions.create"),
+    ],
+)
+def test_observability_drop_ins(imports: str, expression: str) -> None:
+    source = f"{imports}\n{expression}(model='gpt-4o', messages=[])\n"
+    assert [(c.provider, c.endpoint) for c in calls(source)] == [("openai", "chat.completions.create")]

@@ -40,8 +40,10 @@ _MAX_DEPTH = 12
 _TRANSPARENT = {"with_raw_response", "with_streaming_response"}
 # Client methods that return a client configured differently, sending the same requests.
 _RECONFIGURED = {"with_options", "copy"}
-# Functions that wrap a client and return one sending the same requests through the same paths, by the
-# keyword that may pass the client instead of the first positional argument.
+# Functions that wrap a client and return one sending the same requests through the same paths (structured
+# outputs, tracing), by the keyword that may pass the client instead of the first positional argument. From
+# their documentation: instructor (python.useinstructor.com, client setup), LangSmith (reference, wrappers),
+# Braintrust (docs, AI providers), Opik (Python SDK reference, integrations).
 WRAPPERS = {
     "instructor.from_openai": "client",
     "instructor.from_anthropic": "client",
@@ -50,12 +52,13 @@ WRAPPERS = {
     "instructor.apatch": "client",
     "langsmith.wrappers.wrap_openai": "client",
     "langsmith.wrappers.wrap_anthropic": "client",
-    "braintrust.wrap_openai": "openai",
-    "braintrust.wrap_anthropic": "client",
+    "braintrust.wrap_openai": "",
+    "braintrust.wrap_anthropic": "",
     "opik.integrations.openai.track_openai": "openai_client",
     "opik.integrations.anthropic.track_anthropic": "anthropic_client",
 }
-# Observability drop-ins: modules that re-export an SDK's classes (or the SDK module itself) instrumented.
+# Observability drop-ins: modules that re-export an SDK's classes (or the SDK module itself) instrumented
+# (langfuse.com, OpenAI Python integration: ``from langfuse.openai import openai`` or ``OpenAI``, ...).
 DROP_INS = {
     "langfuse.openai.openai": "openai",
     "langfuse.openai": "openai",
@@ -215,7 +218,7 @@ def _wrapped_client(call: cst.Call, keyword: str) -> Optional[cst.BaseExpression
             return None
         if arg.keyword is None:
             return arg.value
-        if arg.keyword.value == keyword:
+        if keyword and arg.keyword.value == keyword:
             return arg.value
     return None
 
