@@ -15,9 +15,10 @@ from promptlint.extract.reaching import reaching_at_end
 from promptlint.ir import LimitStatus, LLMCall
 
 
-def calls(source: str) -> List[LLMCall]:
+def calls(source: str, signatures: bool = True) -> List[LLMCall]:
     root = Path("/nonexistent-project")
-    found, _ = extract_calls(cst.parse_module(textwrap.dedent(source)), root / "app.py", root)
+    module = cst.parse_module(textwrap.dedent(source))
+    found, _ = extract_calls(module, root / "app.py", root, signatures=signatures)
     return found
 
 
@@ -132,12 +133,15 @@ def test_parent_and_child_bindings_are_both_candidates() -> None:
 
 def test_a_parent_from_another_module_is_unknown() -> None:
     source = """
+        import openai
         from .base import Base
         class Child(Base):
             def ask(self, q):
                 return self.client.chat.completions.create(model="gpt-4o", messages=[q])
         """
-    assert summary(source) == []
+    # Only the request's signature says what it is.
+    assert [str(c.confidence) for c in calls(source)] == ["low"]
+    assert calls(source, signatures=False) == []
 
 
 @pytest.mark.parametrize(
@@ -209,22 +213,22 @@ def test_factory_without_annotation_follows_every_return() -> None:
 @pytest.mark.parametrize(
     "params, body, found",
     [
-        ("client=OpenAI()", "", 1),
-        ("client=None", "client = client or OpenAI()", 1),
-        ("client=None", "if client is None:\n        client = OpenAI()", 1),
-        ("client: 'OpenAI | None' = None", "", 1),
-        ("client", "client = client or OpenAI()", 0),  # a bare parameter: the caller passes anything
-        ("client=None", "", 0),
-        ("client=make()", "", 0),
+        ("client=OpenAI()", "", ["high"]),
+        ("client=None", "client = client or OpenAI()", ["high"]),
+        ("client=None", "if client is None:\n        client = OpenAI()", ["high"]),
+        ("client: 'OpenAI | None' = None", "", ["high"]),
+        ("client", "client = client or OpenAI()", []),  # a bare parameter: the caller passes anything
+        ("client=None", "", ["low"]),  # nothing says what it is but the request's signature
+        ("client=make()", "", []),  # the default says it is something the module cannot see
     ],
 )
-def test_parameters_with_a_default_or_an_annotation(params: str, body: str, found: int) -> None:
+def test_parameters_with_a_default_or_an_annotation(params: str, body: str, found: List[str]) -> None:
     source = (
         "from openai import OpenAI\nfrom .factory import make\n"
         f"def ask(q, {params}):\n    {body or 'pass'}\n"
         "    return client.chat.completions.create(model='gpt-4o', messages=[q])\n"
     )
-    assert len(calls(source)) == found
+    assert [str(c.confidence) for c in calls(source)] == found
 
 
 def test_module_alias_bound_in_both_branches_reads_as_the_openai_request() -> None:
@@ -364,3 +368,110 @@ def test_wrapped_clients(wrapped: str, read: str, expected: int) -> None:
 def test_observability_drop_ins(imports: str, expression: str) -> None:
     source = f"{imports}\n{expression}(model='gpt-4o', messages=[])\n"
     assert [(c.provider, c.endpoint) for c in calls(source)] == [("openai", "chat.completions.create")]
+
+
+# -- recognition by request signature ------------------------------------------------------------------------
+
+SIGNATURES = {
+    "chat completions on a bare parameter": (
+        "def f(client, q):\n    client.chat.completions.create(model='gpt-4o', messages=[q])\n",
+        [("openai", "chat.completions.create", "unknown", "missing")],
+    ),
+    "responses": (
+        "def f(client, q):\n    client.responses.create(model='gpt-4o', input=q)\n",
+        [("openai", "responses.create", "unknown", "missing")],
+    ),
+    "messages with the Messages API's keywords": (
+        "def f(client, q):\n    client.messages.create(model='claude-sonnet-4-5', max_tokens=9, messages=[q])\n",
+        [("anthropic", "messages.create", "unknown", "not-applicable")],
+    ),
+    "generate_content": (
+        "def f(client, q):\n    client.models.generate_content(model='gemini-2.5-flash', contents=q)\n",
+        [("google", "models.generate_content", "unknown", "missing")],
+    ),
+    "a parameter annotated Any, and a **mapping besides": (
+        "from typing import Any\n"
+        "def f(client: Any, q, extra):\n"
+        "    client.chat.completions.create(model='gpt-4o', messages=[q], **extra)\n",
+        [("openai", "chat.completions.create", "unknown", "unknown")],
+    ),
+    "self.client handed to the constructor": (
+        "class T:\n    def __init__(self, client):\n        self.client = client\n"
+        "    def f(self, q):\n        self.client.chat.completions.create(model='gpt-4o', messages=[q])\n",
+        [("openai", "chat.completions.create", "unknown", "missing")],
+    ),
+    "self.client set by nobody in the module": (
+        "class T:\n    def f(self, q):\n        self.client.chat.completions.create(model='gpt-4o', messages=[q])\n",
+        [("openai", "chat.completions.create", "unknown", "missing")],
+    ),
+    "twilio": (
+        "def f(client):\n    client.messages.create(to='+1', from_='+2', body='hi')\n",
+        [],
+    ),
+    "messages.create without max_tokens": (
+        "def f(client, q):\n    client.messages.create(model='m', messages=[q])\n",
+        [],
+    ),
+    "a local class's create(**data)": (
+        "def f(store, data):\n    store.messages.create(**data)\n",
+        [],
+    ),
+    "a positional argument": (
+        "def f(client, q):\n    client.chat.completions.create('gpt-4o', messages=[q])\n",
+        [],
+    ),
+    "messages as a string": (
+        "def f(client):\n    client.chat.completions.create(model='gpt-4o', messages='hello')\n",
+        [],
+    ),
+    "a mock's assertion": (
+        "def test(client):\n"
+        "    client.chat.completions.create.assert_called_once_with(model='gpt-4o', messages=[])\n",
+        [],
+    ),
+    "a receiver the module builds": (
+        "from unittest.mock import MagicMock\nimport httpx\n"
+        "def f(q):\n    client = MagicMock()\n    client.chat.completions.create(model='gpt-4o', messages=[q])\n"
+        "    http = httpx.Client()\n    http.chat.completions.create(model='gpt-4o', messages=[q])\n",
+        [],
+    ),
+    "a parameter with a project type": (
+        "from .llm import Gateway\n"
+        "def f(client: Gateway, q):\n    client.chat.completions.create(model='gpt-4o', messages=[q])\n",
+        [],
+    ),
+    "a parameter with a default the module cannot see": (
+        "from .llm import default_client\n"
+        "def f(q, client=default_client):\n    client.chat.completions.create(model='gpt-4o', messages=[q])\n",
+        [],
+    ),
+    "self.client that the class sets to a project object": (
+        "from .llm import Gateway\n"
+        "class T:\n    def __init__(self):\n        self.client = Gateway()\n"
+        "    def f(self, q):\n        self.client.chat.completions.create(model='gpt-4o', messages=[q])\n",
+        [],
+    ),
+    "self.client that is a property": (
+        "class T:\n    @property\n    def client(self):\n        return make()\n"
+        "    def f(self, q):\n        self.client.chat.completions.create(model='gpt-4o', messages=[q])\n",
+        [],
+    ),
+    "an attribute of another object": (
+        "def f(app, q):\n    app.client.chat.completions.create(model='gpt-4o', messages=[q])\n",
+        [],
+    ),
+}
+
+
+@pytest.mark.parametrize("label", sorted(SIGNATURES))
+def test_recognition_by_signature(label: str) -> None:
+    source, expected = SIGNATURES[label]
+    found = calls(source)
+    assert [(c.provider, c.endpoint, str(c.platform), c.output_limit.status.value) for c in found] == expected
+    assert all(str(c.confidence) == "low" for c in found)
+    assert calls(source, signatures=False) == []
+
+
+def test_a_traced_client_is_high_confidence() -> None:
+    source = "from openai import OpenAI\nOpenAI().chat.completions.create(model='gpt-4o', messages=[])\n"
+    assert [str(c.confidence) for c in calls(source)] == ["high"]
