@@ -118,7 +118,11 @@ class Cache:
 
 
 def settings_fingerprint(
-    rule_options: Dict[str, Any], default_model: Optional[str], models: Dict[str, Any], project_root: Path
+    rule_options: Dict[str, Any],
+    default_model: Optional[str],
+    models: Dict[str, Any],
+    project_root: Path,
+    signature_recognition: bool = True,
 ) -> str:
     return json.dumps(
         {
@@ -126,6 +130,7 @@ def settings_fingerprint(
             "default_model": default_model,
             "models": models,
             "root": str(project_root),
+            "signature_recognition": signature_recognition,
         },
         sort_keys=True,
         default=str,

@@ -38,6 +38,8 @@ class Settings:
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # by rule code
     models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; larger files that may call an LLM are refused
+    # Recognise a request by its signature when its client's origin is unknown (findings of low confidence).
+    signature_recognition: bool = True
 
     def ignored_for(self, path: Path) -> Tuple[str, ...]:
         """The selectors ``per-file-ignores`` applies to ``path``."""
@@ -68,6 +70,7 @@ _KEYS = {
     "default-model",
     "calls-per-month",
     "max-file-size",
+    "signature-recognition",
     "rules",
     "models",
 }
@@ -186,6 +189,7 @@ def _parse(table: Mapping[str, Any], path: Path, registry: Registry) -> Settings
         default_model=default_model,
         calls_per_month=calls,
         max_file_size=size,
+        signature_recognition=boolean("signature-recognition", True),
         rule_options=_rule_options(table.get("rules", {}), registry, fail),
         models=_models(table.get("models", {}), fail),
     )

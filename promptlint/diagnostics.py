@@ -63,6 +63,8 @@ class Diagnostic:
     source: Tuple[str, ...] = ()  # the reported lines, for the text reporter
     help: Optional[str] = None  # the rule's suggestion, shown when there is no fix
     savings: Optional[Savings] = None
+    # "low" when the request was recognised by its signature alone (``LLMCall.confidence``).
+    confidence: str = "high"
 
     @property
     def sort_key(self) -> tuple:

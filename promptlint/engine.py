@@ -41,6 +41,7 @@ class LintOptions:
     default_model: Optional[str]
     project_root: Path
     models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    signature_recognition: bool = True  # recognise requests by their signature when the client is unknown
 
 
 def lint_file(
@@ -117,7 +118,10 @@ def _analyse(
 
     try:
         calls, resolver = extract_calls(
-            module, path, prompt_root(path.resolve(), options.project_root.resolve())
+            module,
+            path,
+            prompt_root(path.resolve(), options.project_root.resolve()),
+            signatures=options.signature_recognition,
         )
     except RecursionError:
         result.errors.append(FileError(display, "too deeply nested to analyse"))
@@ -129,7 +133,7 @@ def _analyse(
         from promptlint.models import ModelData
 
         models = ModelData(options.models)
-    findings: List[Tuple[Type[Rule], Finding]] = []
+    findings: List[Tuple[Type[Rule], Finding, str]] = []
     anchor = ModuleIndex(module).report_node  # one per file: line facts are computed once, on first use
     for rule_class in options.rules:
         rule_options = {**rule_class.options, **options.rule_options.get(rule_class.code, {})}
@@ -140,7 +144,8 @@ def _analyse(
         for call in calls:
             try:
                 findings.extend(
-                    (rule_class, served_as(finding, call)) for finding in rule.check(call, context)
+                    (rule_class, served_as(finding, call), str(call.confidence))
+                    for finding in rule.check(call, context)
                 )
             except Exception as error:  # a crashing rule is reported, and the other rules still run
                 result.errors.append(
@@ -203,7 +208,7 @@ def _place(findings, module, text: str, display: str) -> List[Diagnostic]:
     ignored_file = file_ignores(text)
     placed: Dict[tuple, Diagnostic] = {}
     offsets = LineIndex(text)
-    for rule_class, finding in findings:
+    for rule_class, finding, confidence in findings:
         if ignored_file and is_suppressed({0: ignored_file}, 0, rule_class.code, rule_class.name):
             continue
         where = positions.get(finding.node)
@@ -231,6 +236,7 @@ def _place(findings, module, text: str, display: str) -> List[Diagnostic]:
             basis=finding.savings,
             source=tuple(lines[line - 1 : min(where.end.line, line - 1 + _CONTEXT_LINES)]),
             help=rule_class.fix_title,
+            confidence=confidence,
         )
         placed.setdefault(diagnostic.sort_key, diagnostic)
     return sorted(placed.values(), key=lambda d: d.sort_key)

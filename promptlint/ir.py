@@ -72,6 +72,13 @@ class FixTarget(StrCode):
     )
 
 
+class Confidence(StrCode):
+    """How sure extraction is that a call is the LLM request it reads."""
+
+    HIGH = "high"  # the client is traced to an SDK import
+    LOW = "low"  # recognised by its request signature alone: the client's origin is not known
+
+
 def _coerce(instance: Any, name: str, kind: type) -> None:
     """Frozen dataclasses hold enum members even when a producer passed the string code."""
     value = getattr(instance, name)
@@ -390,10 +397,14 @@ class LLMCall:
     schemas: Tuple[SchemaArgument, ...] = ()
     # Facts about the module the call is written in (shared by its calls); None when not known.
     module_facts: Optional[ModuleFacts] = field(default=None, compare=False, repr=False)
+    # "low" when the call is recognised by its request signature alone (the SDK path and the keywords only
+    # that API takes) because nothing says where its client comes from; its platform is then unknown.
+    confidence: Confidence = Confidence.HIGH
 
     def __post_init__(self) -> None:
         _coerce(self, "runs_in", RunsIn)
         _coerce(self, "platform", Platform)
+        _coerce(self, "confidence", Confidence)
 
     @property
     def loop(self) -> Optional[LoopInfo]:

@@ -136,6 +136,7 @@ def _run_context(request: CheckRequest) -> RunContext:
         project_root=settings.root,
         models=settings.models,
         max_file_size=settings.max_file_size,
+        signature_recognition=settings.signature_recognition,
     )
 
 
@@ -165,7 +166,11 @@ def _lint(request: CheckRequest, context: RunContext, tasks: List[Task], on_prog
 
         root = request.settings.root
         fingerprint = settings_fingerprint(
-            dict(context.rule_options), context.default_model, dict(context.models), root
+            dict(context.rule_options),
+            context.default_model,
+            dict(context.models),
+            root,
+            context.signature_recognition,
         )
         cache = Cache(root / CACHE_DIRECTORY, fingerprint)
     return lint_tasks(tasks, context, request.registry, request.jobs, cache, on_progress)

@@ -49,6 +49,7 @@ FROM_MODULES: Tuple[str, ...] = SDK_MODULES + (
     "boto3.session",
     "vertexai.generative_models",
     "vertexai.preview.generative_models",
+    "langfuse.openai",  # an observability drop-in for the ``openai`` module and its client classes
 )
 
 

@@ -46,6 +46,7 @@ class RunContext:
     project_root: Path
     models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    signature_recognition: bool = True
 
 
 def default_jobs() -> int:
@@ -79,6 +80,7 @@ class Linter:
                 default_model=self.context.default_model,
                 project_root=self.context.project_root,
                 models=self.context.models,
+                signature_recognition=self.context.signature_recognition,
             )
         return self._options[codes]
 

@@ -189,6 +189,10 @@ def test_unknown_selector_is_a_usage_error(project: Path, capsys) -> None:
             '`tool.promptlint.models."my-model".inptu` is not a model field',
         ),
         ("per-file-ignores = { 'tests/*' = 'LLM1' }", "must be a list of strings, got a string"),
+        (
+            "signature-recognition = 'no'",
+            "`tool.promptlint.signature-recognition` must be true or false, got a string",
+        ),
     ],
 )
 def test_configuration_errors_name_file_and_key(project: Path, capsys, table: str, message: str) -> None:

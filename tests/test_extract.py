@@ -435,11 +435,6 @@ NOT_LLM_CALLS = {
         from openai import OpenAI
         OpenAI().embeddings.create(model="text-embedding-3-small", input=["a"])
     """,
-    "an unannotated parameter": """
-        import openai
-        def run(client):
-            return client.chat.completions.create(model="gpt-4o", messages=[])
-    """,
     "a name bound to two different things": """
         from openai import OpenAI
         from twilio.rest import Client

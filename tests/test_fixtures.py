@@ -195,6 +195,7 @@ def test_small_llm201_fixture_json_is_pinned() -> None:
                     "kind": "worst_case",
                     "unpriced_reason": None,
                 },
+                "confidence": "high",
             }
         ],
         "summary": {

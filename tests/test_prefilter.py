@@ -114,6 +114,7 @@ def test_every_module_in_every_form(module: str) -> None:
         "from anthropic.types import MessageParam",
         "from google.genai.types import GenerateContentConfig",
         "from langchain.chat_models.base import init_chat_model",
+        "from langfuse import observe",
     ],
 )
 def test_type_only_submodule_imports_are_not_gates(line: str) -> None:
@@ -127,6 +128,8 @@ def test_type_only_submodule_imports_are_not_gates(line: str) -> None:
         "from langchain_anthropic.chat_models import ChatAnthropic",
         "from google.genai.client import Client",
         "from openai import (\n    OpenAI,\n)",
+        "from langfuse.openai import openai",
+        "from langfuse.openai import AsyncOpenAI as Traced",
     ],
 )
 def test_client_submodules_are_gates(line: str) -> None:

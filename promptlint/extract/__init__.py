@@ -11,24 +11,30 @@ import libcst as cst
 from promptlint.extract.adapters import ADAPTERS
 from promptlint.extract.adapters.common import Request
 from promptlint.extract.arguments import collect_arguments
+from promptlint.extract.candidates import merge_calls
 from promptlint.extract.context import ModuleContext
 from promptlint.extract.module_index import ModuleIndex
 from promptlint.extract.module_strings import string_literals
 from promptlint.extract.ordering import with_order_risks
 from promptlint.extract.prompt_literals import with_prompt_literals
-from promptlint.extract.provenance import Qualified, qualify
+from promptlint.extract.provenance import Alternatives, Qualified, qualify
 from promptlint.extract.scopes import CallSite, Scope, build_scopes
+from promptlint.extract.signatures import by_signature
 from promptlint.extract.text import TextResolver
-from promptlint.ir import LLMCall, ModuleFacts
+from promptlint.ir import Confidence, LLMCall, ModuleFacts, Platform
 
 # Calls that run another callable with the arguments that follow it.
 _TRAMPOLINES = {"asyncio.to_thread"}
 
 
 def extract_calls(
-    module: cst.Module, source_path: Optional[Path] = None, project_root: Optional[Path] = None
+    module: cst.Module,
+    source_path: Optional[Path] = None,
+    project_root: Optional[Path] = None,
+    signatures: bool = True,
 ) -> Tuple[List[LLMCall], TextResolver]:
-    """Every LLM request the module makes, in source order, and the resolver (which lists prompt files read)."""
+    """Every LLM request the module makes, in source order, and the resolver (which lists prompt files read).
+    ``signatures``: also the requests recognised by their signature alone (see ``signatures.py``)."""
     builder = build_scopes(module)
     source_dir = source_path.parent if source_path is not None else None
     context = ModuleContext(module, builder.calls, source_dir, project_root)
@@ -36,7 +42,7 @@ def extract_calls(
     facts = ModuleFacts(lambda: string_literals(module))
     calls: List[LLMCall] = []
     for site in builder.calls:
-        call = _recognise(site, context)
+        call = _recognise(site, context, signatures)
         if call is not None:
             with_facts = _with_facts(call, site.scope, context.resolver.hole_scopes, facts, index)
             calls.append(context.caller_loops.add_to(with_facts, site))
@@ -52,7 +58,7 @@ def _with_facts(
     return with_prompt_literals(with_risks, index, scope)
 
 
-def _recognise(site: CallSite, context: ModuleContext) -> Optional[LLMCall]:
+def _recognise(site: CallSite, context: ModuleContext, signatures: bool) -> Optional[LLMCall]:
     node = site.node
     func: cst.BaseExpression = node.func
     args = node.args
@@ -61,10 +67,28 @@ def _recognise(site: CallSite, context: ModuleContext) -> Optional[LLMCall]:
         func = args[0].value
         args = args[1:]
         origin = qualify(func, site.scope)
+    confidence = Confidence.HIGH
+    if origin is None and signatures:
+        origin = by_signature(func, node, site.scope) if args is node.args else None
+        confidence = Confidence.LOW
     if origin is None:
         return None
     arguments = collect_arguments(tuple(args), site.scope, context.resolver)
-    request = Request(origin, site, node, arguments, context, func)
+    if confidence is Confidence.LOW:
+        call = _adapt(Request(origin, site, node, arguments, context, func))
+        return replace(call, confidence=confidence, platform=Platform.UNKNOWN) if call is not None else None
+    if isinstance(origin, Alternatives):
+        calls = []
+        for option in origin.options:
+            call = _adapt(Request(option, site, node, arguments, context, func))
+            if call is None:
+                return None  # one of the candidates is not an LLM request
+            calls.append(call)
+        return merge_calls(calls)
+    return _adapt(Request(origin, site, node, arguments, context, func))
+
+
+def _adapt(request: Request) -> Optional[LLMCall]:
     for adapter in ADAPTERS:
         call = adapter(request)
         if call is not None:

@@ -12,7 +12,7 @@ from typing import Iterable, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from promptlint.extract.provenance import Instance, qualify
+from promptlint.extract.provenance import is_client, qualify
 from promptlint.extract.scopes import NON_MUTATING_CALLS, NON_MUTATING_METHODS, Scope
 from promptlint.extract.tree import dotted_name, nodes_under, references
 
@@ -126,7 +126,7 @@ def _mutations_keep_it(name: str, owner: Scope, call: cst.Call, scope: Scope) ->
         if mutation.method == "other" or (mutation.method == "setitem" and mutation.key is None):
             return False
         if mutation.method == "escape" and mutation.node is not call:
-            if not isinstance(qualify(mutation.node.func, scope), Instance):  # type: ignore[attr-defined]
+            if not is_client(qualify(mutation.node.func, scope)):  # type: ignore[attr-defined]
                 return False
     return True
 
@@ -144,7 +144,7 @@ def _may_trim(node: cst.Call, name: str, scope: Scope) -> bool:
     if isinstance(func, cst.Attribute) and func.attr.value in NON_MUTATING_METHODS:
         return False
     # Another request through an SDK client reads the list.
-    return not isinstance(qualify(func, scope), Instance)
+    return not is_client(qualify(func, scope))
 
 
 def _handed_whole(expr: cst.BaseExpression, name: str) -> bool:

@@ -8,11 +8,11 @@ attributes or a factory's return annotation, to an ``anthropic`` import.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Tuple, Union
+from typing import Iterable, List, Optional, Tuple, Union
 
 import libcst as cst
 
-from promptlint.extract.scopes import Binding, Scope
+from promptlint.extract.scopes import Binding, Scope, lineage
 
 BEDROCK_RUNTIME = "boto3.client(bedrock-runtime)"
 # ``boto3.client(...)`` and a session's ``.client(...)``: what they build depends on the service name.
@@ -58,6 +58,33 @@ CLIENT_CLASSES = {
 _MAX_DEPTH = 12
 # Attributes that wrap an endpoint without changing the request it sends.
 _TRANSPARENT = {"with_raw_response", "with_streaming_response"}
+# Client methods that return a client configured differently, sending the same requests.
+_RECONFIGURED = {"with_options", "copy"}
+# Functions that wrap a client and return one sending the same requests through the same paths (structured
+# outputs, tracing), by the keyword that may pass the client instead of the first positional argument. From
+# their documentation: instructor (python.useinstructor.com, client setup), LangSmith (reference, wrappers),
+# Braintrust (docs, AI providers), Opik (Python SDK reference, integrations).
+WRAPPERS = {
+    "instructor.from_openai": "client",
+    "instructor.from_anthropic": "client",
+    "instructor.from_gemini": "client",
+    "instructor.patch": "client",
+    "instructor.apatch": "client",
+    "langsmith.wrappers.wrap_openai": "client",
+    "langsmith.wrappers.wrap_anthropic": "client",
+    "braintrust.wrap_openai": "",
+    "braintrust.wrap_anthropic": "",
+    "opik.integrations.openai.track_openai": "openai_client",
+    "opik.integrations.anthropic.track_anthropic": "anthropic_client",
+}
+# Observability drop-ins: modules that re-export an SDK's classes (or the SDK module itself) instrumented
+# (langfuse.com, OpenAI Python integration: ``from langfuse.openai import openai`` or ``OpenAI``, ...).
+DROP_INS = {
+    "langfuse.openai.openai": "openai",
+    "langfuse.openai": "openai",
+}
+# More candidates than this and the value is not worth following.
+_MAX_CANDIDATES = 8
 
 
 @dataclass(frozen=True)
@@ -84,7 +111,30 @@ class Instance:
         return Instance(self.cls, self.path + (attribute,), self.constructor, self.constructor_scope)
 
 
-Origin = Union[Qualified, Instance, None]
+@dataclass(frozen=True)
+class Alternatives:
+    """A value that is one of several SDK objects, depending on a branch, a parameter's default or the class
+    that set it: ``OpenAI()`` in one branch, ``AzureOpenAI()`` in the other. Each option is followed; the
+    call is recognised only when every option is a request of one provider (or of compatible ones)."""
+
+    options: Tuple[Union[Qualified, Instance], ...]
+
+
+Origin = Union[Qualified, Instance, Alternatives, None]
+
+
+@dataclass(frozen=True)
+class _Returns:
+    """What calling a local function or method gives: a factory, a getter."""
+
+    origin: Origin
+
+
+def is_client(origin: object) -> bool:
+    """Whether ``origin`` is an SDK client (or something taken from one) whatever the branch."""
+    if isinstance(origin, Alternatives):
+        return all(isinstance(option, Instance) for option in origin.options)
+    return isinstance(origin, Instance)
 
 
 def single_binding(bindings: list) -> Optional[Binding]:
@@ -92,8 +142,45 @@ def single_binding(bindings: list) -> Optional[Binding]:
     return bindings[0] if len(bindings) == 1 else None
 
 
+def canonical(name: str) -> str:
+    """A dotted name with an observability drop-in replaced by the SDK it instruments."""
+    for prefix, sdk in DROP_INS.items():
+        if name == prefix or name.startswith(prefix + "."):
+            return sdk + name[len(prefix) :]
+    return name
+
+
+def merge(origins: Iterable[object]) -> Origin:
+    """One origin for a value that may be any of ``origins``: the one when they agree, the alternatives when
+    each is an SDK object, None (unknown) when any of them is unknown or there are too many."""
+    options: List[Union[Qualified, Instance]] = []
+    seen = set()
+    for origin in origins:
+        found = origin.options if isinstance(origin, Alternatives) else (origin,)
+        for option in found:
+            if not isinstance(option, (Qualified, Instance)):
+                return None
+            key = (_freeze(option), id(option.constructor) if isinstance(option, Instance) else 0)
+            if key not in seen:
+                seen.add(key)
+                options.append(option)
+    if not options or len(options) > _MAX_CANDIDATES:
+        return None
+    if len(options) == 1:
+        return options[0]
+    frozen = {_freeze(option) for option in options}
+    if len(frozen) == 1 and all(not isinstance(o, Instance) or o.constructor is None for o in options):
+        return options[0]
+    return Alternatives(tuple(options))
+
+
 def qualify(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Origin:
     """Trace ``expr`` to an SDK object, or return None when it cannot be known."""
+    found = _trace(expr, scope, depth)
+    return None if isinstance(found, _Returns) else found
+
+
+def _trace(expr: cst.BaseExpression, scope: Scope, depth: int) -> Union[Origin, _Returns]:
     if depth > _MAX_DEPTH:
         return None
     if isinstance(expr, cst.Name):
@@ -102,35 +189,13 @@ def qualify(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Origin:
         base_self = _self_attribute(expr, scope, depth)
         if base_self is not None:
             return base_self
-        base = qualify(expr.value, scope, depth + 1)
-        if isinstance(base, Qualified):
-            return Qualified(f"{base.name}.{expr.attr.value}")
-        if isinstance(base, Instance):
-            if expr.attr.value in _TRANSPARENT:
-                return base  # ``client.chat.completions.with_raw_response.create``: the same request
-            return base.extend(expr.attr.value)
-        return None
+        return _attribute(_trace(expr.value, scope, depth + 1), expr.attr.value)
     if isinstance(expr, cst.Call):
-        callee = qualify(expr.func, scope, depth + 1)
-        if isinstance(callee, Qualified) and callee.name in CLIENT_CLASSES:
-            return Instance(callee.name, (), expr, scope)
-        if (
-            isinstance(callee, Qualified)
-            and callee.name in _BOTO3_FACTORIES
-            or isinstance(callee, Instance)
-            and callee.family == "boto3-session"
-            and callee.path == ("client",)
-        ):
-            return _boto3_client(expr, scope)
-        if isinstance(callee, Instance) and callee.path and callee.path[-1] in ("with_options", "copy"):
-            return Instance(callee.cls, callee.path[:-1], callee.constructor, callee.constructor_scope)
-        if isinstance(callee, _FactoryResult):
-            return callee.origin
-        return None
+        return _called(_trace(expr.func, scope, depth + 1), expr, scope, depth)
     if isinstance(expr, cst.Await):
-        return qualify(expr.expression, scope, depth + 1)
+        return _trace(expr.expression, scope, depth + 1)
     if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or):
-        # ``client or AsyncOpenAI()`` with ``client: Optional[AsyncOpenAI]``: known only when both sides agree.
+        # ``client or AsyncOpenAI()`` with ``client: Optional[AsyncOpenAI]``: both sides are candidates.
         return _agreeing(expr.left, expr.right, scope, depth)
     if isinstance(expr, cst.IfExp):
         return _agreeing(expr.body, expr.orelse, scope, depth)
@@ -155,36 +220,144 @@ def _boto3_client(call: cst.Call, scope: Scope) -> Origin:
     return None
 
 
-def _agreeing(first: cst.BaseExpression, second: cst.BaseExpression, scope: Scope, depth: int) -> Origin:
-    one = _freeze(qualify(first, scope, depth + 1))
-    other = _freeze(qualify(second, scope, depth + 1))
-    if isinstance(one, (Qualified, Instance)) and one == other:
-        return one
+def _attribute(base: Union[Origin, _Returns], attribute: str) -> Origin:
+    """``base.attribute``."""
+    if isinstance(base, Qualified):
+        return Qualified(canonical(f"{base.name}.{attribute}"))
+    if isinstance(base, Instance):
+        if attribute in _TRANSPARENT:
+            return base  # ``client.chat.completions.with_raw_response.create``: the same request
+        return base.extend(attribute)
+    if isinstance(base, Alternatives):
+        return merge(_attribute(option, attribute) for option in base.options)
     return None
 
 
-@dataclass(frozen=True)
-class _FactoryResult:
-    """What calling a local function whose return annotation names an SDK class gives."""
+def _called(callee: Union[Origin, _Returns], call: cst.Call, scope: Scope, depth: int) -> Origin:
+    """What ``call`` gives, its callee traced to ``callee``."""
+    if isinstance(callee, Qualified) and callee.name in CLIENT_CLASSES:
+        return Instance(callee.name, (), call, scope)
+    if (
+        isinstance(callee, Qualified)
+        and callee.name in _BOTO3_FACTORIES
+        or isinstance(callee, Instance)
+        and callee.family == "boto3-session"
+        and callee.path == ("client",)
+    ):
+        return _boto3_client(call, scope)
+    if isinstance(callee, Qualified) and callee.name in WRAPPERS:
+        wrapped = _wrapped_client(call, WRAPPERS[callee.name])
+        return qualify(wrapped, scope, depth + 1) if wrapped is not None else None
+    if isinstance(callee, Instance) and callee.path and callee.path[-1] in _RECONFIGURED:
+        return Instance(callee.cls, callee.path[:-1], callee.constructor, callee.constructor_scope)
+    if isinstance(callee, Alternatives):
+        return merge(_called(option, call, scope, depth) for option in callee.options)
+    if isinstance(callee, _Returns):
+        return callee.origin
+    return None
 
-    origin: Origin
+
+def _wrapped_client(call: cst.Call, keyword: str) -> Optional[cst.BaseExpression]:
+    """The client a wrapper is given: its first positional argument, or ``keyword=``."""
+    for arg in call.args:
+        if arg.star:
+            return None
+        if arg.keyword is None:
+            return arg.value
+        if keyword and arg.keyword.value == keyword:
+            return arg.value
+    return None
 
 
-def _qualify_name(name: str, scope: Scope, depth: int) -> Origin:
+def _agreeing(first: cst.BaseExpression, second: cst.BaseExpression, scope: Scope, depth: int) -> Origin:
+    """Either side: ``client or OpenAI()`` where ``client`` is a parameter defaulting to None is the
+    fallback's kind (the default says what the parameter is for)."""
+    sides = [side for side in (first, second) if not _defaults_to_none(side, scope)]
+    return merge(qualify(side, scope, depth + 1) for side in sides)
+
+
+def _defaults_to_none(expr: cst.BaseExpression, scope: Scope) -> bool:
+    """A parameter without annotation whose default is None, bound nowhere else."""
+    if not isinstance(expr, cst.Name):
+        return False
+    binding = single_binding(scope.lookup(expr.value)[1])
+    return (
+        binding is not None
+        and binding.kind == "param"
+        and binding.annotation is None
+        and binding.value is not None
+        and _is_none(binding.value)
+    )
+
+
+def _qualify_name(name: str, scope: Scope, depth: int) -> Union[Origin, _Returns]:
     owner, bindings = scope.lookup(name)
+    bindings = _in_force(name, owner, scope, bindings)
     binding = single_binding(bindings)
     if binding is None:
         return _agreeing_bindings(name, bindings, depth)
     if binding.kind == "import":
-        return Qualified(binding.qualified) if binding.qualified else None
+        return Qualified(canonical(binding.qualified)) if binding.qualified else None
     if binding.kind in ("assign", "with") and binding.value is not None:
         return _assigned(binding, depth)
-    if binding.kind == "param" and binding.annotation is not None:
-        return _instance_from_annotation(binding.annotation, binding.scope, depth)
-    if binding.kind == "def" and binding.annotation is not None:
-        origin = _instance_from_annotation(binding.annotation, binding.scope, depth)
-        return _FactoryResult(origin) if origin is not None else None  # type: ignore[return-value]
+    if binding.kind == "param":
+        return _parameter(binding, depth)
+    if binding.kind == "def":
+        return _function(binding, depth)
     return None
+
+
+def _in_force(name: str, owner: Optional[Scope], scope: Scope, bindings: List[Binding]) -> List[Binding]:
+    """The bindings of a module-level name that can be what it holds when a function runs: the assignments
+    that reach the end of the module body (``stub`` then ``if``/``else`` both rebinding leaves the two)."""
+    if len(bindings) < 2 or owner is None or owner.kind != "module" or scope.is_module_level:
+        return bindings
+    if owner.reaching is None:
+        from promptlint.extract.reaching import reaching_at_end
+
+        assert isinstance(owner.node, cst.Module)
+        owner.reaching = reaching_at_end(owner.node)
+    live = owner.reaching.get(name)
+    if live is None:
+        return bindings
+    return [
+        binding
+        for binding in bindings
+        if binding.kind != "assign" or binding.value is None or id(binding.value) in live
+    ]
+
+
+def _parameter(binding: Binding, depth: int) -> Origin:
+    """A parameter: what its annotation says, else what its default is (``client=OpenAI()``)."""
+    if binding.annotation is not None:
+        return _instance_from_annotation(binding.annotation, binding.scope, depth)
+    if binding.value is not None and not _is_none(binding.value):
+        return qualify(binding.value, binding.scope, depth + 1)
+    return None
+
+
+def _function(binding: Binding, depth: int) -> Union[Origin, _Returns]:
+    """A local function: calling it gives what its return annotation names, else what it returns."""
+    if binding.annotation is not None:
+        origin = _instance_from_annotation(binding.annotation, binding.scope, depth)
+        if origin is not None:
+            return _Returns(origin)
+    origin = _returned(binding.body, depth)
+    return _Returns(origin) if origin is not None else None
+
+
+def _returned(function: Optional[Scope], depth: int) -> Origin:
+    """What a function returns when every ``return`` gives an SDK object (``return None`` aside)."""
+    if function is None or function.yields or not function.returns:
+        return None
+    values = [value for value in function.returns if value is not None and not _is_none(value)]
+    if not values:
+        return None
+    return merge(qualify(value, function, depth + 1) for value in values)
+
+
+def _is_none(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None"
 
 
 def _assigned(binding: Binding, depth: int) -> Origin:
@@ -197,28 +370,41 @@ def _assigned(binding: Binding, depth: int) -> Origin:
 
 
 def _agreeing_bindings(name: str, bindings: list, depth: int) -> Origin:
-    """A name bound a few times to the same thing: ``client: Optional[OpenAI] = None`` then ``if client is
-    None: client = OpenAI()`` (or ``client = client or OpenAI()``); an optional import with a ``None``
-    fallback. Any other binding, or two that disagree, and nothing is known."""
-    if not 1 < len(bindings) <= 4:
+    """A name bound a few times: ``client: Optional[OpenAI] = None`` then ``if client is None: client =
+    OpenAI()`` (or ``client = client or OpenAI()``); an optional import with a ``None`` fallback; a client
+    chosen in an ``if``/``else``. Every binding is a candidate (``= None`` aside); one that cannot be
+    traced, or a kind of binding that says nothing, and nothing is known."""
+    if not 1 < len(bindings) <= _MAX_CANDIDATES:
         return None
-    origins = set()
+    origins: List[Origin] = []
     for binding in bindings:
-        if binding.kind == "param" and binding.annotation is not None:
-            origins.add(_freeze(_instance_from_annotation(binding.annotation, binding.scope, depth)))
+        if binding.kind == "param":
+            if binding.annotation is None and (binding.value is None or _is_none(binding.value)):
+                if binding.value is None:
+                    return None  # a bare parameter: the caller may pass anything
+                continue  # ``client=None`` then ``client = client or OpenAI()``
+            origins.append(_parameter(binding, depth))
         elif binding.kind == "import" and binding.qualified:
-            origins.add(Qualified(binding.qualified))  # ``try: from openai import OpenAI`` twice over
+            origins.append(
+                Qualified(canonical(binding.qualified))
+            )  # ``try: from openai import OpenAI`` twice
         elif binding.kind in ("assign", "with") and binding.value is not None:
-            if isinstance(binding.value, cst.Name) and binding.value.value == "None":
+            if _is_none(binding.value):
                 continue  # ``except ImportError: OpenAI = None``: never called while it is None
             value = _other_than(binding.value, name)
-            origins.add(_freeze(qualify(value, binding.scope, depth + 1)) if value is not None else None)
+            if value is None:
+                continue  # ``client = client``: adds nothing
+            origins.append(_assigned_value(binding, value, depth))
         else:
             return None
-    if len(origins) != 1:
-        return None
-    origin = origins.pop()
-    return origin if isinstance(origin, (Instance, Qualified)) else None
+    return merge(origins)
+
+
+def _assigned_value(binding: Binding, value: cst.BaseExpression, depth: int) -> Origin:
+    origin = qualify(value, binding.scope, depth + 1)
+    if origin is None and binding.annotation is not None:
+        return _instance_from_annotation(binding.annotation, binding.scope, depth)
+    return origin
 
 
 def _other_than(value: cst.BaseExpression, name: str) -> Optional[cst.BaseExpression]:
@@ -265,43 +451,82 @@ def _instance_from_annotation(annotation: cst.BaseExpression, scope: Scope, dept
     return None
 
 
-def _self_attribute(expr: cst.Attribute, scope: Scope, depth: int) -> Origin:
-    """``self.client`` inside a method: what the class sets ``client`` to, when it is one thing."""
+def _self_attribute(expr: cst.Attribute, scope: Scope, depth: int) -> Union[Origin, _Returns]:
+    """``self.client`` inside a method: every value the class, or a class it inherits from in the module, may
+    give ``client`` (assignments in any method, a class attribute, a getter, a property)."""
     if not isinstance(expr.value, cst.Name):
         return None
     function = scope.enclosing_function()
     if function is None or function.owner_class is None or expr.value.value != function.self_name:
         return None
-    owner = function.owner_class
+    classes, _complete = lineage(function.owner_class)
+    # A base class that cannot be found (imported from another module, issue 13) may set the attribute too;
+    # like a method of the class that is never read, it is not followed: the candidates seen decide.
     attribute = expr.attr.value
-    candidates = list(owner.attribute_bindings.get(attribute, [])) + list(owner.bindings.get(attribute, []))
+    candidates: List[Binding] = []
+    for owner in classes:
+        candidates.extend(owner.attribute_bindings.get(attribute, []))
+    for owner in classes:  # the nearest class body that binds the name hides the others'
+        if attribute in owner.bindings:
+            candidates.extend(owner.bindings[attribute])
+            break
     if not candidates:
         return None
-    if len(candidates) == 1 and candidates[0].kind == "assign" and candidates[0].value is not None:
-        return _assigned(candidates[0], depth)
+    if len(candidates) == 1:
+        only = candidates[0]
+        if only.kind == "assign" and only.value is not None:
+            return _assigned(only, depth)
+        if only.kind == "def":
+            return _method(only, depth)
     # Several bindings: a class-level annotation (``client: OpenAI``) types the attribute whatever is assigned
-    # to it; otherwise every assignment but ``= None`` must trace to the same client.
+    # to it; otherwise every assignment but ``= None`` is a candidate, and must be traced.
     annotated = any(binding.kind == "annotated" for binding in candidates)
-    origins = set()
+    origins: List[Origin] = []
     for binding in candidates:
         if binding.kind == "annotated" and binding.annotation is not None:
-            origins.add(_instance_from_annotation(binding.annotation, binding.scope, depth))
+            origins.append(_instance_from_annotation(binding.annotation, binding.scope, depth))
         elif binding.kind == "assign" and binding.value is not None:
-            if isinstance(binding.value, cst.Name) and binding.value.value == "None":
+            if _is_none(binding.value):
                 continue  # ``self._client = None`` until first use
-            origin = _freeze(_assigned(binding, depth))
-            if origin is None and not annotated:
-                return None  # assigned something that cannot be traced: it may be another kind of client
-            origins.add(origin)
+            origin = _assigned(binding, depth)
+            if origin is None and annotated:
+                continue  # the annotation says what it is
+            origins.append(origin)
         else:
             return None
-    origins.discard(None)
-    if len(origins) != 1:
+    return merge(origins)
+
+
+def _method(binding: Binding, depth: int) -> Union[Origin, _Returns]:
+    """A method read as ``self.name``: a property gives what it returns; a plain method, when called."""
+    node = binding.body.node if binding.body is not None else None
+    if not isinstance(node, cst.FunctionDef):
         return None
-    return origins.pop()
+    if any(_decorator_name(d.decorator) in _PROPERTIES for d in node.decorators):
+        origin = _returned(binding.body, depth)
+        if origin is None and binding.annotation is not None:
+            origin = _instance_from_annotation(binding.annotation, binding.scope, depth)
+        return origin
+    if node.decorators:
+        return None  # a decorator may change what calling it gives
+    return _function(binding, depth)
 
 
-def _freeze(origin: Origin) -> Origin:
+# Decorators that make a method read as an attribute.
+_PROPERTIES = {"property", "cached_property", "functools.cached_property"}
+
+
+def _decorator_name(expr: cst.BaseExpression) -> str:
+    parts = []
+    while isinstance(expr, cst.Attribute):
+        parts.append(expr.attr.value)
+        expr = expr.value
+    if isinstance(expr, cst.Name):
+        parts.append(expr.value)
+    return ".".join(reversed(parts))
+
+
+def _freeze(origin: Union[Qualified, Instance]) -> Union[Qualified, Instance]:
     """Drop constructor nodes so that two assignments of the same client compare equal."""
     if isinstance(origin, Instance) and origin.constructor is not None:
         return Instance(origin.cls, origin.path)

@@ -8,7 +8,7 @@ A name bound more than once is ambiguous and resolves to nothing: precision over
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, FrozenSet, List, Optional, Tuple
 
 import libcst as cst
 
@@ -24,6 +24,7 @@ class Binding:
     scope: Scope  # the scope in which ``value`` is evaluated
     qualified: Optional[str] = None  # for imports: the dotted name the local name stands for
     annotation: Optional[cst.BaseExpression] = None  # parameters, class attributes, return types
+    body: Optional[Scope] = None  # for ``def`` and ``class``: the scope the statement opens
 
 
 @dataclass
@@ -53,6 +54,14 @@ class Scope:
     attribute_bindings: Dict[str, List[Binding]] = field(default_factory=dict)
     is_async: bool = False
     children: List[Scope] = field(default_factory=list)
+    # For a function: the values of its ``return`` statements (None for a bare ``return``), and whether it
+    # yields (then calling it gives a generator, not what it returns).
+    returns: List[Optional[cst.BaseExpression]] = field(default_factory=list)
+    yields: bool = False
+    # For the module: how the bases of its classes are found (see ``ClassTable``), and which assignments
+    # of its names reach the end of its body (see ``reaching``; computed on first use).
+    class_table: Optional[ClassTable] = None
+    reaching: Optional[Dict[str, FrozenSet[int]]] = None
 
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
@@ -89,6 +98,57 @@ class Scope:
         while scope is not None and scope.kind == "comprehension":
             scope = scope.parent
         return scope is None or scope.kind in ("module", "class")
+
+
+class ClassTable:
+    """Finds the class a base-class expression names. This one knows the classes of the module itself;
+    a project-wide table (issue 13) can extend it to classes imported from the project's other modules."""
+
+    def resolve(self, base: cst.BaseExpression, scope: Scope) -> Optional[Scope]:
+        """The class scope ``base`` (written in ``scope``) stands for, or None when it is not known."""
+        if not isinstance(base, cst.Name):
+            return None
+        bindings = scope.lookup(base.value)[1]
+        if len(bindings) == 1 and bindings[0].kind == "class":
+            return bindings[0].body
+        return None
+
+
+def module_of(scope: Scope) -> Scope:
+    while scope.parent is not None:
+        scope = scope.parent
+    return scope
+
+
+def lineage(owner: Scope) -> Tuple[List[Scope], bool]:
+    """A class and the classes it inherits from that can be found, nearest first (depth-first, left to right,
+    each once), and whether every base was found (``object`` and bases that are not classes of the project
+    being unknown)."""
+    found: List[Scope] = []
+    complete = True
+    pending = [owner]
+    while pending:
+        current = pending.pop(0)
+        if any(current is seen for seen in found):
+            continue
+        found.append(current)
+        node = current.node
+        if not isinstance(node, cst.ClassDef) or current.parent is None:
+            continue
+        table = module_of(current).class_table or ClassTable()
+        bases = []
+        for arg in node.bases:
+            if arg.keyword is not None or arg.star:
+                continue
+            if isinstance(arg.value, cst.Name) and arg.value.value == "object":
+                continue
+            base = table.resolve(arg.value, current.parent)
+            if base is None:
+                complete = False
+            else:
+                bases.append(base)
+        pending = bases + pending
+    return found, complete
 
 
 def only_assignment(bindings: List[Binding]) -> Optional[Binding]:
@@ -150,7 +210,7 @@ class ScopeBuilder(cst.CSTVisitor):
     """Builds the scopes of a module and collects every call with its scope and loop context."""
 
     def __init__(self, module: cst.Module) -> None:
-        self.module_scope = Scope("module", module, None)
+        self.module_scope = Scope("module", module, None, class_table=ClassTable())
         self.scope = self.module_scope
         self.calls: List[CallSite] = []
         self._loop_depth: List[int] = [0]
@@ -172,17 +232,18 @@ class ScopeBuilder(cst.CSTVisitor):
         self._loops.pop()
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.scope.bind(node.name.value, Binding("class", None, self.scope))
-        self._push(Scope("class", node, self.scope))
+        scope = Scope("class", node, self.scope)
+        self.scope.bind(node.name.value, Binding("class", None, self.scope, body=scope))
+        self._push(scope)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self._pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         returns = node.returns.annotation if node.returns is not None else None
-        self.scope.bind(node.name.value, Binding("def", None, self.scope, annotation=returns))
         outer = self.scope
         scope = Scope("function", node, outer, is_async=node.asynchronous is not None)
+        self.scope.bind(node.name.value, Binding("def", None, self.scope, annotation=returns, body=scope))
         params = node.params
         positional = list(params.posonly_params) + list(params.params)
         is_static = any(
@@ -401,6 +462,16 @@ class ScopeBuilder(cst.CSTVisitor):
             qualified = f"{module}.{name}" if module else None
             kind = "import" if qualified else "unknown"
             self.scope.bind(local, Binding(kind, None, self.scope, qualified=qualified))
+
+    def visit_Return(self, node: cst.Return) -> None:
+        function = self.scope.enclosing_function()
+        if function is not None:
+            function.returns.append(node.value)
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        function = self.scope.enclosing_function()
+        if function is not None:
+            function.yields = True
 
     # -- calls -------------------------------------------------------------------------------------------
     def visit_Await(self, node: cst.Await) -> None:

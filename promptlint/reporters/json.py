@@ -62,6 +62,7 @@ def _diagnostic(d: Diagnostic) -> Dict[str, Any]:
             ],
         },
         "savings": _savings(d.savings),
+        "confidence": d.confidence,
     }
 
 

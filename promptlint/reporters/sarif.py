@@ -130,6 +130,9 @@ def _result(d: Diagnostic, index: Dict[str, int]) -> Dict[str, Any]:
     properties: Dict[str, Any] = {}
     if d.savings is not None:
         properties["savings"] = _savings(d.savings)
+    if d.confidence != "high":
+        # Not ``rank``: SARIF's rank is a result's priority, not how sure the tool is that it applies.
+        properties["confidence"] = d.confidence
     if properties:
         result["properties"] = properties
     return result

@@ -54,6 +54,9 @@ def render(report: Report, options: RenderOptions) -> str:
     return buffer.getvalue()
 
 
+_LOW_CONFIDENCE = "recognised by its request signature; where the client comes from is not known"
+
+
 def _diagnostic(d: Diagnostic) -> List[Line]:
     out: List[Line] = [
         [
@@ -91,6 +94,8 @@ def _diagnostic(d: Diagnostic) -> List[Line]:
             out.append([(f"{pad} |   ", "blue"), ("+ " + after.rstrip(), "green")])
     elif d.help:
         out.append([(f"{pad} = ", "blue"), ("help: ", "bold cyan"), (d.help, "")])
+    if d.confidence == "low":
+        out.append([(f"{pad} = ", "blue"), ("low confidence: ", "bold yellow"), (_LOW_CONFIDENCE, "")])
     if d.savings is not None:
         label = "cost change" if d.savings.kind == COST_INCREASE else "saving"
         out.append([(f"{pad} = ", "blue"), (f"{label}: ", "bold green"), (_savings(d.savings), "")])
