@@ -106,6 +106,16 @@ def _lint_source(
                 FileError(display, f"brackets nested {depth} deep: more than Python accepts")
             )
             return result
+    from promptlint.depth import MAX_EXPRESSION_DEPTH, expression_depth
+
+    if expression_depth(source.text) > MAX_EXPRESSION_DEPTH:
+        result.errors.append(
+            FileError(
+                display,
+                f"expressions nested more than {MAX_EXPRESSION_DEPTH} deep: more than Python accepts",
+            )
+        )
+        return result
     return run_deep(_analyse, source.text, source.path, display, options, models, result)
 
 
