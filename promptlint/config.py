@@ -16,6 +16,8 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 from promptlint.registry import Registry
 from promptlint.source import DEFAULT_MAX_FILE_SIZE
 
+DEFAULT_FILE_TIMEOUT = 60.0  # seconds
+
 
 class ConfigError(Exception):
     """A configuration problem, as one line that names the file and the key."""
@@ -38,6 +40,7 @@ class Settings:
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # by rule code
     models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; larger files that may call an LLM are refused
+    file_timeout: float = DEFAULT_FILE_TIMEOUT  # seconds; a file still being analysed then is an error
 
     def ignored_for(self, path: Path) -> Tuple[str, ...]:
         """The selectors ``per-file-ignores`` applies to ``path``."""
@@ -68,6 +71,7 @@ _KEYS = {
     "default-model",
     "calls-per-month",
     "max-file-size",
+    "file-timeout",
     "rules",
     "models",
 }
@@ -172,6 +176,10 @@ def _parse(table: Mapping[str, Any], path: Path, registry: Registry) -> Settings
             f'must be a size such as "10MiB" or "500KB", or a number of bytes, got {max_file_size!r}',
         )
 
+    file_timeout = table.get("file-timeout", DEFAULT_FILE_TIMEOUT)
+    if isinstance(file_timeout, bool) or not isinstance(file_timeout, (int, float)) or not file_timeout > 0:
+        raise fail("file-timeout", f"must be a positive number of seconds, got {file_timeout!r}")
+
     return Settings(
         root=path.parent,
         config_path=path,
@@ -186,6 +194,7 @@ def _parse(table: Mapping[str, Any], path: Path, registry: Registry) -> Settings
         default_model=default_model,
         calls_per_month=calls,
         max_file_size=size,
+        file_timeout=float(file_timeout),
         rule_options=_rule_options(table.get("rules", {}), registry, fail),
         models=_models(table.get("models", {}), fail),
     )

@@ -38,6 +38,7 @@ class LintOptions:
     default_model: Optional[str]
     project_root: Path
     models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    timeout: Optional[float] = None  # seconds for one file's analysis; None: no limit
 
 
 class ModelData:
@@ -84,10 +85,22 @@ def lint_source(
 ) -> FileResult:
     """Lint a file that has been read. A failure of promptlint's own on this file (in the parser, the
     extraction, a rule, placing findings or lowering fixes) becomes this file's one error."""
+    from promptlint.deep import DeepTimeout
+
     try:
         return _lint_source(source, display, options, models)
+    except DeepTimeout:
+        return FileResult(errors=[timeout_error(display, options.timeout or 0)], parsed=True)
     except Exception as error:
         return FileResult(errors=[internal_error(display, error)], parsed=True)
+
+
+def timeout_error(display: str, seconds: float) -> FileError:
+    """A file whose analysis ran past ``file-timeout``: exit code 2 like promptlint's own failures, and never
+    cached (another run may well finish it), but not a bug to report."""
+    return FileError(
+        display, f"not checked: took longer than the file-timeout of {seconds:g} s", internal=True
+    )
 
 
 def _lint_source(
@@ -116,7 +129,9 @@ def _lint_source(
             )
         )
         return result
-    return run_deep(_analyse, source.text, source.path, display, options, models, result)
+    return run_deep(
+        _analyse, source.text, source.path, display, options, models, result, timeout=options.timeout
+    )
 
 
 def lint_text(
