@@ -9,6 +9,7 @@ and a higher recursion limit. Code nested deeper than CPython itself accepts is 
 from __future__ import annotations
 
 import queue
+import signal
 import sys
 import threading
 from concurrent.futures import Future
@@ -42,6 +43,10 @@ class _Worker:
             threading.stack_size(previous)
 
     def _serve(self) -> None:
+        if hasattr(signal, "pthread_sigmask"):
+            # Signals go to the main thread, which may be waiting for this one: delivered here, they would
+            # wake nothing, and Ctrl-C would wait for the file to be done.
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         if sys.getrecursionlimit() < _RECURSION_LIMIT:
             sys.setrecursionlimit(_RECURSION_LIMIT)
         while True:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Tuple
 
 _PR_SET_PDEATHSIG = 1
+_STARTED = "started"
 
 
 class WorkerDied(Exception):
@@ -31,7 +32,7 @@ class TimedOut(Exception):
 @dataclass
 class _Running:
     key: Any
-    started: float
+    started: Optional[float] = None  # when the worker began the job
 
 
 def _die_with_parent() -> None:
@@ -60,6 +61,7 @@ def _serve(
             return
         if job is None:
             return
+        connection.send(_STARTED)  # the file's time budget starts now, not while this worker was starting
         try:
             outcome: Tuple[bool, Any] = (True, function(*job))
         except Exception as error:
@@ -127,7 +129,7 @@ class WorkerPool:
         while self._queue and (self._idle or len(self._workers) < self._size):
             worker = self._idle.pop() if self._idle else self._spawn()
             key, args = self._queue.popleft()
-            self._running[worker] = _Running(key, time.monotonic())
+            self._running[worker] = _Running(key)
             worker[1].send(args)
 
     def results(self, block: bool = True) -> Iterator[Tuple[Any, bool, Any]]:
@@ -139,25 +141,31 @@ class WorkerPool:
             if not self._running:
                 return
             wait_for = None if block else 0.0
-            if self._timeout is not None and block:
-                first = min(running.started for running in self._running.values())
-                wait_for = max(0.0, first + self._timeout - time.monotonic())
+            started = [running.started for running in self._running.values() if running.started is not None]
+            if self._timeout is not None and block and started:
+                wait_for = max(0.0, min(started) + self._timeout - time.monotonic())
             by_connection = {worker[1]: worker for worker in self._running}
             for connection in wait(list(by_connection), wait_for):
                 worker = by_connection[connection]
-                running = self._running.pop(worker)
+                running = self._running[worker]
                 try:
-                    ok, value = connection.recv()
+                    message = connection.recv()
                 except (EOFError, OSError):
+                    del self._running[worker]
                     self._retire(worker)
                     yield running.key, False, WorkerDied("the worker process died")
                     continue
+                if message == _STARTED:
+                    running.started = time.monotonic()
+                    continue
+                del self._running[worker]
                 self._idle.append(worker)
+                ok, value = message
                 yield running.key, ok, value
             if self._timeout is not None:
                 now = time.monotonic()
                 for worker, running in list(self._running.items()):
-                    if now - running.started >= self._timeout:
+                    if running.started is not None and now - running.started >= self._timeout:
                         del self._running[worker]
                         self._retire(worker)
                         yield running.key, False, TimedOut(self._timeout)

@@ -117,16 +117,19 @@ def wait_until_sleeping(process: subprocess.Popen, project: Path) -> None:
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc")
 @pytest.mark.parametrize(
-    "jobs, signals, code",
+    "jobs, signals, codes",
     [
-        ("1", [signal.SIGINT], 130),
-        ("2", [signal.SIGINT], 130),
-        ("2", [signal.SIGTERM], 143),
-        ("2", [signal.SIGINT, signal.SIGTERM, signal.SIGINT], 130),
-        ("1", [signal.SIGTERM, signal.SIGINT], 143),
+        ("1", [signal.SIGINT], {130}),
+        ("2", [signal.SIGINT], {130}),
+        ("1", [signal.SIGTERM], {143}),
+        ("2", [signal.SIGTERM], {143}),
+        ("2", [signal.SIGINT, signal.SIGTERM, signal.SIGINT], {130}),
+        # Sent together, they are handled in signal-number order (SIGINT first) or as they come: either code.
+        ("1", [signal.SIGTERM, signal.SIGINT], {130, 143}),
+        ("2", [signal.SIGTERM, signal.SIGINT, signal.SIGTERM], {130, 143}),
     ],
 )
-def test_a_signal_stops_the_run(site: Path, project: Path, jobs: str, signals, code: int) -> None:
+def test_a_signal_stops_the_run(site: Path, project: Path, jobs: str, signals, codes) -> None:
     (project / "pyproject.toml").write_text("[tool.promptlint]\nfile-timeout = 600\n")
     process = start(site, project, "--jobs", jobs)
     try:
@@ -140,16 +143,17 @@ def test_a_signal_stops_the_run(site: Path, project: Path, jobs: str, signals, c
         if process.poll() is None:
             process.kill()
             process.communicate()
-    assert (process.returncode, out, err) == (code, "", "")
+    assert process.returncode in codes
+    assert (out, err) == ("", "")
     assert [pid for pid in workers if alive(pid)] == []
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_file_past_its_time_budget_is_its_error(site: Path, project: Path, jobs: str) -> None:
-    (project / "pyproject.toml").write_text("[tool.promptlint]\nfile-timeout = 0.5\n")
+    (project / "pyproject.toml").write_text("[tool.promptlint]\nfile-timeout = 2\n")
     process = start(site, project, "--jobs", jobs)
     out, err = process.communicate(timeout=120)
-    reason = "not checked: took longer than the file-timeout of 0.5 s"
+    reason = "not checked: took longer than the file-timeout of 2 s"
     assert (process.returncode, err) == (2, f"promptlint: error: c.py: {reason}\n")
     document = json.loads(out)
     assert document["errors"] == [{"path": "c.py", "reason": reason}]
