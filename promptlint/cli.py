@@ -2,13 +2,15 @@
 
 Exit codes: 0 nothing found; 1 findings (or files that could not be read or parsed); 2 a usage or
 configuration error, a rule pack that fails to load, or promptlint's own failure on a file (a crashing rule
-or any other internal error, reported as that file's error; still 2 under --exit-zero).
+or any other internal error, or a file that ran past ``file-timeout``, reported as that file's error; still 2
+under --exit-zero); 130 interrupted (Ctrl-C, SIGINT) and 143 terminated (SIGTERM), with no report.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import List, Optional, Sequence
@@ -95,7 +97,53 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM: the run stops, its worker processes are ended, and the exit code is 128 + the
+    signal's number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.code = 128 + signum
+
+
+def _on_signal(signum: int, frame) -> None:
+    # The first signal stops the run; any that follow are ignored, so that ending the workers is not cut
+    # short (which would leave some behind) and no traceback is printed. (A handler that does nothing, not
+    # SIG_IGN: Python reports a signal already on its way when SIG_IGN is set as an error of its own.)
+    signal.signal(signal.SIGINT, _ignore)
+    signal.signal(signal.SIGTERM, _ignore)
+    raise Interrupted(signum)
+
+
+def _ignore(signum: int, frame) -> None:
+    pass
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    """The command; SIGINT and SIGTERM end it with exit code 130 or 143 and no traceback."""
+    try:
+        previous = {number: signal.signal(number, _on_signal) for number in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread: signals are not ours to handle
+        previous = {}
+    try:
+        code = _main(argv)
+    except Interrupted as interrupted:
+        # The workers are gone. End now: an orderly interpreter exit would first restore the default signal
+        # handlers, and a second signal arriving then would kill the process with another status.
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(interrupted.code)
+    except KeyboardInterrupt:  # raised by other means than our handler
+        return 130
+    for number, handler in previous.items():
+        signal.signal(number, handler)
+    return code
+
+
+def _main(argv: Optional[Sequence[str]]) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list or (
         args_list[0] not in _SUBCOMMANDS and args_list[0] not in ("-h", "--help", "--version")
@@ -115,8 +163,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except UsageError as error:
         print(f"promptlint: error: {error}", file=sys.stderr)
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        return 130
 
 
 def _load_registry():

@@ -16,6 +16,8 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 from promptlint.registry import Registry
 from promptlint.source import DEFAULT_MAX_FILE_SIZE
 
+DEFAULT_FILE_TIMEOUT = 60.0  # seconds
+
 
 class ConfigError(Exception):
     """A configuration problem, as one line that names the file and the key."""
@@ -40,6 +42,7 @@ class Settings:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; larger files that may call an LLM are refused
     # Recognise a request by its signature when its client's origin is unknown (findings of low confidence).
     signature_recognition: bool = True
+    file_timeout: float = DEFAULT_FILE_TIMEOUT  # seconds; a file still being analysed then is an error
 
     def ignored_for(self, path: Path) -> Tuple[str, ...]:
         """The selectors ``per-file-ignores`` applies to ``path``."""
@@ -71,6 +74,7 @@ _KEYS = {
     "calls-per-month",
     "max-file-size",
     "signature-recognition",
+    "file-timeout",
     "rules",
     "models",
 }
@@ -175,6 +179,10 @@ def _parse(table: Mapping[str, Any], path: Path, registry: Registry) -> Settings
             f'must be a size such as "10MiB" or "500KB", or a number of bytes, got {max_file_size!r}',
         )
 
+    file_timeout = table.get("file-timeout", DEFAULT_FILE_TIMEOUT)
+    if isinstance(file_timeout, bool) or not isinstance(file_timeout, (int, float)) or not file_timeout > 0:
+        raise fail("file-timeout", f"must be a positive number of seconds, got {file_timeout!r}")
+
     return Settings(
         root=path.parent,
         config_path=path,
@@ -190,6 +198,7 @@ def _parse(table: Mapping[str, Any], path: Path, registry: Registry) -> Settings
         calls_per_month=calls,
         max_file_size=size,
         signature_recognition=boolean("signature-recognition", True),
+        file_timeout=float(file_timeout),
         rule_options=_rule_options(table.get("rules", {}), registry, fail),
         models=_models(table.get("models", {}), fail),
     )

@@ -8,9 +8,12 @@ and a higher recursion limit. Code nested deeper than CPython itself accepts is 
 
 from __future__ import annotations
 
+import queue
+import signal
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Callable, Optional, TypeVar
 
 T = TypeVar("T")
@@ -19,25 +22,80 @@ _STACK_BYTES = 512 * 1024 * 1024  # reserved address space; only the pages used 
 _RECURSION_LIMIT = 60_000
 MAX_BRACKET_DEPTH = 200  # CPython's parser refuses deeper nesting ("too many nested parentheses")
 
-_executor: Optional[ThreadPoolExecutor] = None
 _BRACKETS = bytes(range(256)).translate(None, b"()[]{}")
 
 
-def _start() -> ThreadPoolExecutor:
-    global _executor
-    if _executor is None:
+class DeepTimeout(Exception):
+    """The work did not finish within its time budget; its thread was left behind."""
+
+
+class _Worker:
+    """One daemon thread with a large stack. A daemon, so that a worker left behind on a file that ran out of
+    time (or at Ctrl-C) never keeps the process from exiting."""
+
+    def __init__(self) -> None:
+        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
         previous = threading.stack_size(_STACK_BYTES)
         try:
-            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="promptlint-deep")
-            _executor.submit(sys.setrecursionlimit, _RECURSION_LIMIT).result()
+            thread = threading.Thread(target=self._serve, name="promptlint-deep", daemon=True)
+            thread.start()
         finally:
             threading.stack_size(previous)
-    return _executor
+
+    def _serve(self) -> None:
+        if hasattr(signal, "pthread_sigmask"):
+            # Signals go to the main thread, which may be waiting for this one: delivered here, they would
+            # wake nothing, and Ctrl-C would wait for the file to be done.
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        if sys.getrecursionlimit() < _RECURSION_LIMIT:
+            sys.setrecursionlimit(_RECURSION_LIMIT)
+        while True:
+            job = self.jobs.get()
+            if job is None:
+                return
+            future, function, args = job
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(function(*args))
+            except BaseException as error:
+                future.set_exception(error)
 
 
-def run_deep(function: Callable[..., T], *args) -> T:
-    """Call ``function(*args)`` on the large-stack worker thread and return (or raise) its result."""
-    return _start().submit(function, *args).result()
+_worker: Optional[_Worker] = None
+
+
+def reset() -> None:
+    """Forget the worker thread: a forked child does not inherit it."""
+    global _worker
+    _worker = None
+
+
+def run_deep(function: Callable[..., T], *args, timeout: Optional[float] = None) -> T:
+    """Call ``function(*args)`` on the large-stack worker thread and return (or raise) its result.
+
+    Past ``timeout`` seconds, raise DeepTimeout and leave the thread to finish on its own; the next call
+    starts a new one. (libcst's parser holds the GIL: a timeout is noticed once it lets go.)
+    """
+    global _worker
+    if _worker is None:
+        _worker = _Worker()
+    worker = _worker
+    future: Future[T] = Future()
+    worker.jobs.put((future, function, args))
+    try:
+        return future.result(timeout)
+    except FutureTimeout:
+        if _worker is worker:
+            _worker = None
+        worker.jobs.put(None)  # once done with this file, the abandoned thread ends
+        raise DeepTimeout(timeout) from None
+    except BaseException:
+        if not future.done():  # interrupted (Ctrl-C): the thread may still be busy; do not wait for it
+            if _worker is worker:
+                _worker = None
+            worker.jobs.put(None)
+        raise
 
 
 def bracket_depth(raw: bytes) -> int:

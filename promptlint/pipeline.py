@@ -136,6 +136,7 @@ def _run_context(request: CheckRequest) -> RunContext:
         project_root=settings.root,
         models=settings.models,
         max_file_size=settings.max_file_size,
+        file_timeout=settings.file_timeout,
         signature_recognition=settings.signature_recognition,
     )
 

@@ -4,15 +4,15 @@ number of workers or on the cache."""
 
 from __future__ import annotations
 
+import math
 import os
-import sys
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from promptlint.config import DEFAULT_FILE_TIMEOUT
 from promptlint.diagnostics import FileError, internal_error
-from promptlint.engine import FileResult, LintOptions, lint_source
+from promptlint.engine import FileResult, LintOptions, lint_source, timeout_error
 from promptlint.prefilter import may_call_llm, stream_may_call_llm
 from promptlint.source import (
     DEFAULT_MAX_FILE_SIZE,
@@ -47,6 +47,7 @@ class RunContext:
     models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     signature_recognition: bool = True
+    file_timeout: float = DEFAULT_FILE_TIMEOUT  # seconds for one file's analysis
 
 
 def default_jobs() -> int:
@@ -59,7 +60,7 @@ def default_jobs() -> int:
 class Linter:
     """Lints files for one set of rules per file; one per process."""
 
-    def __init__(self, context: RunContext, registry=None) -> None:
+    def __init__(self, context: RunContext, registry=None, timeout: Optional[float] = None) -> None:
         if registry is None:
             from promptlint.registry import load_registry
 
@@ -69,6 +70,7 @@ class Linter:
         from promptlint.models import ModelData
 
         self.models = ModelData(context.models)
+        self.timeout = timeout  # in a worker process, the parent keeps the time
         self._options: Dict[Tuple[str, ...], LintOptions] = {}
 
     def options(self, codes: Tuple[str, ...]) -> LintOptions:
@@ -81,6 +83,7 @@ class Linter:
                 project_root=self.context.project_root,
                 models=self.context.models,
                 signature_recognition=self.context.signature_recognition,
+                timeout=self.timeout,
             )
         return self._options[codes]
 
@@ -95,7 +98,7 @@ def _start_worker(context: RunContext) -> None:
     global _worker
     import promptlint.deep as deep
 
-    deep._executor = None  # a forked child does not inherit the parent's worker thread
+    deep.reset()  # a forked child does not inherit the parent's worker thread
     _worker = Linter(context)
 
 
@@ -133,7 +136,14 @@ def lint_tasks(
     # overlaps with reading and prefiltering the rest.
     early = jobs > 1 and len(tasks) >= EARLY_POOL_FILES
     pool = None
-    futures: Dict[Any, Tuple[int, Optional[str], SourceFile]] = {}
+    keys: Dict[int, Tuple[Optional[str], SourceFile]] = {}
+
+    def collect(block: bool) -> None:
+        assert pool is not None
+        for index, ok, value in pool.results(block):
+            key, source = keys.pop(index)
+            finished(index, key, source, _outcome(tasks[index].display, ok, value, context))
+
     try:
         for index, task in enumerate(tasks):
             try:
@@ -158,27 +168,32 @@ def lint_tasks(
             if early:
                 if pool is None:
                     pool = _pool(context, jobs)
-                futures[pool.submit(_work, task, source)] = (index, key, source)
+                keys[index] = (key, source)
+                pool.submit(index, task, source)
+                collect(block=False)
             else:
                 pending.append((index, task, source, key))
         if pool is not None:
-            from concurrent.futures import as_completed
-
-            for future in as_completed(futures):
-                index, key, source = futures[future]
-                finished(index, key, source, _result(future, tasks[index].display))
-    finally:
+            collect(block=True)
+    except BaseException:
         if pool is not None:
-            pool.shutdown()
+            pool.terminate()
+        raise
+    if pool is not None:
+        pool.close()
 
     workers = min(jobs, len(pending))
     if workers > 1 and len(pending) >= MIN_PARALLEL_FILES:
         _run_parallel(pending, context, workers, finished)
     else:
-        linter = Linter(context, registry) if pending else None
+        linter = Linter(context, registry, timeout=_finite(context.file_timeout)) if pending else None
         for index, task, source, key in pending:
             finished(index, key, source, linter.lint(task, source))
     return [result if result is not None else FileResult() for result in results]
+
+
+def _finite(seconds: float) -> Optional[float]:
+    return seconds if math.isfinite(seconds) else None
 
 
 def _read_if_relevant(task: Task, max_bytes: int) -> Optional[bytes]:
@@ -196,42 +211,36 @@ def _read_if_relevant(task: Task, max_bytes: int) -> Optional[bytes]:
     return raw if task.codes and may_call_llm(raw) else None
 
 
-def _result(future, display: str) -> FileResult:
-    """A worker's result; a worker that failed on the file (its result could not come back, or the worker
-    died) is that file's internal error, and the other files are still reported."""
-    try:
-        return future.result()
-    except Exception as error:
-        return FileResult(errors=[internal_error(display, error)], parsed=True)
+def _outcome(display: str, ok: bool, value, context: RunContext) -> FileResult:
+    """A worker's result; a file that ran out of time is that file's error, and so is a worker that failed
+    on it (its result could not come back, or the worker died): the other files are still reported."""
+    from promptlint.pool import TimedOut
+
+    if ok:
+        return value
+    if isinstance(value, TimedOut):
+        return FileResult(errors=[timeout_error(display, context.file_timeout)], parsed=True)
+    return FileResult(errors=[internal_error(display, value)], parsed=True)
 
 
 def _pool(context: RunContext, workers: int):
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from promptlint.pool import WorkerPool
 
-    # fork is cheap and inherits the loaded modules, but is only safe while this process has one thread.
-    method = "fork" if sys.platform.startswith("linux") and threading.active_count() == 1 else "spawn"
-    return ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context(method),
-        initializer=_start_worker,
-        initargs=(context,),
-    )
+    return WorkerPool(workers, _start_worker, (context,), _work, context.file_timeout)
 
 
 def _run_parallel(pending, context: RunContext, workers: int, finished) -> None:
-    from concurrent.futures import as_completed
-
     pool = _pool(context, workers)
     try:
         # Largest files first, so that no worker is left with a big one at the end.
         ordered = sorted(pending, key=lambda item: -len(item[2].raw))
-        futures = {
-            pool.submit(_work, task, source): (index, key, source) for index, task, source, key in ordered
-        }
-        displays = {index: task.display for index, task, _, _ in pending}
-        for future in as_completed(futures):
-            index, key, source = futures[future]
-            finished(index, key, source, _result(future, displays[index]))
-    finally:
-        pool.shutdown()
+        by_index = {index: (task, source, key) for index, task, source, key in pending}
+        for index, task, source, _ in ordered:
+            pool.submit(index, task, source)
+        for index, ok, value in pool.results():
+            task, source, key = by_index[index]
+            finished(index, key, source, _outcome(task.display, ok, value, context))
+    except BaseException:
+        pool.terminate()
+        raise
+    pool.close()
