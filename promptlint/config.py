@@ -38,6 +38,8 @@ class Settings:
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # by rule code
     models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; larger files that may call an LLM are refused
+    # Findings on requests served by a local or private host fail the run (otherwise: severity "info").
+    fail_on_self_hosted: bool = False
 
     def ignored_for(self, path: Path) -> Tuple[str, ...]:
         """The selectors ``per-file-ignores`` applies to ``path``."""
@@ -68,6 +70,7 @@ _KEYS = {
     "default-model",
     "calls-per-month",
     "max-file-size",
+    "fail-on-self-hosted",
     "rules",
     "models",
 }
@@ -186,6 +189,7 @@ def _parse(table: Mapping[str, Any], path: Path, registry: Registry) -> Settings
         default_model=default_model,
         calls_per_month=calls,
         max_file_size=size,
+        fail_on_self_hosted=boolean("fail-on-self-hosted", False),
         rule_options=_rule_options(table.get("rules", {}), registry, fail),
         models=_models(table.get("models", {}), fail),
     )

@@ -63,6 +63,8 @@ class Diagnostic:
     source: Tuple[str, ...] = ()  # the reported lines, for the text reporter
     help: Optional[str] = None  # the rule's suggestion, shown when there is no fix
     savings: Optional[Savings] = None
+    # The local or private host serving the request the finding is about (``LLMCall.self_hosted``), or "".
+    self_hosted: str = ""
 
     @property
     def sort_key(self) -> tuple:

@@ -129,7 +129,7 @@ def _analyse(
         from promptlint.models import ModelData
 
         models = ModelData(options.models)
-    findings: List[Tuple[Type[Rule], Finding]] = []
+    findings: List[Tuple[Type[Rule], Finding, str]] = []
     anchor = ModuleIndex(module).report_node  # one per file: line facts are computed once, on first use
     for rule_class in options.rules:
         rule_options = {**rule_class.options, **options.rule_options.get(rule_class.code, {})}
@@ -140,7 +140,8 @@ def _analyse(
         for call in calls:
             try:
                 findings.extend(
-                    (rule_class, served_as(finding, call)) for finding in rule.check(call, context)
+                    (rule_class, served_as(finding, call), call.self_hosted)
+                    for finding in rule.check(call, context)
                 )
             except Exception as error:  # a crashing rule is reported, and the other rules still run
                 result.errors.append(
@@ -203,7 +204,7 @@ def _place(findings, module, text: str, display: str) -> List[Diagnostic]:
     ignored_file = file_ignores(text)
     placed: Dict[tuple, Diagnostic] = {}
     offsets = LineIndex(text)
-    for rule_class, finding in findings:
+    for rule_class, finding, self_hosted in findings:
         if ignored_file and is_suppressed({0: ignored_file}, 0, rule_class.code, rule_class.name):
             continue
         where = positions.get(finding.node)
@@ -231,6 +232,7 @@ def _place(findings, module, text: str, display: str) -> List[Diagnostic]:
             basis=finding.savings,
             source=tuple(lines[line - 1 : min(where.end.line, line - 1 + _CONTEXT_LINES)]),
             help=rule_class.fix_title,
+            self_hosted=self_hosted,
         )
         placed.setdefault(diagnostic.sort_key, diagnostic)
     return sorted(placed.values(), key=lambda d: d.sort_key)
