@@ -168,18 +168,17 @@ def _chain(cls: Scope, depth: int = 0) -> Tuple[Optional[List[Scope]], bool]:
 
 
 def descendants(cls: Scope) -> List[Scope]:
-    """The classes of this module that derive from ``cls``, directly or not."""
+    """The classes of this module that derive from ``cls``, directly or not (computed once per module)."""
     module = cls
     while module.parent is not None:
         module = module.parent
-    found: List[Scope] = []
-    for other in _all_classes(module):
-        if other is cls:
-            continue
-        chain = _ancestry(other)
-        if cls in chain:
-            found.append(other)
-    return found
+    if module.descendants is None:
+        table: Dict[int, List[Scope]] = {}
+        for other in _all_classes(module):
+            for ancestor in _ancestry(other):
+                table.setdefault(id(ancestor), []).append(other)
+        module.descendants = table
+    return list(module.descendants.get(id(cls), []))
 
 
 def _ancestry(cls: Scope, depth: int = 0) -> List[Scope]:

@@ -58,6 +58,8 @@ class Scope:
     attribute_mutations: Dict[str, List[Mutation]] = field(default_factory=dict)
     is_async: bool = False
     children: List[Scope] = field(default_factory=list)
+    # For the module: each class's subclasses in the module, by ``id`` of the class scope (built on first use).
+    descendants: Optional[Dict[int, List[Scope]]] = field(default=None, repr=False)
 
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
