@@ -257,7 +257,8 @@ def _report(args: argparse.Namespace, outcome, settings, selected) -> int:
         return EXIT_ERROR
     if args.exit_zero:
         return EXIT_CLEAN
-    return EXIT_FINDINGS if outcome.reported or outcome.errors else EXIT_CLEAN
+    failing = [d for d in outcome.reported if not (d.self_hosted and d.severity == "info")]
+    return EXIT_FINDINGS if failing or outcome.errors else EXIT_CLEAN
 
 
 def _settings(args: argparse.Namespace, registry, cwd: Path):

@@ -43,6 +43,8 @@ class Settings:
     # Recognise a request by its signature when its client's origin is unknown (findings of low confidence).
     signature_recognition: bool = True
     file_timeout: float = DEFAULT_FILE_TIMEOUT  # seconds; a file still being analysed then is an error
+    # Findings on requests served by a local or private host fail the run (otherwise: severity "info").
+    fail_on_self_hosted: bool = False
 
     def ignored_for(self, path: Path) -> Tuple[str, ...]:
         """The selectors ``per-file-ignores`` applies to ``path``."""
@@ -75,6 +77,7 @@ _KEYS = {
     "max-file-size",
     "signature-recognition",
     "file-timeout",
+    "fail-on-self-hosted",
     "rules",
     "models",
 }
@@ -199,6 +202,7 @@ def _parse(table: Mapping[str, Any], path: Path, registry: Registry) -> Settings
         max_file_size=size,
         signature_recognition=boolean("signature-recognition", True),
         file_timeout=float(file_timeout),
+        fail_on_self_hosted=boolean("fail-on-self-hosted", False),
         rule_options=_rule_options(table.get("rules", {}), registry, fail),
         models=_models(table.get("models", {}), fail),
     )

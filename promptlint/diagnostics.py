@@ -65,6 +65,8 @@ class Diagnostic:
     savings: Optional[Savings] = None
     # "low" when the request was recognised by its signature alone (``LLMCall.confidence``).
     confidence: str = "high"
+    # The local or private host serving the request the finding is about (``LLMCall.self_hosted``), or "".
+    self_hosted: str = ""
 
     @property
     def sort_key(self) -> tuple:

@@ -175,7 +175,7 @@ def _analyse_collected(
         from promptlint.models import ModelData
 
         models = ModelData(options.models)
-    findings: List[Tuple[Type[Rule], Finding, str]] = []
+    findings: List[Tuple[Type[Rule], Finding, str, str]] = []
     anchor = ModuleIndex(module).report_node  # one per file: line facts are computed once, on first use
     for rule_class in options.rules:
         rule_options = {**rule_class.options, **options.rule_options.get(rule_class.code, {})}
@@ -186,7 +186,7 @@ def _analyse_collected(
         for call in calls:
             try:
                 findings.extend(
-                    (rule_class, served_as(finding, call), str(call.confidence))
+                    (rule_class, served_as(finding, call), str(call.confidence), call.self_hosted)
                     for finding in rule.check(call, context)
                 )
             except Exception as error:  # a crashing rule is reported, and the other rules still run
@@ -244,9 +244,9 @@ def _place(findings, module, text: str, display: str) -> List[Diagnostic]:
     """Give findings positions, drop suppressed ones, and lower fixes to text edits."""
     from promptlint.positions import positions_of
 
-    wanted = [finding.node for _, finding, _ in findings]
+    wanted = [finding.node for _, finding, *_ in findings]
     wanted += [
-        r.old for _, finding, _ in findings if finding.fix is not None for r in finding.fix.replacements
+        r.old for _, finding, *_ in findings if finding.fix is not None for r in finding.fix.replacements
     ]
     positions = positions_of(module, wanted)
     lines = split_lines(text)
@@ -254,7 +254,7 @@ def _place(findings, module, text: str, display: str) -> List[Diagnostic]:
     ignored_file = file_ignores(text)
     placed: Dict[tuple, Diagnostic] = {}
     offsets = LineIndex(text)
-    for rule_class, finding, confidence in findings:
+    for rule_class, finding, confidence, self_hosted in findings:
         if ignored_file and is_suppressed({0: ignored_file}, 0, rule_class.code, rule_class.name):
             continue
         where = positions.get(finding.node)
@@ -283,6 +283,7 @@ def _place(findings, module, text: str, display: str) -> List[Diagnostic]:
             source=tuple(lines[line - 1 : min(where.end.line, line - 1 + _CONTEXT_LINES)]),
             help=rule_class.fix_title,
             confidence=confidence,
+            self_hosted=self_hosted,
         )
         placed.setdefault(diagnostic.sort_key, diagnostic)
     return sorted(placed.values(), key=lambda d: d.sort_key)

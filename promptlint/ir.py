@@ -350,6 +350,14 @@ class ModuleFacts:
 
 
 @dataclass(frozen=True)
+class ModelCandidate:
+    """One literal model a request may use, when the code chooses between several."""
+
+    model: str
+    node: Any = field(default=None, compare=False, repr=False)  # the literal that names it
+
+
+@dataclass(frozen=True)
 class LLMCall:
     """One recognised LLM request (or an LLM client constructed with fixed request settings)."""
 
@@ -400,6 +408,11 @@ class LLMCall:
     # "low" when the call is recognised by its request signature alone (the SDK path and the keywords only
     # that API takes) because nothing says where its client comes from; its platform is then unknown.
     confidence: Confidence = Confidence.HIGH
+    # When the code chooses the model among literals (an ``if``/``else``, a conditional expression, a lookup
+    # in a dict of literals, a class constant that subclasses override) and every branch is known: each
+    # branch's model, in source order, and ``model`` is None (no single value). Empty when the model is one
+    # literal or not known.
+    model_candidates: Tuple[ModelCandidate, ...] = ()
 
     def __post_init__(self) -> None:
         _coerce(self, "runs_in", RunsIn)

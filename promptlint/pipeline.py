@@ -102,9 +102,19 @@ def check(request: CheckRequest, on_progress: Optional[Progress] = None) -> Outc
     outcome.errors[:0] = [FileError(e.path, e.reason) for e in found.errors if e not in missing]
     if request.price and outcome.reported:
         outcome.reported = _priced(outcome.reported, settings, request)
+    if not settings.fail_on_self_hosted:
+        outcome.reported = [_informational(d) for d in outcome.reported]
     outcome.reported.sort(key=lambda d: d.sort_key)
     outcome.errors.sort(key=lambda e: (e.path, e.reason))
     return outcome
+
+
+def _informational(diagnostic: Diagnostic) -> Diagnostic:
+    """A finding on a self-hosted request is reported as "info": list prices do not apply to a server of
+    one's own, so it does not fail the run unless ``fail-on-self-hosted`` says so."""
+    if not diagnostic.self_hosted or diagnostic.severity == "info":
+        return diagnostic
+    return replace(diagnostic, severity="info")
 
 
 def _narrowing(request: CheckRequest) -> Narrowing:

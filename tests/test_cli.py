@@ -521,3 +521,55 @@ def test_unknown_rules_in_suppressions_are_warned_about(project: Path, capsys) -
         "it suppresses nothing\n"
         "promptlint: warning: app.py:5: unknown rule `LLM299` in a suppression comment; it suppresses nothing\n"
     )
+
+
+SELF_HOSTED_CALL = textwrap.dedent(
+    """\
+    from openai import OpenAI
+
+    local = OpenAI(base_url="http://localhost:11434/v1", api_key="ollama")
+    remote = OpenAI()
+
+
+    def tag(review: str) -> str:
+        reply = local.chat.completions.create(model="llama3.1", messages=[{"role": "user", "content": review}])
+        return reply.choices[0].message.content or ""
+    """
+)
+
+
+def test_self_hosted_findings_are_info_and_exit_0(project: Path, capsys) -> None:
+    write(project / "app.py", SELF_HOSTED_CALL)
+    assert main(["check", "--no-cache", "--output-format", "json", "app.py"]) == 0
+    found = json.loads(capsys.readouterr().out)["diagnostics"]
+    assert [(d["code"], d["line"], d["column"], d["severity"]) for d in found] == [("LLM201", 8, 13, "info")]
+    assert found[0]["savings"]["unpriced_reason"] == "self-hosted"
+
+
+def test_self_hosted_findings_fail_when_configured(project: Path, capsys) -> None:
+    write(project / "app.py", SELF_HOSTED_CALL)
+    write(project / "pyproject.toml", "[tool.promptlint]\nfail-on-self-hosted = true\n")
+    assert main(["check", "--no-cache", "--output-format", "json", "app.py"]) == 1
+    found = json.loads(capsys.readouterr().out)["diagnostics"]
+    assert [(d["code"], d["severity"]) for d in found] == [("LLM201", "warning")]
+
+
+def test_self_hosted_findings_do_not_hide_others(project: Path, capsys) -> None:
+    source = SELF_HOSTED_CALL.replace(
+        "reply.choices[0].message.content",
+        "remote.chat.completions.create(model='gpt-4.1-mini', messages=[]).choices[0].message.content",
+    )
+    write(project / "app.py", source)
+    assert main(["check", "--no-cache", "--output-format", "json", "--select", "LLM201", "app.py"]) == 1
+    found = json.loads(capsys.readouterr().out)["diagnostics"]
+    assert [(d["line"], d["severity"]) for d in found] == [(8, "info"), (9, "warning")]
+
+
+def test_fail_on_self_hosted_must_be_a_boolean(project: Path, capsys) -> None:
+    write(project / "app.py", SELF_HOSTED_CALL)
+    write(project / "pyproject.toml", "[tool.promptlint]\nfail-on-self-hosted = 1\n")
+    assert main(["check", "app.py"]) == 2
+    assert capsys.readouterr().err == (
+        f"promptlint: error: {project / 'pyproject.toml'}: `tool.promptlint.fail-on-self-hosted` must be true or "
+        "false, got an integer\n"
+    )

@@ -549,7 +549,7 @@ def test_output_limit_through_mappings(label: str) -> None:
     assert one(source).output_limit.status is expected
 
 
-def test_output_limit_from_self_kwargs_is_unknown() -> None:
+def test_output_limit_from_self_kwargs_is_present() -> None:
     call = one(
         """
         from openai import OpenAI
@@ -561,7 +561,8 @@ def test_output_limit_from_self_kwargs_is_unknown() -> None:
                 return client.chat.completions.create(messages=[], **self.kwargs)
         """
     )
-    assert call.output_limit.status is UNKNOWN
+    assert (call.output_limit.status, call.output_limit.parameter) == (PRESENT, "max_tokens")
+    assert call.output_limit.value == 400
 
 
 GEMINI_CONFIGS = {

@@ -38,6 +38,8 @@ class Mutation:
     node: cst.CSTNode
     key: Optional[cst.BaseExpression] = None
     value: Optional[cst.BaseExpression] = None
+    # Where it is made, for a change to ``self.attr`` (recorded on the class, made in one of its methods).
+    scope: Optional[Scope] = None
 
 
 @dataclass(eq=False)
@@ -52,6 +54,9 @@ class Scope:
     owner_class: Optional[Scope] = None
     # For a class: ``self.attr = value`` bindings made in any of its methods.
     attribute_bindings: Dict[str, List[Binding]] = field(default_factory=dict)
+    # For a class: in-place changes to ``self.attr`` made in any of its methods (``self.options[k] = v``,
+    # ``self.options.update(...)``, ``self.messages.append(m)``, ``helper(self.options)``).
+    attribute_mutations: Dict[str, List[Mutation]] = field(default_factory=dict)
     is_async: bool = False
     children: List[Scope] = field(default_factory=list)
     # For a function: the values of its ``return`` statements (None for a bare ``return``), and whether it
@@ -62,6 +67,8 @@ class Scope:
     # of its names reach the end of its body (see ``reaching``; computed on first use).
     class_table: Optional[ClassTable] = None
     reaching: Optional[Dict[str, FrozenSet[int]]] = None
+    # For the module: each class's subclasses in the module, by ``id`` of the class scope (built on first use).
+    descendants: Optional[Dict[int, List[Scope]]] = field(default=None, repr=False)
 
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
@@ -351,6 +358,12 @@ class ScopeBuilder(cst.CSTVisitor):
                 self._record_mutation(target.value.value, mutation)
             else:
                 self._record_nested(target.value, target)
+        elif isinstance(target, cst.Subscript) and self._self_attribute(target.value) is not None:
+            key = None
+            if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
+                key = target.slice[0].slice.value
+            self._record_attribute_mutation(target.value, Mutation("setitem", target, key=key, value=value))
+            self._record_nested(target.value, target)
         elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
             key = None
             if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
@@ -383,6 +396,26 @@ class ScopeBuilder(cst.CSTVisitor):
             binding = Binding("assign", value, self.scope, annotation=annotation)
             function.owner_class.attribute_bindings.setdefault(target.attr.value, []).append(binding)
 
+    def _self_attribute(self, expr: cst.BaseExpression) -> Optional[str]:
+        """``attr`` when ``expr`` is ``self.attr`` inside a method of a class."""
+        function = self.scope.enclosing_function()
+        if (
+            function is not None
+            and function.owner_class is not None
+            and isinstance(expr, cst.Attribute)
+            and isinstance(expr.value, cst.Name)
+            and expr.value.value == function.self_name
+        ):
+            return expr.attr.value
+        return None
+
+    def _record_attribute_mutation(self, expr: cst.BaseExpression, mutation: Mutation) -> None:
+        attribute = self._self_attribute(expr)
+        function = self.scope.enclosing_function()
+        if attribute is not None and function is not None and function.owner_class is not None:
+            mutation.scope = self.scope
+            function.owner_class.attribute_mutations.setdefault(attribute, []).append(mutation)
+
     def _record_mutation(self, name: str, mutation: Mutation) -> None:
         owner, _ = self.scope.lookup(name)
         (owner or self.scope).mutations.setdefault(name, []).append(mutation)
@@ -409,6 +442,7 @@ class ScopeBuilder(cst.CSTVisitor):
                 mutation = Mutation("setattr", node.target, key=node.target.attr, value=None)
                 self._record_mutation(node.target.value.value, mutation)
         elif isinstance(node.target, cst.Subscript):
+            self._record_attribute_mutation(node.target.value, Mutation("setitem", node.target))
             self._record_nested(node.target, node.target)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
@@ -499,6 +533,15 @@ class ScopeBuilder(cst.CSTVisitor):
         ):
             # ``messages[-1]["content"].append(block)``: a container inside the named one changes.
             self._record_nested(func.value, node)
+        elif isinstance(func, cst.Attribute) and func.attr.value in _MUTATORS:
+            name = func.attr.value
+            method = name if name in ("append", "extend", "insert", "update", "setdefault") else "other"
+            value = node.args[-1].value if node.args else None
+            key = None
+            if method == "setdefault":
+                key = node.args[0].value if node.args else None
+                value = node.args[1].value if len(node.args) > 1 else None
+            self._record_attribute_mutation(func.value, Mutation(method, node, key=key, value=value))
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
             self._receivers[id(func.value)] = node
         pure = (isinstance(func, cst.Name) and func.value in NON_MUTATING_CALLS) or (
@@ -509,6 +552,8 @@ class ScopeBuilder(cst.CSTVisitor):
             for arg in node.args:
                 if not arg.star and arg.keyword is None and isinstance(arg.value, cst.Name):
                     self._record_mutation(arg.value.value, Mutation("escape", node))
+                elif not arg.star and arg.keyword is None:
+                    self._record_attribute_mutation(arg.value, Mutation("escape", node))
         site = CallSite(
             node,
             self.scope,

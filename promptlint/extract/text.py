@@ -339,6 +339,12 @@ class TextResolver:
         attribute = expr.attr.value
         if owner.attribute_bindings.get(attribute):
             return None
+        if owner is (function.owner_class if function is not None else None):
+            from promptlint.extract.class_values import descendants
+
+            # ``self.X`` in a method runs on subclasses too: one that binds X makes it more than one value.
+            if any(attribute in d.bindings or attribute in d.attribute_bindings for d in descendants(owner)):
+                return None
         binding = only_assignment(owner.bindings.get(attribute, []))
         if binding is None:
             return None

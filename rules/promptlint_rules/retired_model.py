@@ -37,6 +37,11 @@ class RetiredModel(Rule):
     a later one "scheduled" and reported only when it falls within `notice-days` of the table's date (off by
     default). Updating promptlint moves the table's date forward.
 
+    When the code chooses the model among literals (a conditional expression, a name assigned in each branch
+    of an `if`, a lookup in a dict of literals, a class constant that subclasses override), each branch is
+    checked: the finding names the retired branches, or says that every branch is retired. One branch that
+    is not a literal (a parameter, a setting) makes the model unknown, and nothing is reported.
+
     Only model ids written in the code (a literal or a constant) and served by the provider's own API:
     Azure OpenAI, Amazon Bedrock and Vertex AI keep their own schedules, and a `base_url` may point at a
     server with its own models. Retirements are listed per exact id: a dated snapshot may be shut down while
@@ -126,27 +131,49 @@ class RetiredModel(Rule):
     )
 
     def check(self, call: LLMCall, context: RuleContext) -> Iterable[Finding]:
+        if call.model is None and call.model_candidates and call.model_node is not None and not call.platform:
+            yield from self._branches(call, context)
+            return
         if call.model is None or call.model_node is None or call.platform:
             return
-        from promptlint.models import shipped_retirement
-
-        retirement = shipped_retirement(call.model)
+        retirement = self._retirement(call, call.model, context)
         if retirement is None:
             return
-        if call.provider not in _ROUTERS and call.provider != retirement.provider:
-            return
-        if not retirement.retired and retirement.days_after_table() > int(context.options["notice-days"]):
-            return
         successor = _successor(retirement.successor)
-        when = (
-            f"was retired on {retirement.shutdown}: requests to it fail"
-            if retirement.retired
-            else f"is scheduled for retirement on {retirement.shutdown}"
-        )
-        named = f" (successor: `{successor}`)" if successor else ""
-        message = f"`{call.model}` {when}{named}"
+        message = f"`{call.model}` {_when(retirement, successor)}"
         savings = self._savings(call, context, successor) if successor else None
         yield Finding(call.model_node, message, fix=self._fix(call, successor), savings=savings)
+
+    def _retirement(self, call: LLMCall, model: str, context: RuleContext):
+        """The retirement row that applies to ``model`` on this call, when it is to be reported."""
+        from promptlint.models import shipped_retirement
+
+        retirement = shipped_retirement(model)
+        if retirement is None:
+            return None
+        if call.provider not in _ROUTERS and call.provider != retirement.provider:
+            return None
+        if not retirement.retired and retirement.days_after_table() > int(context.options["notice-days"]):
+            return None
+        return retirement
+
+    def _branches(self, call: LLMCall, context: RuleContext) -> Iterable[Finding]:
+        """A model chosen among literals: one finding on the call's ``model`` argument, naming each retired
+        branch (or saying that every branch is retired). No fix: the branches are written elsewhere."""
+        models = list(dict.fromkeys(candidate.model for candidate in call.model_candidates))
+        retired = []
+        for model in models:
+            retirement = self._retirement(call, model, context)
+            if retirement is not None:
+                retired.append(f"`{model}` {_when(retirement, _successor(retirement.successor))}")
+        if not retired:
+            return
+        if len(retired) == len(models):
+            message = f"every model this call chooses from is retired: {'; '.join(retired)}"
+        else:
+            which = "one" if len(retired) == 1 else f"{len(retired)}"
+            message = f"{which} of the {len(models)} models this call chooses from: {'; '.join(retired)}"
+        yield Finding(call.model_node, message)
 
     def _savings(self, call: LLMCall, context: RuleContext, successor: str) -> SavingsBasis:
         cap = call.output_limit.value
@@ -176,6 +203,16 @@ class RetiredModel(Rule):
         if new is None or call.node is None or not within(call.model_node, call.node):
             return None
         return Fix(f"Replace with `{successor}`", Applicability.UNSAFE, (Replacement(call.model_node, new),))
+
+
+def _when(retirement, successor: Optional[str]) -> str:
+    """When and how the model retires, with its successor."""
+    when = (
+        f"was retired on {retirement.shutdown}: requests to it fail"
+        if retirement.retired
+        else f"is scheduled for retirement on {retirement.shutdown}"
+    )
+    return when + (f" (successor: `{successor}`)" if successor else "")
 
 
 def _successor(first: Optional[str]) -> Optional[str]:

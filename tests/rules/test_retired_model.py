@@ -177,3 +177,83 @@ def test_llm401_partner_platforms_keep_their_own_schedules(project: Path, capsys
         c = litellm.completion(model="bedrock/anthropic.claude-3-opus-20240229-v1:0", messages=[], max_tokens=10)
         """
     assert lint(project, capsys, source, "LLM401") == []
+
+
+BRANCHES = """\
+    from openai import OpenAI
+
+    client = OpenAI()
+    MODELS = {"fast": "gpt-4.1-mini", "old": "chatgpt-4o-latest"}
+
+
+    def reply(messages: list, tier: str) -> str:
+        response = client.chat.completions.create(
+            model=MODEL_CHOICE, messages=messages, max_completion_tokens=300
+        )
+        return response.choices[0].message.content
+    """
+
+
+def test_llm401_names_the_retired_branch(project: Path, capsys) -> None:
+    d = one(project, capsys, BRANCHES.replace("MODEL_CHOICE", "MODELS[tier]"), "LLM401")
+    assert where(d) == ("LLM401", 9, 15)
+    assert d["message"] == (
+        "one of the 2 models this call chooses from: `chatgpt-4o-latest` was retired on 2026-02-17: "
+        "requests to it fail (successor: `gpt-5.5`)"
+    )
+    assert (d["fix"], d["savings"]) == (None, None)
+
+
+def test_llm401_every_branch_retired(project: Path, capsys) -> None:
+    choice = '"gpt-3.5-turbo" if tier == "a" else "chatgpt-4o-latest"'
+    d = one(project, capsys, BRANCHES.replace("MODEL_CHOICE", choice), "LLM401")
+    assert where(d) == ("LLM401", 9, 15)
+    assert d["message"].startswith(
+        "every model this call chooses from is retired: `gpt-3.5-turbo` was retired on "
+    )
+    assert "; `chatgpt-4o-latest` was retired on 2026-02-17" in d["message"]
+
+
+@pytest.mark.parametrize(
+    "choice",
+    [
+        '"gpt-5.6-terra" if tier == "a" else "gpt-4.1-mini"',  # every branch current
+        '"chatgpt-4o-latest" if tier == "a" else tier',  # an unknown branch: the model is unknown
+        "MODELS.get(tier)",  # no default: may be None, the SDK's error, not a model
+        'MODELS[tier] if tier else messages[0]["model"]',
+    ],
+    ids=["current", "unknown-branch", "get-without-default", "subscript-of-data"],
+)
+def test_llm401_branch_look_alikes(project: Path, capsys, choice: str) -> None:
+    assert lint(project, capsys, BRANCHES.replace("MODEL_CHOICE", choice), "LLM401") == []
+
+
+def test_llm401_subclass_overrides_a_class_constant(project: Path, capsys) -> None:
+    source = """\
+        from openai import OpenAI
+
+        client = OpenAI()
+
+
+        class Bot:
+            MODEL = "gpt-4.1-mini"
+
+            def reply(self, messages: list) -> str:
+                response = client.chat.completions.create(
+                    model=self.MODEL, messages=messages, max_completion_tokens=300
+                )
+                return response.choices[0].message.content
+
+
+        class LegacyBot(Bot):
+            MODEL = "chatgpt-4o-latest"
+        """
+    d = one(project, capsys, source, "LLM401")
+    assert where(d) == ("LLM401", 11, 19)
+    assert d["message"].startswith(
+        "one of the 2 models this call chooses from: `chatgpt-4o-latest` was retired"
+    )
+    # When the subclass does not override it, ``self.MODEL`` is the one constant, and current.
+    assert (
+        lint(project, capsys, source.replace('MODEL = "chatgpt-4o-latest"', "TIMEOUT = 30"), "LLM401") == []
+    )

@@ -10,11 +10,12 @@ import libcst as cst
 from promptlint.extract.arguments import Arguments, dict_keys
 from promptlint.extract.context import ModuleContext
 from promptlint.extract.messages import tool_definitions
+from promptlint.extract.model_choices import model_choices
 from promptlint.extract.provenance import Origin
 from promptlint.extract.request_facts import cap_value, request_facts
 from promptlint.extract.scopes import CallSite, Scope
 from promptlint.extract.text import TextResolver
-from promptlint.ir import LimitStatus, LLMCall, OutputLimit, PromptPart
+from promptlint.ir import LimitStatus, LLMCall, ModelCandidate, OutputLimit, PromptPart
 
 
 @dataclass
@@ -105,7 +106,22 @@ def make_call(
         model_node=model_node,
         **_where_it_runs(request, provider, endpoint),
         **request_facts(request, provider, model),
+        **_model_candidates(request, model, model_node),
     )
+
+
+def _model_candidates(request: Request, model: Optional[str], model_node: Optional[cst.CSTNode]) -> dict:
+    """The literal models the call chooses between, when it chooses between several known ones."""
+    if model is not None or not isinstance(model_node, cst.BaseExpression):
+        return {}
+    scope = next(
+        (request.scope_of(name) for name, value in request.args.keywords.items() if value is model_node),
+        request.site.scope,
+    )
+    choices = model_choices(model_node, scope, request.resolver)
+    if choices is None or len({value for value, _ in choices}) < 2:
+        return {}
+    return {"model_candidates": tuple(ModelCandidate(value, node) for value, node in choices)}
 
 
 def _where_it_runs(request: Request, provider: str, endpoint: str) -> dict:

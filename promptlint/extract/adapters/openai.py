@@ -65,7 +65,7 @@ def _model(request: Request):
 
 def _chat(request: Request, is_async: bool, fix_parameter: str, endpoint: str) -> LLMCall:
     model, model_node = _model(request)
-    if model is None:
+    if model is None and model_node is None:
         model, model_node = request.literal("engine")  # Azure on openai<1.0
     messages = request.args.get("messages")
     parts: List[PromptPart] = []
@@ -105,7 +105,7 @@ def _responses(request: Request, is_async: bool, endpoint: str) -> LLMCall:
 def _completions(request: Request, is_async: bool, endpoint: str) -> LLMCall:
     """The legacy text-completions endpoint defaults to 16 output tokens: never unbounded."""
     model, model_node = _model(request)
-    if model is None:
+    if model is None and model_node is None:
         model, model_node = request.literal("engine")
     parts: List[PromptPart] = []
     prompt = request.args.get("prompt")

@@ -1,0 +1,99 @@
+"""What a helper of the same module returns: ``**request_options()``, ``config=self._config(level)``.
+
+Only a function defined once in the module (or a method of the calling class that no subclass of the module
+redefines), not a generator, whose every ``return`` has a value. The values are returned as written, with
+the helper's scope, for the caller to evaluate (a dict's keys, a config's fields); the arguments the helper
+is called with are not substituted.
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional, Tuple
+
+import libcst as cst
+
+from promptlint.extract.class_values import descendants
+from promptlint.extract.scopes import Scope
+from promptlint.extract.tree import dotted_name
+from promptlint.extract.walk import walk
+
+# Decorators that return what the function returns.
+_TRANSPARENT = {"staticmethod", "classmethod", "functools.cache", "functools.lru_cache", "cache", "lru_cache"}
+
+
+def returned_values(call: cst.Call, scope: Scope) -> Optional[List[Tuple[cst.BaseExpression, Scope]]]:
+    """Every value the helper ``call`` calls may return, or None when the helper or a return is not known."""
+    function = _helper(call.func, scope)
+    if function is None or not isinstance(function.node, cst.FunctionDef):
+        return None
+    if function.node.asynchronous is not None:
+        return None
+    for decorator in function.node.decorators:
+        target = (
+            decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+        )
+        if dotted_name(target) not in _TRANSPARENT:
+            return None
+    finder = _Returns()
+    walk(function.node.body, finder)
+    if finder.opaque or not finder.values:
+        return None
+    return [(value, function) for value in finder.values]
+
+
+def _helper(func: cst.BaseExpression, scope: Scope) -> Optional[Scope]:
+    if isinstance(func, cst.Name):
+        found, bindings = scope.lookup(func.value)
+        if found is None or len(bindings) != 1 or bindings[0].kind != "def":
+            return None
+        return _function_named(found, func.value)
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+        method = scope.enclosing_function()
+        if method is None or method.owner_class is None or func.value.value != method.self_name:
+            return None
+        owner = method.owner_class
+        name = func.attr.value
+        if any(name in other.bindings for other in descendants(owner)):
+            return None  # a subclass may return something else
+        bindings = owner.bindings.get(name, [])
+        if len(bindings) != 1 or bindings[0].kind != "def":
+            return None
+        return _function_named(owner, name)
+    return None
+
+
+def _function_named(scope: Scope, name: str) -> Optional[Scope]:
+    matches = [
+        child
+        for child in scope.children
+        if child.kind == "function"
+        and isinstance(child.node, cst.FunctionDef)
+        and child.node.name.value == name
+    ]
+    return matches[0] if len(matches) == 1 else None
+
+
+class _Returns(cst.CSTVisitor):
+    """The values of a function body's ``return`` statements (nested functions and classes skipped)."""
+
+    def __init__(self) -> None:
+        self.values: List[cst.BaseExpression] = []
+        self.opaque = False
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is None:
+            self.opaque = True
+        else:
+            self.values.append(node.value)
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        self.opaque = True
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
