@@ -59,6 +59,9 @@ class LoopKind(StrCode):
     WHILE = "while"
     WHILE_TRUE = "while-true"  # also ``for _ in itertools.count()``
     COMPREHENSION = "comprehension"
+    # The function making the call calls itself again after it (``LLMCall.recursion``): each call of the
+    # function is one more request.
+    RECURSION = "recursion"
 
 
 class FixTarget(StrCode):
@@ -300,7 +303,8 @@ class LoopInfo:
     # never trimmed in the function (no rebinding, ``del``, ``pop``, or hand-off to a helper); "" when none.
     history: str = ""
     history_node: Any = field(default=None, compare=False, repr=False)  # the list as passed to the call
-    # In ``LLMCall.caller_loops``: the call of the helper function that makes the request, as written.
+    # In ``LLMCall.caller_loops``: the call of the helper function that makes the request, as written; in
+    # ``LLMCall.recursion``: the callee of the call by which the function calls itself again.
     via: str = ""
 
     def __post_init__(self) -> None:
@@ -413,6 +417,10 @@ class LLMCall:
     # branch's model, in source order, and ``model`` is None (no single value). Empty when the model is one
     # literal or not known.
     model_candidates: Tuple[ModelCandidate, ...] = ()
+    # The function that makes the call (or the one function of the module that calls that function) calls
+    # itself again after the request: a loop of kind ``recursion`` (``node`` is the recursive call; no
+    # ``iterable``, ``items`` or ``history``). None when there is no such call.
+    recursion: Optional[LoopInfo] = None
 
     def __post_init__(self) -> None:
         _coerce(self, "runs_in", RunsIn)

@@ -55,6 +55,11 @@ LOOP_MESSAGE = (
 )
 
 
+RECURSION_MESSAGE = (
+    "`{callee}` runs in a recursion through `{via}` that only the model's output can end, "
+    "with no depth or budget cap"
+)
+
 HISTORY_MESSAGE = (
     "`{name}` grows on every iteration of a {loop} and `{callee}` re-sends all of it: "
     "input tokens grow with the square of the turns"
@@ -251,6 +256,38 @@ FIXTURE_FINDINGS = [
             callee="client.chat.completions.create",
         ),
         ("gpt-5.4-mini", 1170, None),
+    ),
+    (
+        "LLM502",
+        "fixtures/LLM502/recursive_tool_calls.py",
+        22,
+        20,
+        RECURSION_MESSAGE.format(callee="self.client.messages.create", via="self.ask"),
+        ("claude-sonnet-4-5", 814, 12.042),
+    ),
+    (
+        "LLM502",
+        "fixtures/LLM502/recursive_tool_calls.py",
+        34,
+        18,
+        RECURSION_MESSAGE.format(callee="client.chat.completions.create", via="answer"),
+        ("gpt-5.4-mini", 600, 2.7),
+    ),
+    (
+        "LLM502",
+        "fixtures/LLM502/recursive_tool_calls.py",
+        48,
+        12,
+        RECURSION_MESSAGE.format(callee="client.chat.completions.create", via="converse"),
+        ("gpt-5.4-mini", 600, 2.7),
+    ),
+    (
+        "LLM502",
+        "fixtures/LLM502/recursive_tool_calls.py",
+        67,
+        20,
+        RECURSION_MESSAGE.format(callee="client.chat.completions.create", via="self.stream"),
+        ("gpt-5.4-mini", 600, 2.7),
     ),
     (
         "LLM501",
