@@ -311,6 +311,17 @@ class LoopInfo:
         _coerce(self, "kind", LoopKind)
 
 
+@dataclass(frozen=True)
+class KeptHistory:
+    """A message list kept on the instance (``self.messages``) that the call re-sends whole, that its class
+    grows across calls (outside ``__init__``) and that nothing in the class, its bases or its subclasses in
+    the module shortens: the loop is whoever calls the method again."""
+
+    attribute: str  # as written: "self.messages"
+    node: Any = field(default=None, compare=False, repr=False)  # where the call's argument sends it
+    grown_in: str = ""  # the first method, in source order, that adds to it
+
+
 class LimitStatus(enum.Enum):
     """Whether a call caps its output, as far as the code shows."""
 
@@ -421,6 +432,9 @@ class LLMCall:
     # itself again after the request: a loop of kind ``recursion`` (``node`` is the recursive call; no
     # ``iterable``, ``items`` or ``history``). None when there is no such call.
     recursion: Optional[LoopInfo] = None
+    # The history the call re-sends is kept on the instance and grows across calls, untrimmed (see
+    # ``KeptHistory``); None otherwise, and when a loop around the call re-sends a local history.
+    kept_history: Optional[KeptHistory] = None
 
     def __post_init__(self) -> None:
         _coerce(self, "runs_in", RunsIn)
