@@ -249,6 +249,10 @@ class PromptPart:
     marks_known: bool = False
     # Content whose tokens are not in ``text``: images, documents, tool calls and results.
     uncounted: bool = False
+    # A user message written in the call's code whose content is a parameter of unknown type: ``marks_known``
+    # is False only because the caller could pass content blocks. Never set when the message list or the
+    # message may be changed elsewhere (``*history``, a list handed to a helper).
+    content_parameter: bool = False
     # The triple-quoted literal spanning lines that the part's text begins with, when it does.
     literal: Optional[PromptLiteral] = field(default=None, compare=False, repr=False)
 
