@@ -59,6 +59,9 @@ class LoopKind(StrCode):
     WHILE = "while"
     WHILE_TRUE = "while-true"  # also ``for _ in itertools.count()``
     COMPREHENSION = "comprehension"
+    # The function making the call calls itself again after it (``LLMCall.recursion``): each call of the
+    # function is one more request.
+    RECURSION = "recursion"
 
 
 class FixTarget(StrCode):
@@ -246,6 +249,10 @@ class PromptPart:
     marks_known: bool = False
     # Content whose tokens are not in ``text``: images, documents, tool calls and results.
     uncounted: bool = False
+    # A user message written in the call's code whose content is a parameter of unknown type: ``marks_known``
+    # is False only because the caller could pass content blocks. Never set when the message list or the
+    # message may be changed elsewhere (``*history``, a list handed to a helper).
+    content_parameter: bool = False
     # The triple-quoted literal spanning lines that the part's text begins with, when it does.
     literal: Optional[PromptLiteral] = field(default=None, compare=False, repr=False)
 
@@ -300,11 +307,23 @@ class LoopInfo:
     # never trimmed in the function (no rebinding, ``del``, ``pop``, or hand-off to a helper); "" when none.
     history: str = ""
     history_node: Any = field(default=None, compare=False, repr=False)  # the list as passed to the call
-    # In ``LLMCall.caller_loops``: the call of the helper function that makes the request, as written.
+    # In ``LLMCall.caller_loops``: the call of the helper function that makes the request, as written; in
+    # ``LLMCall.recursion``: the callee of the call by which the function calls itself again.
     via: str = ""
 
     def __post_init__(self) -> None:
         _coerce(self, "kind", LoopKind)
+
+
+@dataclass(frozen=True)
+class KeptHistory:
+    """A message list kept on the instance (``self.messages``) that the call re-sends whole, that its class
+    grows across calls (outside ``__init__``) and that nothing in the class, its bases or its subclasses in
+    the module shortens: the loop is whoever calls the method again."""
+
+    attribute: str  # as written: "self.messages"
+    node: Any = field(default=None, compare=False, repr=False)  # where the call's argument sends it
+    grown_in: str = ""  # the first method, in source order, that adds to it
 
 
 class LimitStatus(enum.Enum):
@@ -413,6 +432,13 @@ class LLMCall:
     # branch's model, in source order, and ``model`` is None (no single value). Empty when the model is one
     # literal or not known.
     model_candidates: Tuple[ModelCandidate, ...] = ()
+    # The function that makes the call (or the one function of the module that calls that function) calls
+    # itself again after the request: a loop of kind ``recursion`` (``node`` is the recursive call; no
+    # ``iterable``, ``items`` or ``history``). None when there is no such call.
+    recursion: Optional[LoopInfo] = None
+    # The history the call re-sends is kept on the instance and grows across calls, untrimmed (see
+    # ``KeptHistory``); None otherwise, and when a loop around the call re-sends a local history.
+    kept_history: Optional[KeptHistory] = None
 
     def __post_init__(self) -> None:
         _coerce(self, "runs_in", RunsIn)

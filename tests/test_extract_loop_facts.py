@@ -190,6 +190,48 @@ def test_caller_loops_of_a_helper_called_once_in_a_loop() -> None:
     assert (loop.kind, loop.iterable, loop.via) == ("comprehension", "rows", "label(row)")
 
 
+def test_recursion_facts_of_a_method_that_calls_itself() -> None:
+    call = one(
+        LOOP_HEADER
+        + textwrap.dedent(
+            """\
+            class Agent:
+                def ask(self, messages, depth=0):
+                    reply = client.chat.completions.create(model="m", messages=messages)
+                    if reply.choices[0].message.tool_calls:
+                        return self.ask(messages, depth=depth + 1)
+                    return reply
+            """
+        )
+    )
+    assert call.loops == () and call.caller_loops == ()
+    loop = call.recursion
+    assert loop is not None
+    assert (loop.kind, loop.via, loop.capped, loop.cap, loop.exits_on_output) == (
+        "recursion",
+        "self.ask",
+        True,
+        "depth=depth + 1",
+        False,
+    )
+    assert isinstance(loop.node, cst.Call) and loop.node.func.attr.value == "ask"
+
+
+def test_no_recursion_fact_without_a_call_to_itself_after_the_request() -> None:
+    call = one(
+        LOOP_HEADER
+        + textwrap.dedent(
+            """\
+            def ask(messages):
+                return client.chat.completions.create(model="m", messages=messages)
+            def ask_twice(messages):
+                return [ask(messages), ask(messages)]
+            """
+        )
+    )
+    assert call.recursion is None
+
+
 @pytest.mark.parametrize(
     ("source", "name", "expected"),
     [

@@ -55,6 +55,16 @@ LOOP_MESSAGE = (
 )
 
 
+RECURSION_MESSAGE = (
+    "`{callee}` runs in a recursion through `{via}` that only the model's output can end, "
+    "with no depth or budget cap"
+)
+
+KEPT_MESSAGE = (
+    "`{name}` grows across calls (`{grown_in}` adds to it) and `{callee}` re-sends all of it, never trimmed: "
+    "input tokens grow with the square of the turns"
+)
+
 HISTORY_MESSAGE = (
     "`{name}` grows on every iteration of a {loop} and `{callee}` re-sends all of it: "
     "input tokens grow with the square of the turns"
@@ -250,6 +260,76 @@ FIXTURE_FINDINGS = [
             loop='`while response.choices[0].finish_reason == "tool_calls":` loop',
             callee="client.chat.completions.create",
         ),
+        ("gpt-5.4-mini", 1170, None),
+    ),
+    (
+        "LLM502",
+        "fixtures/LLM502/recursive_tool_calls.py",
+        22,
+        20,
+        RECURSION_MESSAGE.format(callee="self.client.messages.create", via="self.ask"),
+        ("claude-sonnet-4-5", 814, 12.042),
+    ),
+    (
+        "LLM502",
+        "fixtures/LLM502/recursive_tool_calls.py",
+        34,
+        18,
+        RECURSION_MESSAGE.format(callee="client.chat.completions.create", via="answer"),
+        ("gpt-5.4-mini", 600, 2.7),
+    ),
+    (
+        "LLM502",
+        "fixtures/LLM502/recursive_tool_calls.py",
+        48,
+        12,
+        RECURSION_MESSAGE.format(callee="client.chat.completions.create", via="converse"),
+        ("gpt-5.4-mini", 600, 2.7),
+    ),
+    (
+        "LLM502",
+        "fixtures/LLM502/recursive_tool_calls.py",
+        67,
+        20,
+        RECURSION_MESSAGE.format(callee="client.chat.completions.create", via="self.stream"),
+        ("gpt-5.4-mini", 600, 2.7),
+    ),
+    (
+        "LLM303",
+        "fixtures/LLM303/history_on_the_instance.py",
+        20,
+        44,
+        KEPT_MESSAGE.format(
+            name="self.messages", grown_in="ask", callee="self.client.chat.completions.create"
+        ),
+        ("gpt-5.4-mini", 1170, None),
+    ),
+    (
+        "LLM303",
+        "fixtures/LLM303/history_on_the_instance.py",
+        38,
+        79,
+        KEPT_MESSAGE.format(
+            name="self.history", grown_in="add_message", callee="self.client.messages.create"
+        ),
+        ("claude-haiku-4-5", 1170, 1.17),
+    ),
+    (
+        "LLM303",
+        "fixtures/LLM303/history_on_the_instance.py",
+        53,
+        63,
+        KEPT_MESSAGE.format(
+            name="self.turns", grown_in="narrate", callee="self.client.chat.completions.create"
+        ),
+        ("gpt-5.4-mini", 1170, None),
+    ),
+    (
+        "LLM303",
+        "fixtures/LLM303/negative_bounded_histories.py",
+        103,
+        44,
+        KEPT_MESSAGE.format(name="self.history", grown_in="ask", callee="client.chat.completions.create"),
         ("gpt-5.4-mini", 1170, None),
     ),
     (

@@ -45,7 +45,9 @@ def extract_calls(
         call = _recognise(site, context, signatures)
         if call is not None:
             with_facts = _with_facts(call, site.scope, context.resolver.hole_scopes, facts, index)
-            calls.append(context.caller_loops.add_to(with_facts, site))
+            with_loops = context.caller_loops.add_to(with_facts, site)
+            recursion = context.recursions.of(site, site.node)
+            calls.append(replace(with_loops, recursion=recursion) if recursion is not None else with_loops)
     return calls, context.resolver
 
 

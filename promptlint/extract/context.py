@@ -13,6 +13,7 @@ from typing import Optional, Sequence
 import libcst as cst
 
 from promptlint.extract.caller_loops import CallerLoops
+from promptlint.extract.recursion import Recursions
 from promptlint.extract.runs_in import RunsIn
 from promptlint.extract.scopes import CallSite
 from promptlint.extract.text import TextResolver
@@ -30,4 +31,5 @@ class ModuleContext:
     ) -> None:
         self.resolver = TextResolver(source_dir, project_root)
         self.caller_loops = CallerLoops(module, sites)
+        self.recursions = Recursions(sites)
         self.runs_in = RunsIn(self.resolver.source_dir, self.resolver.project_root)

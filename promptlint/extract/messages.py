@@ -45,7 +45,7 @@ def message_list(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver,
                 return [], False
         if escaped or _iterated(owner, expr.value):
             # A helper, or a loop over the messages, may have put cache breakpoints on them.
-            parts = [replace(part, marks_known=False) for part in parts]
+            parts = [replace(part, marks_known=False, content_parameter=False) for part in parts]
         return parts, complete
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
         left, left_complete = message_list(expr.left, scope, resolver, depth + 1)
@@ -100,7 +100,7 @@ def one_message(
         message = one_message(binding.value, binding.scope, resolver, depth + 1)
         if message is not None and mutations:
             # Handed to a helper that may have marked it: where its breakpoints are is no longer known.
-            message = replace(message, marks_known=False)
+            message = replace(message, marks_known=False, content_parameter=False)
         return message
     if isinstance(expr, cst.Dict):
         for element in expr.elements:
@@ -141,7 +141,16 @@ def one_message(
         tuple(breakpoints),
         analysed.marks_known,
         analysed.uncounted,
+        content_parameter=role == "user" and not analysed.marks_known and _parameter(content, scope),
     )
+
+
+def _parameter(expr: cst.BaseExpression, scope: Scope) -> bool:
+    """``expr`` is a name bound only as a parameter of the function."""
+    if not isinstance(expr, cst.Name):
+        return False
+    binding = single_binding(scope.lookup(expr.value)[1])
+    return binding is not None and binding.kind == "param"
 
 
 def marks_cache(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver) -> bool:

@@ -28,6 +28,8 @@ def describe(loop: LoopInfo) -> str:
 
         source = Module([]).code_for_node(test) if test is not None else "…"
         return f"`while {shorten(source)}:` loop"
+    if loop.kind == "recursion":
+        return f"recursion through `{shorten(loop.via)}`"
     if loop.kind == "comprehension":
         return f"comprehension over `{shorten(loop.iterable)}`"
     return f"`for` loop over `{shorten(loop.iterable)}`"

@@ -41,7 +41,9 @@ class MissingCacheBreakpoint(Rule):
 
     Silent when a breakpoint could be hidden: a `**mapping` or `extra_body`, tools, a system prompt or messages
     that are not literal (a parameter, `*history`, a list passed to a helper or changed in place), or a
-    content block that is not a literal dict. Silent when nothing follows the prefix (a request that is the
+    content block that is not a literal dict. A user message written in the call whose content is a
+    parameter (`{"role": "user", "content": notice}`, typed or not) does not hide one: the static prefix
+    before it is judged on its own. Silent when nothing follows the prefix (a request that is the
     same every time), and when the prefix is within `tokenizer-margin` of the minimum (promptlint's token
     counts for non-OpenAI models are approximations).
 
@@ -167,7 +169,7 @@ class MissingCacheBreakpoint(Rule):
         if not call.prompt_complete or not _tools_unmarked(call, marker):
             return
         parts = call.prompt
-        if not all(part.marks_known for part in parts):
+        if not all(part.marks_known or part.content_parameter for part in parts):
             return
         if any(part.breakpoints or part.cache_breakpoint for part in parts):
             return

@@ -16,12 +16,18 @@ class UnboundedAgentLoop(Rule):
     Checks for LLM requests made inside a loop that only the model's own output can end, with no iteration
     or budget cap: `while True:` (or `for _ in itertools.count()`) whose every `break`/`return`/`raise`
     depends on the response (`if not message.tool_calls: return ...`), or `while not done:` where `done` is
-    set from the response.
+    set from the response. A function or method that calls itself again after the request is such a loop
+    too (`if response.stop_reason == "tool_use": ...; return self.ask(messages)`), as is one that calls
+    itself around the one call of a helper of the module that makes the request: reported when the
+    recursive call is reached only through conditions on the model's output (or every way out before it
+    depends on the output) and nothing counts the depth.
 
     Not reported: loops with a visible cap (`for _ in range(max_turns)`, a counter or an ordering comparison
     in the condition, a `break`/`return`/`raise` guarded by one, a budget or limit check in the body); loops
     that wait for a person or a peer on every turn (`input()`, a websocket `receive`); loops with an exit
-    that does not depend on the model (a stop flag, a queue running dry); worker loops with no exit at all.
+    that does not depend on the model (a stop flag, a queue running dry); worker loops with no exit at all;
+    recursion with a depth parameter counted (`depth + 1`, `remaining=...`) or a cap checked on the way
+    (`if depth >= MAX_DEPTH: raise ...`). Recursion through the project's other modules is not seen.
     Exits in `except` handlers are error paths and do not count either way.
 
     ## Why is this bad?
@@ -111,6 +117,16 @@ class UnboundedAgentLoop(Rule):
             )
             yield Finding(call.node, message, savings=self._savings(call, context))
             return
+        loop = call.recursion
+        if loop is None or not loop.exits_on_output or loop.capped or loop.reads_input:
+            return
+        if not self._reported.first(loop.node):
+            return
+        message = (
+            f"`{call.callee}` runs in a {describe(loop)} that only the model's output can end, "
+            "with no depth or budget cap"
+        )
+        yield Finding(call.node, message, savings=self._savings(call, context))
 
     def _savings(self, call: LLMCall, context: RuleContext):
         model = context.model_for(call)

@@ -24,9 +24,18 @@ class UnboundedHistory(Rule):
     `messages = messages[-20:]`, `del messages[...]`, `messages.pop(0)`, slice assignment, or hand-off to a
     helper such as `trim_history(messages)`, which may shorten it in place).
 
+    A history kept on the instance counts too, with no loop in sight: a method re-sends `self.messages`
+    (or `[system, *self.history]`, `self.messages.copy()`, a local bound to one of those) and the class adds
+    to it across calls (`self.messages.append(...)` or `self.history += [...]`, in that method or another,
+    outside `__init__`), while nothing in the class, its bases or its subclasses in the module trims it:
+    slice or item assignment, `del self.messages[...]`, `pop`/`remove`/`clear`, a rebinding that reads the
+    old list (`self.messages = self.messages[-20:]`, a summary), a length check (`len(self.messages) > N`),
+    or the list handed to a helper that may change it (helpers named for logging, printing or saving only
+    read it) all keep the rule quiet, as does the sending method rebuilding it on every call.
+
     Not reported: loops capped by `range(n)`, a counter or a literal collection; lists rebuilt on each
-    iteration; `self.` attributes and module-level lists shared across functions; a history kept between
-    calls of a method (the loop is then in the caller, out of sight).
+    iteration; module-level lists shared across functions; an instance history when a base class of another
+    module may trim it, or when it is grown or sent through the project's other modules.
 
     ## Why is this bad?
     Each request re-sends every earlier turn, so the input of turn t is about t turns long and a
@@ -126,6 +135,14 @@ class UnboundedHistory(Rule):
             )
             yield Finding(node, message, savings=self._savings(call, context))
             return
+        kept = call.kept_history
+        if kept is not None:
+            message = (
+                f"`{kept.attribute}` grows across calls (`{kept.grown_in}` adds to it) and `{call.callee}` "
+                "re-sends all of it, never trimmed: input tokens grow with the square of the turns"
+            )
+            node = kept.node if kept.node is not None else call.node
+            yield Finding(node, message, savings=self._savings(call, context))
 
     def _savings(self, call: LLMCall, context: RuleContext) -> Optional[SavingsBasis]:
         turns = int(context.options["assumed-turns"])

@@ -234,9 +234,6 @@ def triage_old_model(notice: str) -> str:
         # the model is not known: the largest minimum is assumed
         "claude.messages.create(model=model, max_tokens=9, system=MANUAL, "
         'messages=[{"role": "user", "content": notice}])',
-        # the content of the user message may be blocks with a marker
-        'claude.messages.create(model="claude-sonnet-4-5", max_tokens=9, system=MANUAL, '
-        'messages=[{"role": "user", "content": blocks}])',
         # tools from elsewhere may carry a marker
         'claude.messages.create(model="claude-sonnet-4-5", max_tokens=9, tools=TOOLS, system=MANUAL, '
         'messages=[{"role": "user", "content": notice}])',
@@ -281,5 +278,38 @@ def marked_in_a_loop(notice: str) -> str:
         message["content"][-1]["cache_control"] = {"type": "ephemeral"}
     return claude.messages.create(model="claude-sonnet-4-5", max_tokens=9, system=MANUAL, messages=messages)
 """
+    )
+    assert lint(project, source, capsys) == []
+
+
+@pytest.mark.parametrize("parameter", ["notice", "notice: Any", "notice: list"])
+def test_llm103_judges_the_prefix_before_an_untyped_user_content_parameter(
+    project: Path, capsys, parameter: str
+) -> None:
+    source = CLAUDE_TRIAGE.replace(
+        "def triage(notice: str)", f"from typing import Any\n\n\ndef triage({parameter})"
+    )
+    diagnostics = lint(project, source, capsys)
+    assert [(d["code"], d["line"], d["column"]) for d in diagnostics] == [("LLM103", 19, 16)]
+    assert savings(diagnostics[0]) == ("claude-sonnet-4-5", 1550, 3.65025)
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        '[*history, {"role": "user", "content": notice}]',
+        "[notice]",
+        '[{"role": "user", "content": notice}, *history]',
+        'history + [{"role": "user", "content": notice}]',
+    ],
+)
+def test_llm103_silent_when_the_message_list_may_be_marked_elsewhere(
+    project: Path, capsys, messages: str
+) -> None:
+    source = HEADER + (
+        "\n\ndef triage(notice, history):\n"
+        "    return claude.messages.create(\n"
+        f'        model="claude-sonnet-4-5", max_tokens=600, system=MANUAL, messages={messages}\n'
+        "    )\n"
     )
     assert lint(project, source, capsys) == []

@@ -238,3 +238,130 @@ def test_llm502_silent_on_capped_or_externally_driven_loops(project: Path, capsy
         'client.chat.completions.create(model="gpt-5.6-luna", messages=queue.pop(), max_completion_tokens=9)',
     )
     assert lint(project, source, capsys, select="LLM502") == []
+
+
+RECURSION_MESSAGE = (
+    "`{callee}` runs in a recursion through `{via}` that only the model's output can end, "
+    "with no depth or budget cap"
+)
+
+
+def test_llm502_method_that_calls_itself_after_tool_calls(project: Path, capsys) -> None:
+    diagnostics = lint(
+        project,
+        agent(
+            """\
+            class Agent:
+                def ask(self, messages, tools):
+                    response = client.chat.completions.create(
+                        model="gpt-5.6-luna", messages=messages, tools=tools, max_completion_tokens=256
+                    )
+                    message = response.choices[0].message
+                    if message.tool_calls:
+                        messages.append(message)
+                        return self.ask(messages, tools)
+                    return message.content
+            """
+        ),
+        capsys,
+        select="LLM502",
+    )
+    assert found(diagnostics) == [
+        ("LLM502", 9, 20, RECURSION_MESSAGE.format(callee="client.chat.completions.create", via="self.ask"))
+    ]
+    assert savings(diagnostics[0]) == ("gpt-5.6-luna", 256, 0.3072)
+
+
+def test_llm502_recursion_through_the_caller_of_the_request(project: Path, capsys) -> None:
+    diagnostics = lint(
+        project,
+        agent(
+            """\
+            def send(messages):
+                return client.chat.completions.create(
+                    model="gpt-5.6-luna", messages=messages, max_completion_tokens=256
+                )
+
+
+            def run(messages):
+                reply = send(messages)
+                if not reply.choices[0].message.tool_calls:
+                    return reply.choices[0].message.content
+                messages.append(reply.choices[0].message)
+                return run(messages)
+            """
+        ),
+        capsys,
+        select="LLM502",
+    )
+    assert found(diagnostics) == [
+        ("LLM502", 8, 12, RECURSION_MESSAGE.format(callee="client.chat.completions.create", via="run"))
+    ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # a depth parameter counted up and checked
+        """\
+        def run(messages, depth=0):
+            if depth > 4:
+                raise RuntimeError("too deep")
+            reply = client.chat.completions.create(model="gpt-5.6-luna", messages=messages, max_completion_tokens=9)
+            if reply.choices[0].message.tool_calls:
+                return run(messages, depth + 1)
+            return reply
+        """,
+        # a counter argument without a checked guard here
+        """\
+        def run(messages, left):
+            reply = client.chat.completions.create(model="gpt-5.6-luna", messages=messages, max_completion_tokens=9)
+            if reply.choices[0].message.tool_calls:
+                return run(messages, left - 1)
+            return reply
+        """,
+        # a condition that is not the model's
+        """\
+        def run(messages, auto):
+            reply = client.chat.completions.create(model="gpt-5.6-luna", messages=messages, max_completion_tokens=9)
+            if auto and reply.choices[0].message.tool_calls:
+                return run(messages, auto)
+            return reply
+        """,
+        # recursion unconditionally, with no exit between the request and it
+        """\
+        def run(messages):
+            reply = client.chat.completions.create(model="gpt-5.6-luna", messages=messages, max_completion_tokens=9)
+            messages.append(reply.choices[0].message)
+            return run(messages)
+        """,
+        # the recursive call comes before the request
+        """\
+        def run(node):
+            parts = [run(child) for child in node.children]
+            return client.chat.completions.create(
+                model="gpt-5.6-luna", messages=[{"role": "user", "content": str(parts)}], max_completion_tokens=9
+            )
+        """,
+        # a person answers between turns
+        """\
+        def run(messages):
+            reply = client.chat.completions.create(model="gpt-5.6-luna", messages=messages, max_completion_tokens=9)
+            messages.append({"role": "user", "content": input("> ")})
+            if reply.choices[0].finish_reason == "stop":
+                return run(messages)
+            return reply
+        """,
+        # another object's method of the same name
+        """\
+        class Agent:
+            def ask(self, messages, other):
+                reply = client.chat.completions.create(model="gpt-5.6-luna", messages=messages, max_completion_tokens=9)
+                if reply.choices[0].message.tool_calls:
+                    return other.ask(messages, self)
+                return reply
+        """,
+    ],
+)
+def test_llm502_silent_on_bounded_or_driven_recursion(project: Path, capsys, body: str) -> None:
+    assert lint(project, agent(body), capsys, select="LLM502") == []

@@ -250,3 +250,135 @@ def test_llm303_calls_that_only_read_the_list_do_not_silence_it(project: Path, c
     assert [(d["code"], d["line"], d["column"]) for d in lint(project, source, capsys, select="LLM303")] == [
         ("LLM303", 15, 82)
     ]
+
+
+KEPT_MESSAGE = (
+    "`{name}` grows across calls (`{grown_in}` adds to it) and `{callee}` re-sends all of it, never trimmed: "
+    "input tokens grow with the square of the turns"
+)
+
+CLASS_HEADER = CHAT_HEADER + "SYSTEM = 'You are a help desk.'\n\n\n"
+
+
+@pytest.mark.parametrize(
+    ("grow", "sent", "column", "grown_in"),
+    [
+        ("self.messages.append({'role': 'user', 'content': q})", "self.messages", 91, "ask"),
+        ("self.messages += [{'role': 'user', 'content': q}]", "self.messages.copy()", 91, "ask"),
+        (
+            "self.messages = self.messages + [{'role': 'user', 'content': q}]",
+            "list(self.messages)",
+            96,
+            "ask",
+        ),
+        ("self.messages = [*self.messages, {'role': 'user', 'content': q}]", "[*self.messages]", 93, "ask"),
+        ("self.note(q)", "self.messages", 91, "note"),
+    ],
+)
+def test_llm303_history_kept_on_the_instance(
+    project: Path, capsys, grow: str, sent: str, column: int, grown_in: str
+) -> None:
+    note = "self.messages.append({'role': 'user', 'content': q})" if grown_in == "note" else "pass"
+    source = CLASS_HEADER + textwrap.dedent(
+        f"""\
+        class Chat:
+            def __init__(self):
+                self.messages = []
+
+            def note(self, q):
+                {note}
+
+            def ask(self, q):
+                {grow}
+                reply = claude.messages.create(model="claude-haiku-4-5", max_tokens=300, messages={sent})
+                return reply.content[0].text
+        """
+    )
+    diagnostics = lint(project, source, capsys, select="LLM303")
+    message = KEPT_MESSAGE.format(name="self.messages", grown_in=grown_in, callee="claude.messages.create")
+    assert found(diagnostics) == [("LLM303", 17, column, message)]
+    assert savings(diagnostics[0]) == ("claude-haiku-4-5", 1170, 1.17)
+
+
+@pytest.mark.parametrize(
+    "elsewhere",
+    [
+        "self.messages = self.messages[-10:]",
+        "del self.messages[1:3]",
+        "self.messages.pop(0)",
+        "self.messages[:] = []",
+        "self.messages = summarise(self.messages)",
+        "shrink(self.messages)",
+        "if len(self.messages) > 20:\n    self.messages.clear()",
+        "history = self.messages\nhistory.remove(history[0])",
+    ],
+)
+def test_llm303_instance_history_trimmed_anywhere_in_the_class(project: Path, capsys, elsewhere: str) -> None:
+    source = (
+        CLASS_HEADER
+        + textwrap.dedent(
+            """\
+        class Chat:
+            def __init__(self):
+                self.messages = []
+
+            def ask(self, q):
+                self.messages.append({'role': 'user', 'content': q})
+                reply = claude.messages.create(model="claude-haiku-4-5", max_tokens=300, messages=self.messages)
+                return reply.content[0].text
+
+            def tidy(self):
+        """
+        )
+        + textwrap.indent(elsewhere, " " * 8)
+        + "\n"
+    )
+    assert lint(project, source, capsys, select="LLM303") == []
+
+
+@pytest.mark.parametrize(
+    ("init", "ask"),
+    [
+        # grown only in __init__
+        ("self.messages = []\n        self.messages.append({'role': 'system', 'content': SYSTEM})", ""),
+        # rebuilt by the sending method on every call
+        (
+            "self.messages = []",
+            "self.messages = [{'role': 'user', 'content': q}]\n        self.messages.append({})",
+        ),
+        # another list grows
+        ("self.messages = []\n        self.log = []", "self.log.append(q)"),
+    ],
+)
+def test_llm303_instance_lists_that_are_not_kept_histories(
+    project: Path, capsys, init: str, ask: str
+) -> None:
+    source = CLASS_HEADER + textwrap.dedent(
+        """\
+        class Chat:
+            def __init__(self):
+                {init}
+
+            def ask(self, q):
+                {ask}
+                reply = claude.messages.create(model="claude-haiku-4-5", max_tokens=300, messages=self.messages)
+                return reply.content[0].text
+        """
+    ).format(init=init, ask=ask or "pass")
+    assert lint(project, source, capsys, select="LLM303") == []
+
+
+def test_llm303_instance_history_with_a_base_class_of_another_module(project: Path, capsys) -> None:
+    source = CLASS_HEADER + textwrap.dedent(
+        """\
+        from project.base import Base
+
+
+        class Chat(Base):
+            def ask(self, q):
+                self.messages.append({'role': 'user', 'content': q})
+                reply = claude.messages.create(model="claude-haiku-4-5", max_tokens=300, messages=self.messages)
+                return reply.content[0].text
+        """
+    )
+    assert lint(project, source, capsys, select="LLM303") == []

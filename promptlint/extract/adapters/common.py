@@ -126,15 +126,20 @@ def _model_candidates(request: Request, model: Optional[str], model_node: Option
 
 def _where_it_runs(request: Request, provider: str, endpoint: str) -> dict:
     """The call's loops, whether it streams, and whether it serves a person interactively (see ``LLMCall``)."""
+    from promptlint.extract.kept_history import kept_history
     from promptlint.extract.loops import loop_facts
 
     site = request.site
     facts: dict = {}
+    history = request.args.get("messages") or request.args.get("contents") or request.args.get("input")
+    if history is None and provider == "litellm":
+        history = request.args.param("messages", 1)
     if site.loops:
-        history = request.args.get("messages") or request.args.get("contents") or request.args.get("input")
-        if history is None and provider == "litellm":
-            history = request.args.param("messages", 1)
         facts["loops"] = loop_facts(site.loops, request.node, site.scope, history)
+    if history is not None and not any(loop.history for loop in facts.get("loops", ())):
+        kept = kept_history(history, site.scope, request.node)
+        if kept is not None:
+            facts["kept_history"] = kept
     function = site.scope.enclosing_function()
     node = function.node if function is not None else None
     facts["in_async_function"] = isinstance(node, cst.FunctionDef) and node.asynchronous is not None
