@@ -326,6 +326,18 @@ class KeptHistory:
     grown_in: str = ""  # the first method, in source order, that adds to it
 
 
+@dataclass(frozen=True)
+class TurnValue:
+    """A value in the prompt that the code changes on every turn of the conversation the call re-sends (the
+    variable of the loop that re-sends the history, a name set in that loop, the history's own length, an
+    attribute the sending method increments or sets after its request)."""
+
+    node: Any = field(compare=False, repr=False)  # the ``Dynamic`` segment's node
+    reason: str = (
+        ""  # why it changes, as a clause: "it is the variable of the loop that re-sends the history"
+    )
+
+
 class LimitStatus(enum.Enum):
     """Whether a call caps its output, as far as the code shows."""
 
@@ -439,11 +451,19 @@ class LLMCall:
     # The history the call re-sends is kept on the instance and grows across calls, untrimmed (see
     # ``KeptHistory``); None otherwise, and when a loop around the call re-sends a local history.
     kept_history: Optional[KeptHistory] = None
+    # The values in the prompt (the tools included) that change on every turn of the history the call
+    # re-sends (``loops[i].history`` or ``kept_history``), in cache order; empty when it re-sends none.
+    turn_values: Tuple[TurnValue, ...] = ()
 
     def __post_init__(self) -> None:
         _coerce(self, "runs_in", RunsIn)
         _coerce(self, "platform", Platform)
         _coerce(self, "confidence", Confidence)
+
+    def turn_value(self, segment: Any) -> Optional[TurnValue]:
+        """The ``TurnValue`` for a ``Dynamic`` segment of the prompt, when it changes on every turn."""
+        node = getattr(segment, "node", None)
+        return next((value for value in self.turn_values if node is not None and value.node is node), None)
 
     @property
     def loop(self) -> Optional[LoopInfo]:

@@ -25,6 +25,7 @@ UNPRICED = {
     "model-not-in-table": "model not in the table",
     "max-output-unknown": "model maximum unknown",
     "price-missing": "price not in the table",
+    "history-unknown": "history length unknown",
 }
 EXPECTED, WORST_CASE, COST_INCREASE = "expected", "worst_case", "cost_increase"
 

@@ -21,6 +21,7 @@ from promptlint.extract.provenance import Alternatives, Qualified, qualify
 from promptlint.extract.scopes import CallSite, Scope, build_scopes
 from promptlint.extract.signatures import by_signature
 from promptlint.extract.text import TextResolver
+from promptlint.extract.turn_values import with_turn_values
 from promptlint.ir import Confidence, LLMCall, ModuleFacts, Platform
 
 # Calls that run another callable with the arguments that follow it.
@@ -57,7 +58,7 @@ def _with_facts(
     """The call with the facts rules read instead of the syntax: the module's, the order risks of its prompt
     and schemas, and the literals its prompt parts begin with. ``scope`` is the call site's."""
     with_risks = with_order_risks(replace(call, module_facts=facts), scope, hole_scopes)
-    return with_prompt_literals(with_risks, index, scope)
+    return with_turn_values(with_prompt_literals(with_risks, index, scope), scope)
 
 
 def _recognise(site: CallSite, context: ModuleContext, signatures: bool) -> Optional[LLMCall]:

@@ -41,12 +41,22 @@ def message_list(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver,
             if mutation.method in ("append", "extend"):
                 # Appended later: after everything already in the list, so the known prefix stands.
                 parts.append(_unknown(mutation.node, "unknown", Volatility.PER_REQUEST))
+            elif _prepends(mutation.node) and mutation.value is not None:
+                # ``messages.insert(0, system)``: the message goes ahead of everything already in the list.
+                message = one_message(mutation.value, owner, resolver, depth + 1)
+                if message is None:
+                    return [], False
+                parts.insert(0, message)
             else:
                 return [], False
         if escaped or _iterated(owner, expr.value):
             # A helper, or a loop over the messages, may have put cache breakpoints on them.
             parts = [replace(part, marks_known=False, content_parameter=False) for part in parts]
         return parts, complete
+    copied = _copied(expr)
+    if copied is not None:
+        # ``list(history)``, ``history.copy()``: the same messages, in a list of its own.
+        return message_list(copied, scope, resolver, depth + 1)
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
         left, left_complete = message_list(expr.left, scope, resolver, depth + 1)
         if not left_complete:
@@ -65,6 +75,37 @@ def message_list(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver,
             return parts, False
         parts.append(message)
     return parts, True
+
+
+def _prepends(node: cst.CSTNode) -> bool:
+    """``x.insert(0, item)``: the item goes first."""
+    return (
+        isinstance(node, cst.Call)
+        and len(node.args) == 2
+        and not any(arg.star or arg.keyword for arg in node.args)
+        and isinstance(node.args[0].value, cst.Integer)
+        and node.args[0].value.value == "0"
+    )
+
+
+def _copied(expr: cst.BaseExpression) -> Optional[cst.Name]:
+    """The list a shallow copy is made of: ``list(history)``, ``history.copy()``; None otherwise."""
+    if (
+        isinstance(expr, cst.Call)
+        and len(expr.args) == 1
+        and not expr.args[0].star
+        and not expr.args[0].keyword
+    ):
+        if (
+            isinstance(expr.func, cst.Name)
+            and expr.func.value == "list"
+            and isinstance(expr.args[0].value, cst.Name)
+        ):
+            return expr.args[0].value
+    if isinstance(expr, cst.Call) and not expr.args and isinstance(expr.func, cst.Attribute):
+        if expr.func.attr.value == "copy" and isinstance(expr.func.value, cst.Name):
+            return expr.func.value
+    return None
 
 
 def _iterated(scope: Scope, name: str) -> bool:

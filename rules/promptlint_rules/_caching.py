@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import List, Optional, Sequence, Tuple
 
-from promptlint.ir import Dynamic, PromptPart, Static, Volatility
+from promptlint.ir import Dynamic, LLMCall, PromptPart, Static, Volatility
 from promptlint.rule import RuleContext, SavingsBasis
 
 # Parts that come before the conversation: a changing value there breaks the cache of every message.
@@ -21,9 +21,28 @@ def early(parts: Sequence[PromptPart], index: int) -> bool:
     return any(part.role == "user" for part in parts[index + 1 :])
 
 
-def owned_by_volatile_prefix(parts: Sequence[PromptPart], index: int, segment: object) -> bool:
-    """The split between LLM101 and LLM102: a segment that changes on every call, early in the request."""
+def owned_by_volatile_prefix(
+    parts: Sequence[PromptPart], index: int, segment: object, call: Optional[LLMCall] = None
+) -> bool:
+    """The split between LLM101 and LLM102: a segment that changes on every call, early in the request, or
+    one that changes on every turn of a re-sent history with messages after it (``before_messages``)."""
+    if call is not None and turn_value_before_messages(call, parts, index, segment):
+        return True
     return isinstance(segment, Dynamic) and segment.volatility is Volatility.PER_CALL and early(parts, index)
+
+
+def turn_value_before_messages(
+    call: LLMCall, parts: Sequence[PromptPart], index: int, segment: object
+) -> bool:
+    """A value the code changes on every turn of the history the call re-sends (``LLMCall.turn_values``),
+    ahead of conversation messages: in the tools, the system prompt or instructions (the history is in the
+    messages, which come after them), or in a message that later messages follow. Every turn is a new prefix
+    from there on."""
+    if call.turn_value(segment) is None:
+        return False
+    return parts[index].role in NON_MESSAGE_ROLES or any(
+        part.role not in NON_MESSAGE_ROLES for part in parts[index + 1 :]
+    )
 
 
 def min_cacheable(context: RuleContext, model: Optional[str]) -> Optional[int]:

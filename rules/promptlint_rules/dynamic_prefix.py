@@ -28,7 +28,8 @@ class DynamicPrefix(Rule):
     A value that changes on every call (a timestamp with the time of day, `uuid4()`, `random`, a request id)
     in the tools, the system prompt or a message before the last user message is reported by LLM102
     `volatile-prefix` instead; this rule reports per-request values, and per-call values in the last user
-    message. The two rules never report the same value.
+    message. So is a value that changes on every turn of a conversation the call re-sends (a loop counter,
+    the history's length) ahead of that history. The two rules never report the same value.
 
     Cache order is the request order: Anthropic caches tools, then `system`, then `messages`; OpenAI the
     messages in order, Responses' `instructions` first; Gemini the system instruction, then the contents.
@@ -122,8 +123,8 @@ class DynamicPrefix(Rule):
         first = _first_varying(segments)
         if first is None:
             return
-        if owned_by_volatile_prefix(call.prompt, located[first][0], segments[first]):
-            return  # a value that changes on every call, early in the request: LLM102 (volatile-prefix)
+        if owned_by_volatile_prefix(call.prompt, located[first][0], segments[first], call):
+            return  # changes on every call or turn, early in the request: LLM102 (volatile-prefix)
         run = _static_run(segments, first + 1)
         model = context.model_for(call)
         info = context.model_info(model)

@@ -15,6 +15,7 @@ from promptlint_rules._caching import (
     min_cacheable,
     short,
     static_text,
+    turn_value_before_messages,
 )
 
 _WHERE = {
@@ -34,13 +35,24 @@ class VolatilePrefix(Rule):
     in the tool definitions, the system prompt or `instructions`, or a message before the last user message,
     when it is the first thing in the request that changes between requests.
 
+    It also checks for a value that changes on every turn of a conversation the call re-sends (a history a
+    loop grows, or `self.messages` kept on the instance, sent as `[system] + history`, `[system, *history]`,
+    or `messages.insert(0, system)` on a copy): the loop's variable (a step counter, the current page's
+    URL), a name the loop sets (the previous answer's size), the history's own length, or a `self`
+    attribute the sending method increments or sets after its request. Such a value is reported when it
+    sits in the tools, the system prompt or `instructions`, or in a message that later messages follow:
+    every turn is then a new prefix, and the whole history is billed at the full input price each time.
+
     It is reported when moving it makes static prompt cacheable (the static text before and after it
     reaches the model's minimum cacheable length, and at least `min-tokens` more tokens would be served from
     the cache), or when conversation history (`*history`, earlier turns) comes between it and the last user
     message, however little static text there is: history is the part of a chat request that grows with
     every turn.
 
-    Not reported: the calendar date (`date.today()`, `now.strftime("%Y-%m-%d")`: it changes more slowly
+    Not reported: a per-turn value after the history (in the last user message), a history rebuilt on every
+    call (nothing earlier is re-sent), a parameter or an attribute set once in `__init__` (it may be the
+    same for the whole conversation: LLM101 reports a parameter before a long static prompt), the calendar
+    date (`date.today()`, `now.strftime("%Y-%m-%d")`: it changes more slowly
     than a cache lives), values computed once at import, a value in the last user message (LLM101
     `dynamic-prefix` reports that one when static prompt follows it), and, on Anthropic, a value after the
     last `cache_control` breakpoint (nothing after a breakpoint is cached). A per-request value (a parameter,
@@ -66,9 +78,9 @@ class VolatilePrefix(Rule):
     that changes between requests, when together they reach the model's minimum cacheable length; less
     what is cached already), billed at the cache-read price instead of the input price, per call, assuming
     every call after the first hits the cache (an upper bound; cache writes are not counted). Conversation
-    history after the value is not counted: its length is not known statically, so a finding where only
-    history is lost carries no saving. Anthropic caches only prefixes marked with `cache_control`. Minimum
-    cacheable lengths come from the model table (`promptlint models`).
+    history after the value is not counted: its length is not known statically, so where only history is
+    lost the saving is unpriced, with the reason (`history-unknown`). Anthropic caches only prefixes marked
+    with `cache_control`. Minimum cacheable lengths come from the model table (`promptlint models`).
 
     ## Options
     - `min-cacheable-tokens` (int, default 1024): the minimum cacheable length used when the model's own is
@@ -144,18 +156,22 @@ class VolatilePrefix(Rule):
     def check(self, call: LLMCall, context: RuleContext) -> Iterable[Finding]:
         parts = _parts(call)
         flat = flatten(parts)
-        first = _first_varying(flat, 0)
+        first = _first_varying(flat, 0, call)
         if first is None:
             return
         index, segment = flat[first]
         assert isinstance(segment, Dynamic)
-        if segment.volatility is not Volatility.PER_CALL or not early(parts, index):
+        turn = call.turn_value(segment) if segment.volatility is not Volatility.PER_CALL else None
+        if turn is not None:
+            if not turn_value_before_messages(call, parts, index, segment):
+                return  # in the last message: LLM101's, like any value there
+        elif segment.volatility is not Volatility.PER_CALL or not early(parts, index):
             return
         model = context.model_for(call)
         marked = _marked(call, parts, index, segment, context, model)
         if marked is None:
             return  # every breakpoint sits before the value: what follows it is not cached anyway
-        following = _first_varying(flat, first + 1)
+        following = _first_varying(flat, first + 1, call)
         before = static_text([s for _, s in flat[:first]])
         after = static_text(
             [s for _, s in flat[first + 1 : following if following is not None else len(flat)]]
@@ -170,13 +186,17 @@ class VolatilePrefix(Rule):
             cached_now = before_tokens
         total = before_tokens + after_tokens
         lost = max(0, (total if total >= minimum else 0) - cached_now)
-        history = _history_follows(parts, index)
+        # A value that changes every turn comes before the history the call re-sends (see ``TurnValue``).
+        history = turn is not None or _history_follows(parts, index)
         if lost < int(context.options["min-tokens"]):
             if not history or marked == "none":
                 return
             lost = 0  # a few tokens of static text: the history is what is lost
         where = _WHERE.get(parts[index].role, "a message before the last user message")
-        subject = f"`{short(segment.source)}` changes on every call but sits in {where}"
+        if turn is not None:
+            subject = f"`{short(segment.source)}` changes on every turn ({turn.reason}) but sits in {where}"
+        else:
+            subject = f"`{short(segment.source)}` changes on every call but sits in {where}"
         if lost and history:
             what = f"{lost:,} tokens of static prompt and the conversation history after it are"
         elif lost:
@@ -195,7 +215,18 @@ class VolatilePrefix(Rule):
             assumptions += (
                 "with `prompt_cache_options`, only prefixes ending at a `prompt_cache_breakpoint`",
             )
-        savings = SavingsBasis(model=model, cached_tokens=lost, assumptions=assumptions) if lost else None
+        if lost:
+            savings = SavingsBasis(model=model, cached_tokens=lost, assumptions=assumptions)
+        else:
+            # Only the history is lost, and its length is not known: unpriced, with the reason, never a guess.
+            savings = SavingsBasis(
+                model=model,
+                assumptions=(
+                    "the conversation history after it is billed at the full input price on every turn; "
+                    "its length is not known statically",
+                ),
+                unpriced="history-unknown",
+            )
         yield Finding(segment.node if segment.node is not None else call.node, message, savings=savings)
 
 
@@ -209,10 +240,16 @@ def _parts(call: LLMCall) -> Tuple[PromptPart, ...]:
     return call.prompt
 
 
-def _first_varying(flat: List[Tuple[int, object]], start: int) -> Optional[int]:
+def _first_varying(
+    flat: List[Tuple[int, object]], start: int, call: Optional[LLMCall] = None
+) -> Optional[int]:
+    """The position of the first segment that changes between requests, or on every turn of the history
+    ``call`` re-sends (a ``TurnValue``, which may be an unknown ``self`` attribute)."""
     for position in range(start, len(flat)):
         segment = flat[position][1]
-        if isinstance(segment, Dynamic) and segment.volatility.varies_between_requests:
+        if isinstance(segment, Dynamic) and (
+            segment.volatility.varies_between_requests or (call is not None and call.turn_value(segment))
+        ):
             return position
     return None
 

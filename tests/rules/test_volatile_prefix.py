@@ -22,6 +22,21 @@ REFERENCE = (ROOT / "fixtures" / "LLM105" / "prompts" / "tax_reference.md").read
 
 CACHING = "LLM101,LLM102,LLM103,LLM105"
 
+# The saving of a finding where only the conversation history is lost.
+HISTORY_UNPRICED = {
+    "model": "gpt-4.1-mini",
+    "tokens_per_call": 0,
+    "usd_per_call": None,
+    "usd_per_1k_calls": None,
+    "usd_per_month": None,
+    "assumptions": [
+        "the conversation history after it is billed at the full input price on every turn; its length is "
+        "not known statically"
+    ],
+    "kind": "expected",
+    "unpriced_reason": "history-unknown",
+}
+
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -173,7 +188,8 @@ def chat(history: list, message: str) -> str:
             "history after it is never served from the prompt cache",
         )
     ]
-    assert diagnostics[0]["savings"] is None
+    # Only the history is lost: unpriced, with the reason (its length is not known), never a guess.
+    assert diagnostics[0]["savings"] == HISTORY_UNPRICED
 
 
 def test_llm102_request_id_from_headers_and_tool_description(project: Path, capsys) -> None:
@@ -310,3 +326,114 @@ def tool_marked(message: str) -> str:
     ]
     # The tool's breakpoint, before the clock, is the only one: nothing after the clock is cached anyway.
     assert [d["line"] for d in diagnostics] == [17]
+
+
+TURN_LOOP = (
+    HEADER
+    + """
+def agent(task: str) -> str:
+    history = [{"role": "user", "content": task}]
+    for step in range(10):
+        response = client.chat.completions.create(
+            model="gpt-4.1-mini",
+            max_completion_tokens=300,
+            messages=[{"role": "system", "content": SYSTEM}, *history],
+        )
+        reply = response.choices[0].message.content
+        history.append({"role": "assistant", "content": reply})
+        history.append({"role": "user", "content": "Continue."})
+    return reply
+"""
+)
+
+
+def test_llm102_a_loop_counter_ahead_of_the_resent_history_is_unpriced(project: Path, capsys) -> None:
+    source = TURN_LOOP.replace("SYSTEM", 'f"Step {step}. Be brief."')
+    diagnostics = lint(project, source, capsys)
+    assert found(diagnostics) == [
+        (
+            "LLM102",
+            18,
+            61,
+            "`step` changes on every turn (it is the variable of the loop that re-sends the history) but "
+            "sits in the system prompt: the conversation history after it is never served from the prompt "
+            "cache",
+        )
+    ]
+    assert diagnostics[0]["savings"] == HISTORY_UNPRICED
+
+
+def test_llm102_owns_a_turn_value_before_a_long_manual_and_prices_the_manual(project: Path, capsys) -> None:
+    # LLM101 would report `len(history)` as a per-request value before the manual; it is LLM102's, once.
+    source = TURN_LOOP.replace("SYSTEM", 'f"{len(history)} messages so far.\\n\\n{MANUAL}"')
+    diagnostics = lint(project, source, capsys)
+    assert [(d["code"], d["line"], d["column"]) for d in diagnostics] == [("LLM102", 18, 56)]
+    message = diagnostics[0]["message"]
+    assert message.startswith(
+        "`len(history)` changes on every turn (it grows with the history re-sent after it) but sits in the "
+        "system prompt: "
+    )
+    assert message.endswith(
+        "tokens of static prompt and the conversation history after it are never served from the prompt cache"
+    )
+    assert diagnostics[0]["savings"]["unpriced_reason"] is None
+    assert diagnostics[0]["savings"]["tokens_per_call"] > 1000
+
+
+@pytest.mark.parametrize(
+    "system, last",
+    [
+        ("SYSTEM_TEXT", '"Continue."'),  # the same system prompt every turn
+        ("SYSTEM_TEXT", 'f"Continue (step {step})."'),  # the counter after the history
+        ('f"Today is {date.today():%A %d %B %Y}. Be brief."', '"Continue."'),  # changes once a day
+    ],
+)
+def test_llm102_turn_lookalikes_stay_silent(project: Path, capsys, system: str, last: str) -> None:
+    source = TURN_LOOP.replace("SYSTEM", system).replace('"Continue."', last)
+    source = source.replace("client = OpenAI()", 'client = OpenAI()\nSYSTEM_TEXT = "Be brief."')
+    assert found(lint(project, source, capsys)) == []
+
+
+def test_llm102_a_history_rebuilt_on_every_iteration_is_not_resent(project: Path, capsys) -> None:
+    source = (
+        HEADER
+        + """
+def ask_each(questions: list) -> None:
+    for number, question in enumerate(questions):
+        history = []
+        history.append({"role": "user", "content": question})
+        client.chat.completions.create(
+            model="gpt-4.1-mini",
+            max_completion_tokens=300,
+            messages=[{"role": "system", "content": f"Question {number}. Be brief."}] + history,
+        )
+"""
+    )
+    assert found(lint(project, source, capsys)) == []
+
+
+def test_llm102_an_attribute_the_method_increments_is_a_turn_value(project: Path, capsys) -> None:
+    source = (
+        HEADER
+        + """
+class Tutor:
+    def __init__(self, subject: str) -> None:
+        self.history = []
+        self.subject = subject
+        self.turn = 0
+
+    def answer(self, question: str) -> str:
+        self.turn += 1
+        del self.history[:-20]
+        self.history.append({"role": "user", "content": question})
+        response = client.chat.completions.create(
+            model="gpt-4.1-mini",
+            max_completion_tokens=300,
+            messages=[{"role": "system", "content": f"{self.subject}, turn {self.turn}."}] + self.history,
+        )
+        return response.choices[0].message.content
+"""
+    )
+    assert found(lint(project, source, capsys)) == []  # trimmed: not a kept history, nothing is re-sent whole
+    grown = source.replace("        del self.history[:-20]\n", "")
+    assert [(d["code"], d["line"], d["column"]) for d in lint(project, grown, capsys)] == [("LLM102", 24, 77)]
