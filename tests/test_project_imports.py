@@ -210,6 +210,15 @@ def test_cycles_and_unparsable_modules_are_unknown(tmp_path: Path) -> None:
     assert system_text(tmp_path, "pkg/client.py", "from .broken import SYSTEM", "SYSTEM") is None
 
 
+def test_an_imported_model_name_is_the_requests_model(project: Path) -> None:
+    write(project, {"helpdesk/settings.py": 'MODEL = "gpt-4.1-nano"\n'})
+    client = CLIENT.format(imports="from .settings import MODEL", expression='"Be brief."')
+    path = project / "helpdesk" / "client.py"
+    write(project, {"helpdesk/client.py": client.replace('model="gpt-4.1-mini"', "model=MODEL")})
+    calls, _ = extract_calls(cst.parse_module(path.read_text()), path, project)
+    assert [call.model for call in calls] == ["gpt-4.1-nano"]
+
+
 def test_the_modules_read_are_the_results_dependencies(project: Path) -> None:
     path = project / "helpdesk" / "client.py"
     write(
