@@ -87,13 +87,16 @@ def _describe(keys: Set[Key], document: dict) -> List[str]:
 
 
 def test_fixture_tree_is_laid_out_as_documented() -> None:
-    for folder in ("LLM101", "LLM201", "LLM301", "lookalikes", "real_world"):
+    for folder in ("LLM101", "LLM201", "LLM301", "lookalikes", "real_world", "project"):
         assert (FIXTURES / folder).is_dir(), folder
-    assert not list(FIXTURES.rglob("__init__.py")), "fixtures are not a package"
+    # Only the multi-module project has packages: its modules import each other.
+    packages = {p.parent.relative_to(FIXTURES).as_posix() for p in FIXTURES.rglob("__init__.py")}
+    assert packages == {"project/helpdesk", "project/src/acme_bot"}
     assert len(fixture_files()) >= 20
-    # One folder per rule of the registry, plus the look-alikes and the real-world files; none is empty.
+    # One folder per rule of the registry, plus the look-alikes, the real-world files and the multi-module
+    # project; none is empty.
     folders = {path.name for path in FIXTURES.iterdir() if path.is_dir()}
-    assert folders == {rule.code for rule in load_registry().rules} | {"lookalikes", "real_world"}
+    assert folders == {rule.code for rule in load_registry().rules} | {"lookalikes", "real_world", "project"}
     assert all(list((FIXTURES / folder).glob("*.py")) for folder in folders)
 
 

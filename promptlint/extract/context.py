@@ -13,6 +13,7 @@ from typing import Optional, Sequence
 import libcst as cst
 
 from promptlint.extract.caller_loops import CallerLoops
+from promptlint.extract.project import ProjectImports
 from promptlint.extract.recursion import Recursions
 from promptlint.extract.runs_in import RunsIn
 from promptlint.extract.scopes import CallSite
@@ -28,8 +29,13 @@ class ModuleContext:
         sites: Sequence[CallSite],
         source_dir: Optional[Path],
         project_root: Optional[Path],
+        source_path: Optional[Path] = None,
     ) -> None:
-        self.resolver = TextResolver(source_dir, project_root)
+        imports = None
+        if source_path is not None and project_root is not None:
+            imports = ProjectImports(project_root)
+            source_path = source_path.resolve()
+        self.resolver = TextResolver(source_dir, project_root, source_path, imports)
         self.caller_loops = CallerLoops(module, sites)
         self.recursions = Recursions(sites)
         self.runs_in = RunsIn(self.resolver.source_dir, self.resolver.project_root)

@@ -29,10 +29,17 @@ _PATH_CONSTRUCTORS = ("pathlib.Path", "pathlib.PurePath", *_OS_PATH_SAME)
 class PromptFiles:
     """Evaluates path expressions and reads the prompt files of one module."""
 
-    def __init__(self, source_dir: Optional[Path], project_root: Optional[Path], literal: Literal) -> None:
+    def __init__(
+        self,
+        source_dir: Optional[Path],
+        project_root: Optional[Path],
+        literal: Literal,
+        files_read: Optional[List[Path]] = None,
+    ) -> None:
+        """``files_read``: a list shared with the resolvers of the project's other modules, if any."""
         self.source_dir = source_dir
         self.project_root = project_root.resolve() if project_root is not None else None
-        self.files_read: List[Path] = []
+        self.files_read: List[Path] = [] if files_read is None else files_read
         self._literal = literal
 
     def read(self, call: cst.BaseExpression, scope: Scope) -> Optional[PromptText]:

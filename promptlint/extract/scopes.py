@@ -25,6 +25,10 @@ class Binding:
     qualified: Optional[str] = None  # for imports: the dotted name the local name stands for
     annotation: Optional[cst.BaseExpression] = None  # parameters, class attributes, return types
     body: Optional[Scope] = None  # for ``def`` and ``class``: the scope the statement opens
+    # For imports, relative ones included: what the name stands for as written, a relative module keeping
+    # its leading dots (``from .prompts import POLICY``: ``.prompts.POLICY``). Read by ``project``, which
+    # finds the project's own modules; ``qualified`` stays None for a relative import (never an SDK).
+    imported: Optional[str] = None
 
 
 @dataclass
@@ -185,6 +189,15 @@ def _relative_module(node: cst.ImportFrom) -> Optional[str]:
     if node.relative:
         return None  # a project-local module: never an SDK
     return dotted_name(node.module) if node.module is not None else None
+
+
+def _spelled_module(node: cst.ImportFrom) -> Optional[str]:
+    """The module of a ``from`` import as written, leading dots included (``..pkg``, ``.``)."""
+    dots = "." * len(node.relative)
+    if node.module is None:
+        return dots or None
+    name = dotted_name(node.module)
+    return dots + name if name is not None else None
 
 
 # Methods that give a LangChain runnable request settings after construction.
@@ -470,20 +483,20 @@ class ScopeBuilder(cst.CSTVisitor):
             if dotted is None:
                 continue
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.scope.bind(
-                    alias.asname.name.value, Binding("import", None, self.scope, qualified=dotted)
-                )
+                binding = Binding("import", None, self.scope, qualified=dotted, imported=dotted)
+                self.scope.bind(alias.asname.name.value, binding)
             else:
                 head = dotted.split(".")[0]
                 existing = self.scope.bindings.get(head, [])
                 if existing and all(b.kind == "import" and b.qualified == head for b in existing):
                     continue  # ``import os`` and ``import os.path`` bind the same ``os``
-                self.scope.bind(head, Binding("import", None, self.scope, qualified=head))
+                self.scope.bind(head, Binding("import", None, self.scope, qualified=head, imported=head))
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         module = _relative_module(node)
         if isinstance(node.names, cst.ImportStar):
             return
+        spelled = _spelled_module(node)
         for alias in node.names:
             name = dotted_name(alias.name)
             if name is None:
@@ -495,7 +508,12 @@ class ScopeBuilder(cst.CSTVisitor):
             )
             qualified = f"{module}.{name}" if module else None
             kind = "import" if qualified else "unknown"
-            self.scope.bind(local, Binding(kind, None, self.scope, qualified=qualified))
+            imported = (
+                None
+                if spelled is None
+                else (spelled + name if spelled.endswith(".") else f"{spelled}.{name}")
+            )
+            self.scope.bind(local, Binding(kind, None, self.scope, qualified=qualified, imported=imported))
 
     def visit_Return(self, node: cst.Return) -> None:
         function = self.scope.enclosing_function()

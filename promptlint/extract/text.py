@@ -20,6 +20,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 import libcst as cst
 
 from promptlint.extract.documents import bounded_in, document
+from promptlint.extract.project import ProjectImports
 from promptlint.extract.prompt_files import PromptFiles
 from promptlint.extract.provenance import Qualified, qualify, single_binding
 from promptlint.extract.scopes import Scope, only_assignment
@@ -62,9 +63,20 @@ def concat(parts: Sequence[PromptText]) -> PromptText:
 class TextResolver:
     """Resolves prompt expressions within one module."""
 
-    def __init__(self, source_dir: Optional[Path], project_root: Optional[Path]) -> None:
-        self.files = PromptFiles(source_dir, project_root, self.literal)
-        self._static: TextResolver = _StaticTextResolver(self.files)
+    def __init__(
+        self,
+        source_dir: Optional[Path],
+        project_root: Optional[Path],
+        source_path: Optional[Path] = None,
+        imports: Optional[ProjectImports] = None,
+    ) -> None:
+        """``source_path`` and ``imports``: the module's file and the project's modules, so that names
+        imported from another module of the project resolve there (see ``project``)."""
+        shared = imports.files_read if imports is not None else None
+        self.files = PromptFiles(source_dir, project_root, self.literal, shared)
+        self.source_path = source_path
+        self.imports = imports
+        self._static: TextResolver = _StaticTextResolver(self.files, source_path, imports)
         # The scope each dynamic hole's expression is evaluated in (by ``id`` of its node), for the passes
         # that follow names from it after resolution; kept here so that the IR carries no scopes.
         self.hole_scopes: Dict[int, Scope] = {}
@@ -85,8 +97,10 @@ class TextResolver:
 
     @property
     def files_read(self) -> List[Path]:
-        """The prompt files read so far: the module's dependencies for the cache."""
-        return self.files.files_read
+        """The prompt files and project modules read so far: the module's dependencies for the cache."""
+        if self.imports is None:
+            return self.files.files_read
+        return self.files.files_read + self.imports.read
 
     # -- volatility ---------------------------------------------------------------------------------------
     def volatility(self, expr: cst.CSTNode, scope: Scope, depth: int = 0) -> Volatility:
@@ -275,7 +289,8 @@ class TextResolver:
             if constant is not None:
                 value, value_scope = constant
                 return self._module_level(self.resolve(value, value_scope, depth + 1))
-            return self._dynamic(expr, scope, depth)
+            imported = self._imported(expr, scope, depth)
+            return imported if imported is not None else self._dynamic(expr, scope, depth)
         if isinstance(expr, cst.Call):
             resolved = self._call(expr, scope, depth)
             if resolved is not None:
@@ -308,7 +323,54 @@ class TextResolver:
                 self.resolve(value, binding.scope, depth + 1), expr.value, binding.scope
             )
             return self._module_level(resolved) if binding.scope.is_module_level else resolved
-        return self._dynamic(expr, scope, depth)
+        imported = self._imported(expr, scope, depth)
+        return imported if imported is not None else self._dynamic(expr, scope, depth)
+
+    def _imported(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> Optional[PromptText]:
+        """A constant of another module of the project, named through an import (``POLICY``,
+        ``prompts.POLICY``, ``Prompts.SYSTEM``): resolved in its module, reported here. The text keeps no
+        node of the other module: findings and fixes are placed at ``expr``, where the request uses it."""
+        if self.imports is None or self.source_path is None:
+            return None
+        attributes: List[str] = []
+        head: cst.BaseExpression = expr
+        while isinstance(head, cst.Attribute):
+            attributes.insert(0, head.attr.value)
+            head = head.value
+        if not isinstance(head, cst.Name):
+            return None
+        owner, bindings = scope.lookup(head.value)
+        binding = single_binding(bindings)
+        if binding is None or binding.imported is None or owner is None:
+            return None
+        if any(m.method != "escape" for m in owner.mutations.get(head.value, [])):
+            return None  # ``prompts.POLICY = ...``, ``POLICY.append(...)``: changed after the import
+        found = self.imports.lookup(self.source_path, binding, attributes)
+        if found is None:
+            return None
+        resolver = self._for_module(found.module.path)
+        text = resolver.resolve(found.value, found.scope, depth + 1)
+        return self._anchored(text, expr, scope)
+
+    def _for_module(self, path: Path) -> TextResolver:
+        """The resolver of another module of the project: its prompt files are read from its directory,
+        its own imports followed from its file."""
+        assert self.imports is not None
+        imports = self.imports
+        return imports.resolver(path, lambda: TextResolver(path.parent, self.project_root, path, imports))
+
+    def _anchored(self, text: PromptText, expr: cst.BaseExpression, scope: Scope) -> PromptText:
+        """Text resolved in another module, every segment placed at ``expr``: fixed for the process (module
+        level there), with no literal to rewrite and no document read there."""
+        segments: List[object] = []
+        for segment in text.segments:
+            if isinstance(segment, Static):
+                segments.append(Static(segment.text, expr))
+            else:
+                assert isinstance(segment, Dynamic)
+                self.hole_scopes[id(expr)] = scope
+                segments.append(Dynamic(segment.source, Volatility.PER_PROCESS, expr))
+        return concat([PromptText(tuple(segments))])
 
     def _class_constant(self, expr: cst.Attribute, scope: Scope):
         """``self.X``, ``cls.X`` or ``ClassName.X`` where the class body binds X once and nothing reassigns it."""
@@ -493,13 +555,20 @@ class _StaticTextResolver(TextResolver):
     text, so a dynamic hole is left bare (no source, volatility or document kind, which cost more than the
     resolution itself). Whether a hole exists never depends on those facts."""
 
-    def __init__(self, files: PromptFiles) -> None:
+    def __init__(
+        self, files: PromptFiles, source_path: Optional[Path], imports: Optional[ProjectImports]
+    ) -> None:
         self.files = files
+        self.source_path = source_path
+        self.imports = imports
         self._static = self
         self.hole_scopes = {}
 
     def volatility(self, expr: cst.CSTNode, scope: Scope, depth: int = 0) -> Volatility:
         return Volatility.UNKNOWN
+
+    def _for_module(self, path: Path) -> TextResolver:
+        return TextResolver._for_module(self, path)._static
 
     def _dynamic(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> PromptText:
         return PromptText((Dynamic("", Volatility.UNKNOWN, expr),))
