@@ -48,6 +48,16 @@ class Savings:
 
 
 @dataclass(frozen=True)
+class RelatedLocation:
+    """Another place a finding depends on (the wrapper a request is sent through), 1-based."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     code: str
     name: str
@@ -67,6 +77,8 @@ class Diagnostic:
     confidence: str = "high"
     # The local or private host serving the request the finding is about (``LLMCall.self_hosted``), or "".
     self_hosted: str = ""
+    # The other places the finding depends on (``LLMCall.related``), in the order the request reaches them.
+    related: Tuple[RelatedLocation, ...] = ()
 
     @property
     def sort_key(self) -> tuple:
@@ -109,6 +121,7 @@ def from_plain(plain: dict) -> Diagnostic:
             }
         )
     data["source"] = tuple(data.get("source", ()))
+    data["related"] = tuple(RelatedLocation(**place) for place in data.get("related", ()))
     return Diagnostic(**data)
 
 

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type
 
-from promptlint.diagnostics import Diagnostic, FileError, internal_error
+from promptlint.diagnostics import Diagnostic, FileError, RelatedLocation, internal_error
 from promptlint.lines import LineIndex, split_lines
 from promptlint.prefilter import may_call_llm
 from promptlint.rule import Finding, Rule, RuleContext
@@ -175,7 +175,7 @@ def _analyse_collected(
         from promptlint.models import ModelData
 
         models = ModelData(options.models)
-    findings: List[Tuple[Type[Rule], Finding, str, str]] = []
+    findings: List[Tuple[Type[Rule], Finding, str, str, tuple]] = []
     anchor = ModuleIndex(module).report_node  # one per file: line facts are computed once, on first use
     for rule_class in options.rules:
         rule_options = {**rule_class.options, **options.rule_options.get(rule_class.code, {})}
@@ -186,7 +186,13 @@ def _analyse_collected(
         for call in calls:
             try:
                 findings.extend(
-                    (rule_class, served_as(finding, call), str(call.confidence), call.self_hosted)
+                    (
+                        rule_class,
+                        served_as(finding, call),
+                        str(call.confidence),
+                        call.self_hosted,
+                        call.related,
+                    )
                     for finding in rule.check(call, context)
                 )
             except Exception as error:  # a crashing rule is reported, and the other rules still run
@@ -228,6 +234,22 @@ def prompt_root(path: Path, configured_root: Path) -> Path:
     return _project_of(path.parent)
 
 
+def _related(related, positions, display: str) -> Tuple[RelatedLocation, ...]:
+    """The related places of a finding with their positions; one whose position is unknown is left out."""
+    from promptlint.positions import positions_of
+
+    places = []
+    for place in related:
+        if place.module is None:
+            where = positions.get(place.node)
+        else:
+            where = positions_of(place.module, [place.node]).get(place.node)
+        if where is not None:
+            path = place.path or display
+            places.append(RelatedLocation(path, where.start.line, where.start.column + 1, place.message))
+    return tuple(places)
+
+
 def _syntax_error(error, limit: int = 100) -> str:
     """One short line: libcst's parser messages can list every token it expected."""
     message = (error.message or "").splitlines()[0] if error.message else ""
@@ -248,13 +270,14 @@ def _place(findings, module, text: str, display: str) -> List[Diagnostic]:
     wanted += [
         r.old for _, finding, *_ in findings if finding.fix is not None for r in finding.fix.replacements
     ]
+    wanted += [r.node for *_, related in findings for r in related if r.module is None]
     positions = positions_of(module, wanted)
     lines = split_lines(text)
     table = suppressions(text)
     ignored_file = file_ignores(text)
     placed: Dict[tuple, Diagnostic] = {}
     offsets = LineIndex(text)
-    for rule_class, finding, confidence, self_hosted in findings:
+    for rule_class, finding, confidence, self_hosted, related in findings:
         if ignored_file and is_suppressed({0: ignored_file}, 0, rule_class.code, rule_class.name):
             continue
         where = positions.get(finding.node)
@@ -284,6 +307,7 @@ def _place(findings, module, text: str, display: str) -> List[Diagnostic]:
             help=rule_class.fix_title,
             confidence=confidence,
             self_hosted=self_hosted,
+            related=_related(related, positions, display),
         )
         placed.setdefault(diagnostic.sort_key, diagnostic)
     return sorted(placed.values(), key=lambda d: d.sort_key)

@@ -348,6 +348,17 @@ class LimitStatus(enum.Enum):
 
 
 @dataclass(frozen=True)
+class Related:
+    """Another place a finding on a request depends on: the project's wrapper that sends it, say."""
+
+    message: str  # what it is, as a clause: "sent through `ask()`"
+    node: Any = field(compare=False, repr=False)
+    # The libcst Module and display path of the node when it is in another module; None for the call's own.
+    module: Any = field(default=None, compare=False, repr=False)
+    path: str = ""
+
+
+@dataclass(frozen=True)
 class OutputLimit:
     status: LimitStatus
     value: Optional[int] = None  # the literal cap, when known
@@ -360,6 +371,9 @@ class OutputLimit:
     container: str = ""
     # The literal dict a ``dict-key`` fix adds the cap to.
     container_node: Any = field(default=None, compare=False, repr=False)
+    # For a request sent through the project's own wrapper: the wrapper's parameter a caller sets the cap
+    # with (``max_tokens``, or the SDK's name when the wrapper forwards ``**kwargs``); "" otherwise.
+    wrapper_parameter: str = ""
 
     def __post_init__(self) -> None:
         _coerce(self, "fix_target", FixTarget)
@@ -454,6 +468,9 @@ class LLMCall:
     # The values in the prompt (the tools included) that change on every turn of the history the call
     # re-sends (``loops[i].history`` or ``kept_history``), in cache order; empty when it re-sends none.
     turn_values: Tuple[TurnValue, ...] = ()
+    # The other places this request depends on, for a request made through the project's own wrapper (its
+    # ``node`` is then the call of the wrapper, and the request carries only the fields the caller binds).
+    related: Tuple[Related, ...] = ()
 
     def __post_init__(self) -> None:
         _coerce(self, "runs_in", RunsIn)

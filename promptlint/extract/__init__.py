@@ -22,6 +22,7 @@ from promptlint.extract.scopes import CallSite, Scope, build_scopes
 from promptlint.extract.signatures import by_signature
 from promptlint.extract.text import TextResolver
 from promptlint.extract.turn_values import with_turn_values
+from promptlint.extract.wrappers import Wrapper, find_wrapper, through_wrappers
 from promptlint.ir import Confidence, LLMCall, ModuleFacts, Platform
 
 # Calls that run another callable with the arguments that follow it.
@@ -42,6 +43,7 @@ def extract_calls(
     index = ModuleIndex(module)  # parent links, computed only if a fact needs them
     facts = ModuleFacts(lambda: string_literals(module))
     calls: List[LLMCall] = []
+    wrappers: List[Wrapper] = []
     for site in builder.calls:
         call = _recognise(site, context, signatures)
         if call is not None:
@@ -49,7 +51,24 @@ def extract_calls(
             with_loops = context.caller_loops.add_to(with_facts, site)
             recursion = context.recursions.of(site, site.node)
             calls.append(replace(with_loops, recursion=recursion) if recursion is not None else with_loops)
+            wrapper = find_wrapper(call, site, lambda name, site=site: _without_splat(site, context, name))
+            if wrapper is not None:
+                wrappers.append(wrapper)
+    calls.extend(through_wrappers(wrappers, builder.calls))
     return calls, context.resolver
+
+
+def _without_splat(site: CallSite, context: ModuleContext, name: str) -> Optional[LLMCall]:
+    """The request ``site`` makes when its ``**name`` argument is empty (a wrapper's forwarded kwargs)."""
+    node = site.node
+    args = tuple(
+        arg for arg in node.args if not (arg.star == "**" and getattr(arg.value, "value", None) == name)
+    )
+    origin = qualify(node.func, site.scope)
+    if origin is None or isinstance(origin, Alternatives):
+        return None
+    arguments = collect_arguments(args, site.scope, context.resolver)
+    return _adapt(Request(origin, site, node, arguments, context, node.func))
 
 
 def _with_facts(

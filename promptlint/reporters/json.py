@@ -35,6 +35,15 @@ def render(report: Report, options: RenderOptions) -> str:
 
 
 def _diagnostic(d: Diagnostic) -> Dict[str, Any]:
+    plain = _fields(d)
+    if d.related:  # only where there is one: the diagnostics of a request made in place stay as they were
+        plain["related"] = [
+            {"path": p.path, "line": p.line, "column": p.column, "message": p.message} for p in d.related
+        ]
+    return plain
+
+
+def _fields(d: Diagnostic) -> Dict[str, Any]:
     return {
         "code": d.code,
         "name": d.name,

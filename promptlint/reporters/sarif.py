@@ -107,6 +107,18 @@ def _result(d: Diagnostic, index: Dict[str, int]) -> Dict[str, Any]:
         ],
         "partialFingerprints": {"promptlint/v1": fingerprint(d)},
     }
+    if d.related:
+        result["relatedLocations"] = [
+            {
+                "id": number,
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(place.path)},
+                    "region": {"startLine": place.line, "startColumn": place.column},
+                },
+                "message": {"text": place.message},
+            }
+            for number, place in enumerate(d.related)
+        ]
     if d.code in index:
         result["ruleIndex"] = index[d.code]
     if d.fix is not None and d.fix.edits:

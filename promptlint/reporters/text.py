@@ -79,6 +79,9 @@ def _diagnostic(d: Diagnostic) -> List[Line]:
             carets = "^" * max(1, end - start)
             out.append([(gutter, "blue"), (" " + " " * start + carets, "bold red")])
     pad = " " * width
+    for place in d.related:
+        where = f"{place.path}:{place.line}:{place.column}"
+        out.append([(f"{pad} = ", "blue"), ("via: ", "bold cyan"), (f"{place.message} ({where})", "")])
     if d.fix is not None:
         label = "fix" if d.fix.edits else "suggestion"
         out.append(

@@ -38,6 +38,14 @@ class MissingOutputLimit(Rule):
     is not a string literal), `invoke_model` bodies of other model families, and the SDKs' clients reached
     only through an unannotated parameter.
 
+    Requests sent through the project's own wrapper (a module-level function whose SDK call takes its cap
+    from a parameter defaulting to `None`, or forwards `**kwargs` to a call with no cap of its own): reported
+    at each call of the wrapper in the same module that passes no cap (`ask("...")`, `ask(..., max_tokens=None)`),
+    with the wrapper's SDK call as the related location, and priced with the model the caller passes or the
+    wrapper's default. Not reported: a caller that passes `*args`/`**opts`, or through `**kwargs` a keyword
+    that may carry a cap; a wrapper whose parameter has another default, or that rebinds it. Wrappers
+    imported from another module, methods and wrappers of wrappers are not followed yet.
+
     ## Why is this bad?
     Output tokens cost 3-5x input tokens. Without a cap, a rambling answer, a reasoning model thinking at
     length, or a generation loop runs to the model maximum and is billed in full. LangChain's `ChatAnthropic`
@@ -154,6 +162,11 @@ class MissingOutputLimit(Rule):
         maximum = info.max_output if info is not None else None
         bound = f" ({maximum:,} tokens for `{model}`)" if maximum and model else ""
         message = f"`{call.callee}` sets no output limit: output is bounded only by the model maximum{bound}"
+        if limit.wrapper_parameter:
+            message = (
+                f"`{call.callee}()` is called without `{limit.wrapper_parameter}`: the request it sends sets no"
+                f" output limit and is bounded only by the model maximum{bound}"
+            )
         source = ""
         long_answer = open_ended(call)
         if long_answer is not None:
@@ -194,6 +207,8 @@ class MissingOutputLimit(Rule):
         from promptlint_rules._cap_choice import cap_parameter
 
         parameter = cap_parameter(call)
+        if limit.wrapper_parameter and limit.wrapper_parameter != limit.parameter:
+            parameter = limit.wrapper_parameter  # the wrapper's own name for the cap
         notes = [source] if source else []
         if parameter != limit.parameter:
             notes.append(f"the server behind `base_url` takes `{parameter}`")

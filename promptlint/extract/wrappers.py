@@ -1,0 +1,239 @@
+"""The project's own wrappers: a function whose body makes an LLM request with fields taken from its
+parameters, seen at each of its calls as the request that call sends.
+
+Only what the caller decides is bound: the output cap (a parameter, or ``**kwargs`` forwarded to the SDK
+call) and the model (a parameter). The request then carries those fields alone, reported at the caller with
+the wrapper's SDK call as a related location; its prompt stays with the wrapper's own request. A caller that
+passes ``*args`` or ``**opts`` may pass anything: it is not analysed (precision over recall).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
+
+import libcst as cst
+
+from promptlint.extract.scopes import CallSite, Scope
+from promptlint.ir import FixTarget, LimitStatus, LLMCall, OutputLimit, Related
+
+# Keywords a caller may forward through ``**kwargs`` that cannot carry an output cap: anything else (a
+# ``max_tokens``, a ``config``, an ``extra_body``...) may, and the caller is then left alone.
+_NO_CAP = frozenset(
+    {
+        "temperature",
+        "top_p",
+        "top_k",
+        "stream",
+        "seed",
+        "stop",
+        "user",
+        "timeout",
+        "tools",
+        "tool_choice",
+        "response_format",
+        "presence_penalty",
+        "frequency_penalty",
+        "logprobs",
+        "metadata",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Wrapper:
+    """A function whose request takes its cap or its model from the function's parameters."""
+
+    name: str
+    node: cst.FunctionDef
+    call: LLMCall  # the request as the wrapper makes it (for ``**kwargs``: as made with none)
+    limit_parameter: Optional[cst.Param] = None  # ``max_tokens=max_tokens``
+    kwargs_parameter: str = ""  # ``**kwargs`` forwarded to the SDK call, which sets no cap of its own
+    model_parameter: Optional[cst.Param] = None  # ``model=model``
+
+
+def _parameters(function: cst.FunctionDef) -> Dict[str, cst.Param]:
+    params = function.params
+    every = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
+    return {param.name.value: param for param in every}
+
+
+def _bound_once(scope: Scope, name: str) -> bool:
+    """The parameter is never rebound in the function (``max_tokens = max_tokens or 512`` caps it)."""
+    bindings = scope.bindings.get(name, [])
+    return len(bindings) == 1 and bindings[0].kind == "param"
+
+
+def _parameter_of(expr: object, scope: Scope, params: Dict[str, cst.Param]) -> Optional[cst.Param]:
+    if isinstance(expr, cst.Name) and expr.value in params and _bound_once(scope, expr.value):
+        return params[expr.value]
+    return None
+
+
+def find_wrapper(
+    call: LLMCall, site: CallSite, without_splat: Callable[[str], Optional[LLMCall]]
+) -> Optional[Wrapper]:
+    """The wrapper that makes ``call``, when it is a module-level function whose request takes its cap or
+    model from its parameters. ``without_splat(name)`` recognises the call again without ``**name``."""
+    function = site.scope
+    if function.kind != "function" or not isinstance(function.node, cst.FunctionDef):
+        return None
+    module = function.parent
+    if module is None or module.kind != "module":
+        return None
+    node = function.node
+    name = node.name.value
+    bindings = module.bindings.get(name, [])
+    if len(bindings) != 1 or bindings[0].kind != "def" or node.decorators:
+        return None
+    params = _parameters(node)
+    limit = call.output_limit
+    limit_parameter = None
+    if limit.status is LimitStatus.PRESENT:
+        limit_parameter = _parameter_of(limit.node, function, params)
+    kwargs_parameter = ""
+    base = call
+    star = node.params.star_kwarg
+    splats = [arg for arg in call.node.args if arg.star == "**"] if call.node is not None else []
+    if (
+        limit.status is LimitStatus.UNKNOWN
+        and isinstance(star, cst.Param)
+        and len(splats) == 1
+        and isinstance(splats[0].value, cst.Name)
+        and splats[0].value.value == star.name.value
+        and _bound_once(function, star.name.value)
+    ):
+        again = without_splat(star.name.value)
+        if again is not None and again.output_limit.status is LimitStatus.MISSING:
+            kwargs_parameter, base = star.name.value, again
+    model_parameter = _parameter_of(call.model_node, function, params) if call.model is None else None
+    if limit_parameter is None and not kwargs_parameter and model_parameter is None:
+        return None
+    return Wrapper(name, node, base, limit_parameter, kwargs_parameter, model_parameter)
+
+
+def _is_none(expr: Optional[cst.BaseExpression]) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None"
+
+
+def _string(expr: Optional[cst.BaseExpression]) -> Optional[str]:
+    if isinstance(expr, cst.SimpleString):
+        value = expr.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _bind(wrapper: Wrapper, node: cst.Call) -> Optional[Tuple[Dict[str, cst.BaseExpression], List[str]]]:
+    """The caller's arguments by parameter name, and the keywords that go to ``**kwargs``; None when the
+    call passes ``*args``/``**opts`` or does not fit the signature."""
+    params = wrapper.node.params
+    positional = [param.name.value for param in list(params.posonly_params) + list(params.params)]
+    named = _parameters(wrapper.node)
+    bound: Dict[str, cst.BaseExpression] = {}
+    extra: List[str] = []
+    index = 0
+    for arg in node.args:
+        if arg.star:
+            return None
+        if arg.keyword is None:
+            if index >= len(positional):
+                return None
+            bound[positional[index]] = arg.value
+            index += 1
+        elif arg.keyword.value in named and named[arg.keyword.value] not in params.posonly_params:
+            bound[arg.keyword.value] = arg.value
+        elif isinstance(params.star_kwarg, cst.Param):
+            extra.append(arg.keyword.value)
+        else:
+            return None
+    return bound, extra
+
+
+def _limit(wrapper: Wrapper, bound: Dict[str, cst.BaseExpression], extra: List[str]) -> Optional[OutputLimit]:
+    """The cap the caller's request has, when the caller decides it; None when the wrapper does."""
+    limit = wrapper.call.output_limit
+    param = wrapper.limit_parameter
+    if param is not None:
+        name = param.name.value
+        value = bound.get(name, param.default)
+        if value is None:  # a required parameter left out: not a call that runs
+            return None
+        if not _is_none(value):
+            return OutputLimit(LimitStatus.PRESENT, parameter=limit.parameter, wrapper_parameter=name)
+        target = FixTarget.NONE if name in bound else FixTarget.CALL  # never a second ``max_tokens=``
+        return OutputLimit(
+            LimitStatus.MISSING, parameter=limit.parameter, fix_target=target, wrapper_parameter=name
+        )
+    if wrapper.kwargs_parameter:
+        missing = all(keyword in _NO_CAP for keyword in extra)
+        status = LimitStatus.MISSING if missing else LimitStatus.UNKNOWN
+        target = FixTarget.CALL if missing else FixTarget.NONE
+        return OutputLimit(
+            status, parameter=limit.parameter, fix_target=target, wrapper_parameter=limit.parameter
+        )
+    return None
+
+
+def through_wrappers(wrappers: Iterable[Wrapper], sites: Iterable[CallSite]) -> List[LLMCall]:
+    """The requests the module's calls of its own wrappers send, in source order."""
+    by_name = {wrapper.name: wrapper for wrapper in wrappers}
+    if not by_name:
+        return []
+    calls: List[LLMCall] = []
+    for site in sites:
+        func = site.node.func
+        if not isinstance(func, cst.Name) or func.value not in by_name:
+            continue
+        wrapper = by_name[func.value]
+        owner, bindings = site.scope.lookup(func.value)
+        if owner is None or owner.kind != "module" or len(bindings) != 1 or bindings[0].body is None:
+            continue
+        if bindings[0].body.node is not wrapper.node:
+            continue
+        call = _request(wrapper, site)
+        if call is not None:
+            calls.append(call)
+    return calls
+
+
+def _request(wrapper: Wrapper, site: CallSite) -> Optional[LLMCall]:
+    binding = _bind(wrapper, site.node)
+    if binding is None:
+        return None
+    bound, extra = binding
+    limit = _limit(wrapper, bound, extra)
+    model, model_node = wrapper.call.model, None
+    param = wrapper.model_parameter
+    if param is not None:
+        passed = bound.get(param.name.value)
+        model = _string(passed if passed is not None else param.default)
+        model_node = passed if model is not None and passed is not None else None
+    if limit is None and model_node is None:
+        return None
+    base = wrapper.call
+    related = Related(f"sent through `{wrapper.name}()`", base.node)
+    return replace(
+        base,
+        callee=wrapper.name,
+        node=site.node,
+        model=model,
+        model_node=model_node,
+        model_candidates=(),
+        keywords=(),
+        has_unresolved_splat=False,
+        prompt=(),
+        prompt_complete=False,
+        tools=None,
+        schemas=(),
+        output_limit=limit if limit is not None else OutputLimit(LimitStatus.UNKNOWN),
+        in_loop=site.in_loop,
+        loops=(),
+        caller_loops=(),
+        recursion=None,
+        kept_history=None,
+        turn_values=(),
+        literal_arguments={},
+        argument_nodes={},
+        reads_first_choice_only=False,
+        related=(related,),
+    )
