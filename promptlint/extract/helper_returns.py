@@ -23,7 +23,21 @@ _TRANSPARENT = {"staticmethod", "classmethod", "functools.cache", "functools.lru
 
 def returned_values(call: cst.Call, scope: Scope) -> Optional[List[Tuple[cst.BaseExpression, Scope]]]:
     """Every value the helper ``call`` calls may return, or None when the helper or a return is not known."""
-    function = _helper(call.func, scope)
+    function = helper_function(call.func, scope)
+    if function is None:
+        return None
+    assert isinstance(function.node, cst.FunctionDef)
+    finder = _Returns()
+    walk(function.node.body, finder)
+    if finder.opaque or not finder.values:
+        return None
+    return [(value, function) for value in finder.values]
+
+
+def helper_function(func: cst.BaseExpression, scope: Scope) -> Optional[Scope]:
+    """The scope of the module's own function (or the calling class's method) ``func`` names, when calling
+    it gives what its body returns: not async, no decorator other than the transparent ones."""
+    function = _helper(func, scope)
     if function is None or not isinstance(function.node, cst.FunctionDef):
         return None
     if function.node.asynchronous is not None:
@@ -34,11 +48,7 @@ def returned_values(call: cst.Call, scope: Scope) -> Optional[List[Tuple[cst.Bas
         )
         if dotted_name(target) not in _TRANSPARENT:
             return None
-    finder = _Returns()
-    walk(function.node.body, finder)
-    if finder.opaque or not finder.values:
-        return None
-    return [(value, function) for value in finder.values]
+    return function
 
 
 def _helper(func: cst.BaseExpression, scope: Scope) -> Optional[Scope]:

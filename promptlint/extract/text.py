@@ -15,13 +15,14 @@ import string
 import textwrap
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Set
 
 import libcst as cst
 
 from promptlint.extract.documents import bounded_in, document
 from promptlint.extract.project import ProjectImports
 from promptlint.extract.prompt_files import PromptFiles
+from promptlint.extract.prompt_helpers import Argument, helper_call
 from promptlint.extract.provenance import Qualified, qualify, single_binding
 from promptlint.extract.scopes import Scope, only_assignment
 from promptlint.extract.volatility import (
@@ -77,6 +78,14 @@ class TextResolver:
         self.source_path = source_path
         self.imports = imports
         self._static: TextResolver = _StaticTextResolver(self.files, source_path, imports)
+        # Prompt helpers being resolved (see ``prompt_helpers``): each parameter's binding -> the caller's
+        # argument, the helpers on the stack (by ``id`` of their scope) and those found calling themselves.
+        # Shared with ``_static``, which resolves the same helpers' literals.
+        self._bound: Dict[int, Argument] = {}
+        self._active: List[int] = []
+        self._recursive: Set[int] = set()
+        self._static._bound, self._static._active = self._bound, self._active
+        self._static._recursive = self._recursive
         # The scope each dynamic hole's expression is evaluated in (by ``id`` of its node), for the passes
         # that follow names from it after resolution; kept here so that the IR carries no scopes.
         self.hole_scopes: Dict[int, Scope] = {}
@@ -84,8 +93,27 @@ class TextResolver:
     def _hole(
         self, source: str, volatility: Volatility, expr: cst.BaseExpression, scope: Scope, **document
     ) -> Dynamic:
+        anchor = self._caller_anchor(expr, scope) if self._bound else None
+        if anchor is not None:
+            expr, scope = anchor
         self.hole_scopes[id(expr)] = scope
         return Dynamic(source, volatility, expr, **document)
+
+    def _caller_anchor(self, expr: cst.BaseExpression, scope: Scope) -> Optional[Argument]:
+        """A value a helper computes from one of its parameters (``{customer.tier}``) is reported at the
+        argument the outermost caller passes for it: each request's own line, where the value enters."""
+        names = {node.value for node in _names(expr)}
+        arguments = [self._bound.get(id(single_binding(scope.lookup(name)[1]))) for name in names]
+        found = {id(a[0]): a for a in arguments if a is not None}
+        if len(found) != 1:
+            return None
+        argument = next(iter(found.values()))
+        while isinstance(argument[0], cst.Name):
+            outer = self._bound.get(id(single_binding(argument[1].lookup(argument[0].value)[1])))
+            if outer is None:
+                break
+            argument = outer
+        return argument
 
     @property
     def source_dir(self) -> Optional[Path]:
@@ -240,6 +268,9 @@ class TextResolver:
             if self._constant_table(binding.value, binding.scope, depth + 1, keys=True):
                 return Volatility.UNKNOWN  # ``for lang in ("en", "fr")``: a few variants, each cached
             return Volatility.PER_REQUEST
+        argument = self._bound.get(id(binding)) if binding.kind == "param" else None
+        if argument is not None:
+            return self.volatility(argument[0], argument[1], depth + 1)  # the caller's argument
         if binding.kind in ("param", "for"):
             return Volatility.PER_REQUEST
         if binding.kind == "import" and binding.qualified and under(binding.qualified, PER_REQUEST_PROXIES):
@@ -314,6 +345,9 @@ class TextResolver:
     def _name(self, expr: cst.Name, scope: Scope, depth: int) -> PromptText:
         owner, bindings = scope.lookup(expr.value)
         binding = single_binding(bindings)
+        argument = self._bound.get(id(binding)) if binding is not None else None
+        if argument is not None:
+            return self.resolve(argument[0], argument[1], depth + 1)  # a helper's parameter: its argument
         if binding is not None and binding.kind in ("assign", "with") and binding.value is not None:
             value = binding.value
             if binding.kind == "with":
@@ -423,7 +457,7 @@ class TextResolver:
             assert isinstance(part, cst.FormattedStringExpression)
             inner = self.resolve(part.expression, scope, depth + 1)
             plain = part.format_spec is None and part.conversion in (None, "s")
-            if inner.is_static and plain:
+            if plain and (inner.is_static or self._is_bound(part.expression, scope)):
                 parts.append(inner)
             else:
                 volatility = self.volatility(part.expression, scope, depth + 1)
@@ -477,7 +511,7 @@ class TextResolver:
 
     def _argument(self, argument: cst.BaseExpression, as_text: bool, scope: Scope, depth: int) -> PromptText:
         resolved = self.resolve(argument, scope, depth + 1)
-        if resolved.is_static and as_text:
+        if as_text and (resolved.is_static or self._is_bound(argument, scope)):
             return resolved
         source = cst.Module([]).code_for_node(argument)
         volatility = self.volatility(argument, scope, depth + 1)
@@ -547,7 +581,45 @@ class TextResolver:
                 inner = self.resolve(call.args[0].value, scope, depth + 1)
                 transform = textwrap.dedent if origin.name == "textwrap.dedent" else inspect.cleandoc
                 return _transform(inner, transform)
-        return None
+        return self._helper(call, scope, depth)
+
+    def _helper(self, call: cst.Call, scope: Scope, depth: int) -> Optional[PromptText]:
+        """A call of the module's own prompt helper: its returned text with the caller's arguments bound,
+        the dynamic parts placed where the caller writes them. None (unknown) when the helper is not known,
+        calls itself, or its returns differ."""
+        found = helper_call(call, scope)
+        if found is None:
+            return None
+        key = id(found.function)
+        if key in self._active:
+            self._recursive.add(key)
+            return None
+        saved = {binding: self._bound.get(binding) for binding in found.bound}
+        self._bound.update(found.bound)
+        self._active.append(key)
+        try:
+            texts = [self.resolve(value, found.function, depth + 1) for value in found.returns]
+        finally:
+            self._active.pop()
+            for binding, previous in saved.items():
+                if previous is None:
+                    del self._bound[binding]
+                else:
+                    self._bound[binding] = previous
+        if key in self._recursive:
+            self._recursive.discard(key)
+            return None
+        if any(text.segments != texts[0].segments for text in texts[1:]):
+            return None
+        return texts[0]
+
+    def _is_bound(self, expr: cst.BaseExpression, scope: Scope) -> bool:
+        """``expr`` names a parameter of a helper being resolved: its value is the caller's argument,
+        which carries its own place and volatility."""
+        if not isinstance(expr, cst.Name) or not self._bound:
+            return False
+        binding = single_binding(scope.lookup(expr.value)[1])
+        return binding is not None and id(binding) in self._bound
 
 
 class _StaticTextResolver(TextResolver):
@@ -563,6 +635,9 @@ class _StaticTextResolver(TextResolver):
         self.imports = imports
         self._static = self
         self.hole_scopes = {}
+        self._bound = {}
+        self._active = []
+        self._recursive = set()
 
     def volatility(self, expr: cst.CSTNode, scope: Scope, depth: int = 0) -> Volatility:
         return Volatility.UNKNOWN
@@ -572,6 +647,18 @@ class _StaticTextResolver(TextResolver):
 
     def _dynamic(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> PromptText:
         return PromptText((Dynamic("", Volatility.UNKNOWN, expr),))
+
+
+def _names(expr: cst.CSTNode) -> List[cst.Name]:
+    """The names read in ``expr`` (attribute names excluded)."""
+    if isinstance(expr, cst.Name):
+        return [expr]
+    if isinstance(expr, cst.Attribute):
+        return _names(expr.value)
+    found: List[cst.Name] = []
+    for child in expr.children:
+        found.extend(_names(child))
+    return found
 
 
 def _document_of(text: PromptText) -> dict:
