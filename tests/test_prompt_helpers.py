@@ -261,3 +261,18 @@ def test_a_method_a_subclass_overrides_is_unknown() -> None:
     segments: List[object] = list(_call(source).prompt[0].text.segments)
     assert len(segments) == 1 and isinstance(segments[0], Dynamic)
     assert not any(isinstance(s, Static) for s in segments)
+
+
+def test_message_list_returned_by_a_helper() -> None:
+    source = """
+        def build(customer, question):
+            return [{"role": "system", "content": f"{customer}: {POLICY}"}, {"role": "user", "content": question}]
+
+        def handler(name, question):
+            return client.chat.completions.create(model="gpt-4o", max_tokens=9, messages=build(name, question))
+    """
+    call = _call(source)
+    assert [(part.role, flatten(part.text)) for part in call.prompt] == [
+        ("system", [("dynamic", "name", "per-request"), ("static", ": Follow the policy.")]),
+        ("user", [("dynamic", "question", "per-request")]),
+    ]

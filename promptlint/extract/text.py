@@ -15,14 +15,14 @@ import string
 import textwrap
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Set
+from typing import Callable, Dict, List, Optional, Sequence, Set, TypeVar
 
 import libcst as cst
 
 from promptlint.extract.documents import bounded_in, document
 from promptlint.extract.project import ProjectImports
 from promptlint.extract.prompt_files import PromptFiles
-from promptlint.extract.prompt_helpers import Argument, helper_call
+from promptlint.extract.prompt_helpers import Argument, HelperCall, helper_call
 from promptlint.extract.provenance import Qualified, qualify, single_binding
 from promptlint.extract.scopes import Scope, only_assignment
 from promptlint.extract.volatility import (
@@ -41,6 +41,7 @@ from promptlint.extract.volatility import (
 from promptlint.ir import Dynamic, PromptText, Static, Volatility
 
 _MAX_DEPTH = 12
+T = TypeVar("T")
 _FEW = 16  # a table of at most this many fixed texts is "a few variants", each cached on its own
 _SENTINEL = re.compile(r"\x00(\d+)\x00")
 _PERCENT = re.compile(
@@ -587,6 +588,16 @@ class TextResolver:
         """A call of the module's own prompt helper: its returned text with the caller's arguments bound,
         the dynamic parts placed where the caller writes them. None (unknown) when the helper is not known,
         calls itself, or its returns differ."""
+        texts = self.with_helper(
+            call, scope, lambda found: [self.resolve(v, found.function, depth + 1) for v in found.returns]
+        )
+        if texts is None or any(text.segments != texts[0].segments for text in texts[1:]):
+            return None
+        return texts[0]
+
+    def with_helper(self, call: cst.Call, scope: Scope, evaluate: Callable[[HelperCall], T]) -> Optional[T]:
+        """``evaluate`` run on the helper ``call`` calls with its parameters bound to the caller's
+        arguments; None when the helper is not known or is reached again while it is evaluated."""
         found = helper_call(call, scope)
         if found is None:
             return None
@@ -598,7 +609,7 @@ class TextResolver:
         self._bound.update(found.bound)
         self._active.append(key)
         try:
-            texts = [self.resolve(value, found.function, depth + 1) for value in found.returns]
+            result = evaluate(found)
         finally:
             self._active.pop()
             for binding, previous in saved.items():
@@ -609,9 +620,14 @@ class TextResolver:
         if key in self._recursive:
             self._recursive.discard(key)
             return None
-        if any(text.segments != texts[0].segments for text in texts[1:]):
+        return result
+
+    def bound_argument(self, name: str, scope: Scope) -> Optional[Argument]:
+        """The caller's argument a helper's parameter ``name`` (seen from ``scope``) is bound to."""
+        if not self._bound:
             return None
-        return texts[0]
+        binding = single_binding(scope.lookup(name)[1])
+        return self._bound.get(id(binding)) if binding is not None else None
 
     def _is_bound(self, expr: cst.BaseExpression, scope: Scope) -> bool:
         """``expr`` names a parameter of a helper being resolved: its value is the caller's argument,
