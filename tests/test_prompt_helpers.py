@@ -276,3 +276,50 @@ def test_message_list_returned_by_a_helper() -> None:
         ("system", [("dynamic", "name", "per-request"), ("static", ": Follow the policy.")]),
         ("user", [("dynamic", "question", "per-request")]),
     ]
+
+
+def test_a_helper_of_another_project_module_is_resolved_and_reported_here(tmp_path) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    package = tmp_path / "app"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "prompts.py").write_text(
+        'POLICY = "Follow the policy."\n\n'
+        "def line(tier):\n    return f'Tier: {tier}.'\n\n"
+        "def build(tier, now, channel='chat'):\n"
+        "    return line(tier) + f' {channel} {now.time()} ' + POLICY\n\n"
+        "def both(tier, vip):\n    if vip:\n        return f'VIP {tier}'\n    return f'{tier}'\n"
+    )
+    source = textwrap.dedent(
+        """\
+        from openai import OpenAI
+        from .prompts import both, build
+
+        client = OpenAI()
+
+        def handler(account, now, vip):
+            client.chat.completions.create(model="gpt-4o", max_tokens=9, messages=[
+                {"role": "system", "content": build(account.tier, now)},
+                {"role": "user", "content": both(account.tier, vip)},
+            ])
+        """
+    )
+    path = package / "chat.py"
+    path.write_text(source)
+    module = cst.parse_module(source)
+    found, _ = extract_calls(module, path, tmp_path)
+    system_part, user_part = found[0].prompt
+    assert flatten(system_part.text) == [
+        ("static", "Tier: "),
+        ("dynamic", "account.tier", "per-request"),
+        ("static", ". chat "),
+        ("dynamic", "now.time()", "per-request"),
+        ("static", " Follow the policy."),
+    ]
+    call = system_part.node
+    assert isinstance(call, cst.Call)
+    segments = system_part.text.segments
+    assert segments[1].node is call.args[0].value  # the caller's argument
+    assert segments[3].node is call.args[1].value  # computed there from ``now``: at its argument
+    assert all(s.node is call and s.literal is None for s in segments if isinstance(s, Static))
+    assert flatten(user_part.text) == [("dynamic", "both(account.tier, vip)", "per-request")]

@@ -38,17 +38,20 @@ def helper_function(func: cst.BaseExpression, scope: Scope) -> Optional[Scope]:
     """The scope of the module's own function (or the calling class's method) ``func`` names, when calling
     it gives what its body returns: not async, no decorator other than the transparent ones."""
     function = _helper(func, scope)
-    if function is None or not isinstance(function.node, cst.FunctionDef):
-        return None
-    if function.node.asynchronous is not None:
-        return None
+    return function if function is not None and plain_function(function) else None
+
+
+def plain_function(function: Scope) -> bool:
+    """Calling ``function`` gives what its body returns: not async, no decorator but transparent ones."""
+    if not isinstance(function.node, cst.FunctionDef) or function.node.asynchronous is not None:
+        return False
     for decorator in function.node.decorators:
         target = (
             decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
         )
         if dotted_name(target) not in _TRANSPARENT:
-            return None
-    return function
+            return False
+    return True
 
 
 def _helper(func: cst.BaseExpression, scope: Scope) -> Optional[Scope]:

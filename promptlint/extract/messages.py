@@ -88,11 +88,12 @@ def _helper_messages(call: cst.Call, scope: Scope, resolver: TextResolver, depth
     found = resolver.with_helper(
         call,
         scope,
-        lambda helper: (
+        lambda helper, _: (
             message_list(helper.returns[0], helper.function, resolver, depth + 1)
             if len(helper.returns) == 1
             else None
         ),
+        local=True,
     )
     return found if found is not None else ([], False)
 

@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from promptlint.extract.helper_returns import helper_function
+from promptlint.extract.helper_returns import helper_function, plain_function
 from promptlint.extract.scopes import Scope
 
 Argument = Tuple[cst.BaseExpression, Scope]  # an expression and the scope it is evaluated in
@@ -30,9 +30,13 @@ class HelperCall:
     bound: Dict[int, Argument]  # ``id`` of each parameter's binding -> the value it takes in this call
 
 
-def helper_call(call: cst.Call, scope: Scope) -> Optional[HelperCall]:
-    """``call`` as a call of the module's own helper with every parameter bound, or None."""
-    function = helper_function(call.func, scope)
+def helper_call(call: cst.Call, scope: Scope, imported: Optional[Scope] = None) -> Optional[HelperCall]:
+    """``call`` as a call of the module's own helper (or of ``imported``, a module-level function of
+    another module of the project) with every parameter bound, or None."""
+    if imported is not None:
+        function: Optional[Scope] = imported if plain_function(imported) else None
+    else:
+        function = helper_function(call.func, scope)
     if function is None or function.yields:
         return None
     node = function.node
