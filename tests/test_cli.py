@@ -442,6 +442,7 @@ def test_prompt_files_resolve_from_outside_the_project(project: Path, capsys) ->
     fixtures = Path(__file__).resolve().parent.parent / "fixtures" / "LLM301"
     _, document, _ = run_json(capsys, "--select", "LLM301", str(fixtures))
     assert sorted(Path(d["path"]).name for d in document["diagnostics"]) == [
+        "catalog_from_helper.py",
         "catalog_in_system_prompt.py",
         "catalog_open_relative.py",
     ]

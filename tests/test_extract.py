@@ -901,7 +901,7 @@ VOLATILITY = {
     ),
     "a loop over a few fixed texts": ("lang", "", "unknown"),
     "a loop over request data": ("item", "", "per-request"),
-    "an opaque call of constants": ("load_persona()", "def load_persona():\n    return ''\n", "unknown"),
+    "an opaque call of constants": ("load_persona()", "from personas import load_persona\n", "unknown"),
     "an imported name": ("PERSONA", "from app.prompts import PERSONA\n", "per-process"),
 }
 

@@ -84,7 +84,7 @@ def test_a_warm_cache_does_not_parse(project: Path) -> None:
 
 def test_a_changed_prompt_file_invalidates_the_cached_result(project: Path, capsys) -> None:
     before = output(capsys, "--output-format", "json", select="LLM301")
-    assert json.loads(before)["summary"]["by_code"] == {"LLM301": 3}
+    assert json.loads(before)["summary"]["by_code"] == {"LLM301": 4}
     (project / "fixtures" / "LLM301" / "prompts" / "product_catalog.md").write_text("A short catalog.\n")
     after = json.loads(output(capsys, "--output-format", "json", select="LLM301"))
     # The multi-module project reads its own copy of the catalog.

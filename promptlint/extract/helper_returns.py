@@ -23,22 +23,35 @@ _TRANSPARENT = {"staticmethod", "classmethod", "functools.cache", "functools.lru
 
 def returned_values(call: cst.Call, scope: Scope) -> Optional[List[Tuple[cst.BaseExpression, Scope]]]:
     """Every value the helper ``call`` calls may return, or None when the helper or a return is not known."""
-    function = _helper(call.func, scope)
-    if function is None or not isinstance(function.node, cst.FunctionDef):
+    function = helper_function(call.func, scope)
+    if function is None:
         return None
-    if function.node.asynchronous is not None:
-        return None
-    for decorator in function.node.decorators:
-        target = (
-            decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
-        )
-        if dotted_name(target) not in _TRANSPARENT:
-            return None
+    assert isinstance(function.node, cst.FunctionDef)
     finder = _Returns()
     walk(function.node.body, finder)
     if finder.opaque or not finder.values:
         return None
     return [(value, function) for value in finder.values]
+
+
+def helper_function(func: cst.BaseExpression, scope: Scope) -> Optional[Scope]:
+    """The scope of the module's own function (or the calling class's method) ``func`` names, when calling
+    it gives what its body returns: not async, no decorator other than the transparent ones."""
+    function = _helper(func, scope)
+    return function if function is not None and plain_function(function) else None
+
+
+def plain_function(function: Scope) -> bool:
+    """Calling ``function`` gives what its body returns: not async, no decorator but transparent ones."""
+    if not isinstance(function.node, cst.FunctionDef) or function.node.asynchronous is not None:
+        return False
+    for decorator in function.node.decorators:
+        target = (
+            decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+        )
+        if dotted_name(target) not in _TRANSPARENT:
+            return False
+    return True
 
 
 def _helper(func: cst.BaseExpression, scope: Scope) -> Optional[Scope]:

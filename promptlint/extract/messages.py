@@ -26,6 +26,9 @@ def message_list(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver,
         return [], False
     if isinstance(expr, cst.Name):
         binding = single_binding(scope.lookup(expr.value)[1])
+        argument = resolver.bound_argument(expr.value, scope)
+        if argument is not None:
+            return message_list(argument[0], argument[1], resolver, depth + 1)  # a helper's parameter
         if binding is not None and binding.kind == "param":
             return [_unknown(expr, "unknown", Volatility.PER_REQUEST, expr.value)], True
         binding = scope.assigned_once(expr.value)
@@ -63,6 +66,8 @@ def message_list(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver,
             return left, False
         right, right_complete = message_list(expr.right, scope, resolver, depth + 1)
         return left + right, right_complete
+    if isinstance(expr, cst.Call):
+        return _helper_messages(expr, scope, resolver, depth)
     if not isinstance(expr, (cst.List, cst.Tuple)):
         return [], False
     parts: List[PromptPart] = []
@@ -75,6 +80,22 @@ def message_list(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver,
             return parts, False
         parts.append(message)
     return parts, True
+
+
+def _helper_messages(call: cst.Call, scope: Scope, resolver: TextResolver, depth: int) -> Parts:
+    """``messages=build_messages(user, question)``: the list a helper of the module returns (one
+    ``return``), its parameters bound to the caller's arguments."""
+    found = resolver.with_helper(
+        call,
+        scope,
+        lambda helper, _: (
+            message_list(helper.returns[0], helper.function, resolver, depth + 1)
+            if len(helper.returns) == 1
+            else None
+        ),
+        local=True,
+    )
+    return found if found is not None else ([], False)
 
 
 def _prepends(node: cst.CSTNode) -> bool:

@@ -71,6 +71,8 @@ class Found:
     value: cst.BaseExpression
     scope: Scope
     module: ProjectModule
+    # For ``ProjectImports.function``: the scope of the function the name is bound to by its ``def``.
+    function: Optional[Scope] = None
 
 
 # -- parsed modules, per process --------------------------------------------------------------------------
@@ -202,7 +204,16 @@ class ProjectImports:
             return None
         return self._follow(importer, binding.imported, tuple(attributes), 0)
 
-    def _follow(self, importer: Path, spelled: str, rest: Tuple[str, ...], hops: int) -> Optional[Found]:
+    def function(self, importer: Path, binding: Binding, attributes: Sequence[str] = ()) -> Optional[Found]:
+        """The function defined once at module level that ``binding`` (an import) names, for prompt
+        helpers imported from another module (``from .prompts import build_system``)."""
+        if binding.imported is None:
+            return None
+        return self._follow(importer, binding.imported, tuple(attributes), 0, functions=True)
+
+    def _follow(
+        self, importer: Path, spelled: str, rest: Tuple[str, ...], hops: int, functions: bool = False
+    ) -> Optional[Found]:
         if hops > _MAX_HOPS:
             return None
         dots = len(spelled) - len(spelled.lstrip("."))
@@ -229,9 +240,11 @@ class ProjectImports:
             parts = names[1:] + rest
         if start is None:
             return None
-        return self._lookup(start, parts, hops + 1)
+        return self._lookup(start, parts, hops + 1, functions)
 
-    def _lookup(self, ref: Ref, parts: Tuple[str, ...], hops: int) -> Optional[Found]:
+    def _lookup(
+        self, ref: Ref, parts: Tuple[str, ...], hops: int, functions: bool = False
+    ) -> Optional[Found]:
         """``parts`` read from the module or package ``ref``: a name it binds, else a submodule."""
         if not parts or hops > _MAX_HOPS:
             return None  # a module itself is no constant
@@ -243,21 +256,31 @@ class ProjectImports:
                 return None
             bindings = module.scope.bindings.get(head)
             if bindings and not (isinstance(ref, Package) and _imports_own_submodule(bindings, head)):
-                return self._binding(module, head, bindings, rest, hops)
+                return self._binding(module, head, bindings, rest, hops, functions)
         if isinstance(ref, Package):
             submodule = self._child(ref.directory, head)
             if submodule is not None:
-                return self._lookup(submodule, rest, hops + 1)
+                return self._lookup(submodule, rest, hops + 1, functions)
         return None
 
     def _binding(
-        self, module: ProjectModule, name: str, bindings: List[Binding], rest: Tuple[str, ...], hops: int
+        self,
+        module: ProjectModule,
+        name: str,
+        bindings: List[Binding],
+        rest: Tuple[str, ...],
+        hops: int,
+        functions: bool = False,
     ) -> Optional[Found]:
         if len(bindings) != 1:
             return None  # bound more than once: which value the importer sees is not known
         binding = bindings[0]
         if binding.imported is not None:
-            return self._follow(module.path, binding.imported, rest, hops + 1)
+            return self._follow(module.path, binding.imported, rest, hops + 1, functions)
+        if functions:
+            if binding.kind == "def" and binding.body is not None and not rest:
+                return Found(binding.body.node, binding.scope, module, binding.body)  # type: ignore[arg-type]
+            return None
         if binding.kind == "assign" and binding.value is not None and not rest:
             if any(m.method != "escape" for m in module.scope.mutations.get(name, [])):
                 return None

@@ -15,15 +15,16 @@ import string
 import textwrap
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, TypeVar
 
 import libcst as cst
 
 from promptlint.extract.documents import bounded_in, document
 from promptlint.extract.project import ProjectImports
 from promptlint.extract.prompt_files import PromptFiles
+from promptlint.extract.prompt_helpers import Argument, HelperCall, helper_call
 from promptlint.extract.provenance import Qualified, qualify, single_binding
-from promptlint.extract.scopes import Scope, only_assignment
+from promptlint.extract.scopes import Scope, module_of, only_assignment
 from promptlint.extract.volatility import (
     DATE_METHODS,
     PER_REQUEST_PROXIES,
@@ -40,6 +41,8 @@ from promptlint.extract.volatility import (
 from promptlint.ir import Dynamic, PromptText, Static, Volatility
 
 _MAX_DEPTH = 12
+T = TypeVar("T")
+_Bound = Tuple[cst.BaseExpression, Scope, "TextResolver"]  # a parameter's argument, its scope and resolver
 _FEW = 16  # a table of at most this many fixed texts is "a few variants", each cached on its own
 _SENTINEL = re.compile(r"\x00(\d+)\x00")
 _PERCENT = re.compile(
@@ -77,6 +80,14 @@ class TextResolver:
         self.source_path = source_path
         self.imports = imports
         self._static: TextResolver = _StaticTextResolver(self.files, source_path, imports)
+        # Prompt helpers being resolved (see ``prompt_helpers``): each parameter's binding -> the caller's
+        # argument, the helpers on the stack (by ``id`` of their scope) and those found calling themselves.
+        # Shared with ``_static``, which resolves the same helpers' literals.
+        self._bound: Dict[int, _Bound] = {}
+        self._active: List[int] = []
+        self._recursive: Set[int] = set()
+        self._static._bound, self._static._active = self._bound, self._active
+        self._static._recursive = self._recursive
         # The scope each dynamic hole's expression is evaluated in (by ``id`` of its node), for the passes
         # that follow names from it after resolution; kept here so that the IR carries no scopes.
         self.hole_scopes: Dict[int, Scope] = {}
@@ -84,8 +95,27 @@ class TextResolver:
     def _hole(
         self, source: str, volatility: Volatility, expr: cst.BaseExpression, scope: Scope, **document
     ) -> Dynamic:
+        anchor = self._caller_anchor(expr, scope) if self._bound else None
+        if anchor is not None:
+            expr, scope = anchor
         self.hole_scopes[id(expr)] = scope
         return Dynamic(source, volatility, expr, **document)
+
+    def _caller_anchor(self, expr: cst.BaseExpression, scope: Scope) -> Optional[Argument]:
+        """A value a helper computes from one of its parameters (``{customer.tier}``) is reported at the
+        argument the outermost caller passes for it: each request's own line, where the value enters."""
+        names = {node.value for node in _names(expr)}
+        arguments = [self._bound.get(id(single_binding(scope.lookup(name)[1]))) for name in names]
+        found = {id(a[0]): a for a in arguments if a is not None}
+        if len(found) != 1:
+            return None
+        argument = next(iter(found.values()))
+        while isinstance(argument[0], cst.Name):
+            outer = self._bound.get(id(single_binding(argument[1].lookup(argument[0].value)[1])))
+            if outer is None:
+                break
+            argument = outer
+        return argument[0], argument[1]
 
     @property
     def source_dir(self) -> Optional[Path]:
@@ -240,6 +270,9 @@ class TextResolver:
             if self._constant_table(binding.value, binding.scope, depth + 1, keys=True):
                 return Volatility.UNKNOWN  # ``for lang in ("en", "fr")``: a few variants, each cached
             return Volatility.PER_REQUEST
+        argument = self._bound.get(id(binding)) if binding.kind == "param" else None
+        if argument is not None:
+            return argument[2].volatility(argument[0], argument[1], depth + 1)  # the caller's argument
         if binding.kind in ("param", "for"):
             return Volatility.PER_REQUEST
         if binding.kind == "import" and binding.qualified and under(binding.qualified, PER_REQUEST_PROXIES):
@@ -314,6 +347,9 @@ class TextResolver:
     def _name(self, expr: cst.Name, scope: Scope, depth: int) -> PromptText:
         owner, bindings = scope.lookup(expr.value)
         binding = single_binding(bindings)
+        argument = self._bound.get(id(binding)) if binding is not None else None
+        if argument is not None:
+            return argument[2].resolve(argument[0], argument[1], depth + 1)  # a helper's parameter
         if binding is not None and binding.kind in ("assign", "with") and binding.value is not None:
             value = binding.value
             if binding.kind == "with":
@@ -423,7 +459,7 @@ class TextResolver:
             assert isinstance(part, cst.FormattedStringExpression)
             inner = self.resolve(part.expression, scope, depth + 1)
             plain = part.format_spec is None and part.conversion in (None, "s")
-            if inner.is_static and plain:
+            if plain and (inner.is_static or self._is_bound(part.expression, scope)):
                 parts.append(inner)
             else:
                 volatility = self.volatility(part.expression, scope, depth + 1)
@@ -477,7 +513,7 @@ class TextResolver:
 
     def _argument(self, argument: cst.BaseExpression, as_text: bool, scope: Scope, depth: int) -> PromptText:
         resolved = self.resolve(argument, scope, depth + 1)
-        if resolved.is_static and as_text:
+        if as_text and (resolved.is_static or self._is_bound(argument, scope)):
             return resolved
         source = cst.Module([]).code_for_node(argument)
         volatility = self.volatility(argument, scope, depth + 1)
@@ -547,7 +583,131 @@ class TextResolver:
                 inner = self.resolve(call.args[0].value, scope, depth + 1)
                 transform = textwrap.dedent if origin.name == "textwrap.dedent" else inspect.cleandoc
                 return _transform(inner, transform)
-        return None
+        return self._helper(call, scope, depth)
+
+    def _helper(self, call: cst.Call, scope: Scope, depth: int) -> Optional[PromptText]:
+        """A call of a prompt helper: its returned text with the caller's arguments bound, the dynamic
+        parts placed where the caller writes them. None (unknown) when the helper is not known, calls
+        itself, or its returns differ. A helper of another module of the project is reported here: its
+        text keeps no node of the other file (as an imported constant, see ``_anchored``)."""
+        texts = self.with_helper(
+            call,
+            scope,
+            lambda found, resolver: [resolver.resolve(v, found.function, depth + 1) for v in found.returns],
+        )
+        if texts is None or any(text.segments != texts[0].segments for text in texts[1:]):
+            return None
+        text = texts[0]
+        if self._helper_module(call, scope) is None:
+            return text
+        home = module_of(scope)
+        segments: List[object] = []
+        for segment in text.segments:
+            if isinstance(segment, Static):
+                segments.append(Static(segment.text, call))
+                continue
+            assert isinstance(segment, Dynamic)
+            where = self.hole_scopes.get(id(segment.node))
+            if where is None or module_of(where) is not home:
+                self.hole_scopes[id(call)] = scope
+                segment = replace(segment, node=call, document="", document_node=None)
+            segments.append(segment)
+        return concat([PromptText(tuple(segments))])
+
+    def _helper_module(self, call: cst.Call, scope: Scope) -> Optional[Tuple[Scope, Path]]:
+        """The function of another module of the project ``call`` calls by an imported name, and its file."""
+        if self.imports is None or self.source_path is None or not isinstance(call.func, cst.Name):
+            return None
+        owner, bindings = scope.lookup(call.func.value)
+        binding = single_binding(bindings)
+        if binding is None or binding.imported is None or owner is None:
+            return None
+        if owner.mutations.get(call.func.value):
+            return None
+        found = self.imports.function(self.source_path, binding)
+        if found is None or found.function is None:
+            return None
+        return found.function, found.module.path
+
+    def with_helper(
+        self,
+        call: cst.Call,
+        scope: Scope,
+        evaluate: Callable[[HelperCall, TextResolver], T],
+        local: bool = False,
+    ) -> Optional[T]:
+        """``evaluate`` run on the helper ``call`` calls, with its parameters bound to the caller's
+        arguments, and the resolver of the helper's module; None when the helper is not known or is
+        reached again while it is evaluated. ``local``: only a helper of this module."""
+        found = helper_call(call, scope)
+        resolver: TextResolver = self
+        if found is None and not local:
+            imported = self._helper_module(call, scope)
+            if imported is not None:
+                found = helper_call(call, scope, imported[0])
+                resolver = self._for_module(imported[1])
+        if found is None:
+            return None
+        key = id(found.function)
+        if key in self._active:
+            self._recursive.add(key)
+            return None
+        home = module_of(scope)
+        bound = {
+            binding: (expr, where, self if module_of(where) is home else resolver)
+            for binding, (expr, where) in found.bound.items()
+        }
+        saved = {binding: self._bound.get(binding) for binding in bound}
+        self._bound.update(bound)
+        self._active.append(key)
+        shared = resolver._share(self) if resolver is not self else None
+        try:
+            result = evaluate(found, resolver)
+        finally:
+            if shared is not None:
+                resolver._restore(shared)
+            self._active.pop()
+            for binding, previous in saved.items():
+                if previous is None:
+                    del self._bound[binding]
+                else:
+                    self._bound[binding] = previous
+        if key in self._recursive:
+            self._recursive.discard(key)
+            return None
+        return result
+
+    def _share(self, caller: TextResolver) -> tuple:
+        """Use the caller's helper state and hole scopes while a helper of this module is evaluated for it;
+        returns what to restore."""
+        saved = (self._bound, self._active, self._recursive, self.hole_scopes)
+        for target in (self, self._static):
+            target._bound, target._active = caller._bound, caller._active
+            target._recursive = caller._recursive
+        self.hole_scopes = caller.hole_scopes
+        return saved
+
+    def _restore(self, saved: tuple) -> None:
+        bound, active, recursive, hole_scopes = saved
+        for target in (self, self._static):
+            target._bound, target._active, target._recursive = bound, active, recursive
+        self.hole_scopes = hole_scopes
+
+    def bound_argument(self, name: str, scope: Scope) -> Optional[Argument]:
+        """The caller's argument a helper's parameter ``name`` (seen from ``scope``) is bound to."""
+        if not self._bound:
+            return None
+        binding = single_binding(scope.lookup(name)[1])
+        argument = self._bound.get(id(binding)) if binding is not None else None
+        return (argument[0], argument[1]) if argument is not None else None
+
+    def _is_bound(self, expr: cst.BaseExpression, scope: Scope) -> bool:
+        """``expr`` names a parameter of a helper being resolved: its value is the caller's argument,
+        which carries its own place and volatility."""
+        if not isinstance(expr, cst.Name) or not self._bound:
+            return False
+        binding = single_binding(scope.lookup(expr.value)[1])
+        return binding is not None and id(binding) in self._bound
 
 
 class _StaticTextResolver(TextResolver):
@@ -563,6 +723,9 @@ class _StaticTextResolver(TextResolver):
         self.imports = imports
         self._static = self
         self.hole_scopes = {}
+        self._bound = {}
+        self._active = []
+        self._recursive = set()
 
     def volatility(self, expr: cst.CSTNode, scope: Scope, depth: int = 0) -> Volatility:
         return Volatility.UNKNOWN
@@ -572,6 +735,18 @@ class _StaticTextResolver(TextResolver):
 
     def _dynamic(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> PromptText:
         return PromptText((Dynamic("", Volatility.UNKNOWN, expr),))
+
+
+def _names(expr: cst.CSTNode) -> List[cst.Name]:
+    """The names read in ``expr`` (attribute names excluded)."""
+    if isinstance(expr, cst.Name):
+        return [expr]
+    if isinstance(expr, cst.Attribute):
+        return _names(expr.value)
+    found: List[cst.Name] = []
+    for child in expr.children:
+        found.extend(_names(child))
+    return found
 
 
 def _document_of(text: PromptText) -> dict:
