@@ -12,7 +12,8 @@ from typing import Iterable, List, Optional, Tuple, Union
 
 import libcst as cst
 
-from promptlint.extract.scopes import Binding, Scope, lineage
+from promptlint.extract.scopes import Binding, Scope, lineage, module_of
+from promptlint.prefilter import FROM_MODULES, SDK_MODULES
 
 BEDROCK_RUNTIME = "boto3.client(bedrock-runtime)"
 # ``boto3.client(...)`` and a session's ``.client(...)``: what they build depends on the service name.
@@ -83,6 +84,10 @@ DROP_INS = {
     "langfuse.openai.openai": "openai",
     "langfuse.openai": "openai",
 }
+# Top-level packages whose names are SDK objects, never the project's own functions.
+_SDK_ROOTS = frozenset(
+    name.split(".")[0] for name in (*CLIENT_CLASSES, *WRAPPERS, *DROP_INS, *SDK_MODULES, *FROM_MODULES)
+)
 # More candidates than this and the value is not worth following.
 _MAX_CANDIDATES = 8
 
@@ -296,6 +301,10 @@ def _qualify_name(name: str, scope: Scope, depth: int) -> Union[Origin, _Returns
     binding = single_binding(bindings)
     if binding is None:
         return _agreeing_bindings(name, bindings, depth)
+    if binding.imported is not None:  # an import (a relative one has no ``qualified`` name)
+        factory = _project_factory(binding, depth)
+        if factory is not None:
+            return factory
     if binding.kind == "import":
         return Qualified(canonical(binding.qualified)) if binding.qualified else None
     if binding.kind in ("assign", "with") and binding.value is not None:
@@ -305,6 +314,17 @@ def _qualify_name(name: str, scope: Scope, depth: int) -> Union[Origin, _Returns
     if binding.kind == "def":
         return _function(binding, depth)
     return None
+
+
+def _project_factory(binding: Binding, depth: int) -> Union[Origin, _Returns]:
+    """A function imported from another module of the project (``from .clients import make_client``) that
+    returns a client. Not for the callee of a call site itself (depth 0: ``helper(x)`` is never a request
+    because of what it returns), nor for a name imported from an SDK."""
+    if depth == 0 or (binding.qualified and binding.qualified.split(".")[0] in _SDK_ROOTS):
+        return None
+    table = module_of(binding.scope).class_table
+    factory = table.function(binding) if table is not None else None
+    return _function(factory, depth) if factory is not None else None
 
 
 def _in_force(name: str, owner: Optional[Scope], scope: Scope, bindings: List[Binding]) -> List[Binding]:

@@ -124,6 +124,10 @@ class ClassTable:
             return bindings[0].body
         return None
 
+    def function(self, binding: Binding) -> Optional[Binding]:
+        """The ``def`` an import binding of the module stands for (a client factory), when it is known."""
+        return None
+
 
 def module_of(scope: Scope) -> Scope:
     while scope.parent is not None:
@@ -138,6 +142,8 @@ def lineage(owner: Scope) -> Tuple[List[Scope], bool]:
     found: List[Scope] = []
     complete = True
     pending = [owner]
+    # The table of the class's own module finds every base, a base's base in another module included.
+    table = module_of(owner).class_table or ClassTable()
     while pending:
         current = pending.pop(0)
         if any(current is seen for seen in found):
@@ -146,7 +152,6 @@ def lineage(owner: Scope) -> Tuple[List[Scope], bool]:
         node = current.node
         if not isinstance(node, cst.ClassDef) or current.parent is None:
             continue
-        table = module_of(current).class_table or ClassTable()
         bases = []
         for arg in node.bases:
             if arg.keyword is not None or arg.star:

@@ -23,7 +23,7 @@ from promptlint.extract.documents import bounded_in, document
 from promptlint.extract.project import ProjectImports
 from promptlint.extract.prompt_files import PromptFiles
 from promptlint.extract.provenance import Qualified, qualify, single_binding
-from promptlint.extract.scopes import Scope, only_assignment
+from promptlint.extract.scopes import Scope, module_of, only_assignment
 from promptlint.extract.volatility import (
     DATE_METHODS,
     PER_REQUEST_PROXIES,
@@ -351,6 +351,17 @@ class TextResolver:
         resolver = self._for_module(found.module.path)
         text = resolver.resolve(found.value, found.scope, depth + 1)
         return self._anchored(text, expr, scope)
+
+    def for_scope(self, scope: Scope) -> TextResolver:
+        """The resolver of the module ``scope`` is in: this one, or that of another module of the project
+        read while following a client (one built in a base class's ``__init__`` there), so that its names,
+        imports and prompt files are read from its own file."""
+        if self.imports is None:
+            return self
+        home = self.imports.home(module_of(scope))
+        if home is None or home == self.source_path:
+            return self
+        return self._for_module(home)
 
     def _for_module(self, path: Path) -> TextResolver:
         """The resolver of another module of the project: its prompt files are read from its directory,

@@ -1,0 +1,74 @@
+"""Classes and functions imported from the project's other modules, for recognising clients across modules.
+
+``class OpenAITranslator(BaseTranslator)`` with ``from .base import BaseTranslator``: the base class is read
+from ``base.py`` so that ``self.client`` set in its ``__init__`` is known in the subclass; ``from .clients
+import make_client``: calling it gives what the factory returns there. Provenance reaches this table through
+the linted module's scope (``Scope.class_table``) and walks a class's whole lineage with it, so a base of a
+base in a third module is found too.
+
+Parsed modules are shared by every file of a run (``project.load``); this table belongs to one linted file,
+and every module it reads is listed in that file's ``ProjectImports.read``, the cache dependencies of its
+result. A module outside the project, one that cannot be parsed, a name bound more than once or anything but
+a ``class``/``def`` is unknown.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import libcst as cst
+
+from promptlint.extract.project import Defined, ProjectImports
+from promptlint.extract.scopes import Binding, ClassTable, Scope, module_of
+from promptlint.prefilter import may_call_llm
+
+
+class ProjectClasses(ClassTable):
+    """The class table of one linted module: its own classes, then classes imported from the project."""
+
+    def __init__(self, imports: ProjectImports, path: Path, module_scope: Scope) -> None:
+        self.imports = imports
+        self.path = path
+        self.module_scope = module_scope
+
+    def resolve(self, base: cst.BaseExpression, scope: Scope) -> Optional[Scope]:
+        local = super().resolve(base, scope)
+        if local is not None:
+            return local
+        defined = self.imported(base, scope)
+        if defined is None or defined.binding.kind != "class":
+            return None
+        return defined.binding.body
+
+    def imported(self, expr: cst.BaseExpression, scope: Scope) -> Optional[Defined]:
+        """The class or function ``expr`` (``Base``, ``base.Base``, ``pkg.base.Base``) names through an
+        import of the module ``scope`` is in, when that module is this one or one read from the project."""
+        attributes: List[str] = []
+        head: cst.BaseExpression = expr
+        while isinstance(head, cst.Attribute):
+            attributes.insert(0, head.attr.value)
+            head = head.value
+        if not isinstance(head, cst.Name):
+            return None
+        owner, bindings = scope.lookup(head.value)
+        if owner is None or len(bindings) != 1 or bindings[0].imported is None:
+            return None
+        importer = self._file_of(module_of(owner))
+        if importer is None:
+            return None
+        return self.imports.definition(importer, bindings[0], attributes)
+
+    def function(self, binding: Binding) -> Optional[Binding]:
+        """The function an import binding of this module names (a client factory), when it is one. Only
+        modules that import an LLM SDK are read for it: no other can build a client, and a call to any
+        imported helper asks."""
+        if binding.imported is None or module_of(binding.scope) is not self.module_scope:
+            return None
+        defined = self.imports.definition(self.path, binding, gate=may_call_llm)
+        return defined.binding if defined is not None and defined.binding.kind == "def" else None
+
+    def _file_of(self, module_scope: Scope) -> Optional[Path]:
+        if module_scope is self.module_scope:
+            return self.path
+        return self.imports.home(module_scope)
