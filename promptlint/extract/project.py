@@ -204,6 +204,7 @@ class ProjectImports:
         # The modules read so far, by ``id`` of their module scope (the module is kept, so the id stays its
         # own): which file a scope met while following a class or a client belongs to.
         self._homes: Dict[int, ProjectModule] = {}
+        self._loaded: Dict[Tuple[Path, Optional[Gate]], Optional[ProjectModule]] = {}
 
     def resolver(self, path: Path, make: Callable[[], Any]) -> Any:
         """The prompt resolver of the module at ``path``, made once per lint run."""
@@ -337,7 +338,11 @@ class ProjectImports:
         return self._roots[directory]
 
     def _load(self, path: Path, gate: Optional[Gate] = None) -> Optional[ProjectModule]:
+        key = (path, gate)
+        if key in self._loaded:  # read once per linted file: a lineage is walked for many attributes
+            return self._loaded[key]
         module = load(path, gate)
+        self._loaded[key] = module
         if module is not None and path not in self.read:
             self.read.append(path)
         if module is not None:

@@ -15,7 +15,7 @@ a ``class``/``def`` is unknown.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
@@ -31,15 +31,19 @@ class ProjectClasses(ClassTable):
         self.imports = imports
         self.path = path
         self.module_scope = module_scope
+        self._bases: Dict[int, Tuple[cst.BaseExpression, Optional[Scope]]] = {}  # by ``id`` of the base
 
     def resolve(self, base: cst.BaseExpression, scope: Scope) -> Optional[Scope]:
         local = super().resolve(base, scope)
         if local is not None:
             return local
+        known = self._bases.get(id(base))
+        if known is not None and known[0] is base:
+            return known[1]
         defined = self.imported(base, scope)
-        if defined is None or defined.binding.kind != "class":
-            return None
-        return defined.binding.body
+        body = defined.binding.body if defined is not None and defined.binding.kind == "class" else None
+        self._bases[id(base)] = (base, body)
+        return body
 
     def imported(self, expr: cst.BaseExpression, scope: Scope) -> Optional[Defined]:
         """The class or function ``expr`` (``Base``, ``base.Base``, ``pkg.base.Base``) names through an

@@ -479,17 +479,16 @@ def _self_attribute(expr: cst.Attribute, scope: Scope, depth: int) -> Union[Orig
     function = scope.enclosing_function()
     if function is None or function.owner_class is None or expr.value.value != function.self_name:
         return None
-    classes, _complete = lineage(function.owner_class)
-    # A base class that cannot be found (imported from another module, issue 13) may set the attribute too;
-    # like a method of the class that is never read, it is not followed: the candidates seen decide.
+    # A base class that cannot be found may set the attribute too; like a method of the class that is never
+    # read, it is not followed: the candidates seen decide. Bases imported from the project's other modules
+    # are read only when the module's own classes say nothing of the attribute (``self.client`` set in
+    # the ``__init__`` of a base class in ``base.py``): what resolved in the module stays as it was, and no
+    # other module is parsed for it.
     attribute = expr.attr.value
-    candidates: List[Binding] = []
-    for owner in classes:
-        candidates.extend(owner.attribute_bindings.get(attribute, []))
-    for owner in classes:  # the nearest class body that binds the name hides the others'
-        if attribute in owner.bindings:
-            candidates.extend(owner.bindings[attribute])
-            break
+    classes, complete = lineage(function.owner_class)
+    candidates = _attribute_bindings(classes, attribute)
+    if not candidates and not complete:
+        candidates = _attribute_bindings(lineage(function.owner_class, across_modules=True)[0], attribute)
     if not candidates:
         return None
     if len(candidates) == 1:
@@ -515,6 +514,19 @@ def _self_attribute(expr: cst.Attribute, scope: Scope, depth: int) -> Union[Orig
         else:
             return None
     return merge(origins)
+
+
+def _attribute_bindings(classes: List[Scope], attribute: str) -> List[Binding]:
+    """What ``classes`` (a lineage, nearest first) bind ``attribute`` to: ``self.attr = ...`` in any of
+    their methods, and the nearest class body's binding."""
+    candidates: List[Binding] = []
+    for owner in classes:
+        candidates.extend(owner.attribute_bindings.get(attribute, []))
+    for owner in classes:  # the nearest class body that binds the name hides the others'
+        if attribute in owner.bindings:
+            candidates.extend(owner.bindings[attribute])
+            break
+    return candidates
 
 
 def _method(binding: Binding, depth: int) -> Union[Origin, _Returns]:

@@ -135,15 +135,17 @@ def module_of(scope: Scope) -> Scope:
     return scope
 
 
-def lineage(owner: Scope) -> Tuple[List[Scope], bool]:
+def lineage(owner: Scope, across_modules: bool = False) -> Tuple[List[Scope], bool]:
     """A class and the classes it inherits from that can be found, nearest first (depth-first, left to right,
     each once), and whether every base was found (``object`` and bases that are not classes of the project
-    being unknown)."""
+    being unknown). ``across_modules``: bases imported from the project's other modules are read too, with
+    the class table of the owner's module (which knows how to reach them); otherwise only its own module's."""
     found: List[Scope] = []
     complete = True
     pending = [owner]
-    # The table of the class's own module finds every base, a base's base in another module included.
-    table = module_of(owner).class_table or ClassTable()
+    # Across modules, the table of the class's own module finds every base, a base's base in another module
+    # included; else only the classes of the module each class is in.
+    table = (module_of(owner).class_table if across_modules else None) or _LOCAL
     while pending:
         current = pending.pop(0)
         if any(current is seen for seen in found):
@@ -165,6 +167,9 @@ def lineage(owner: Scope) -> Tuple[List[Scope], bool]:
                 bases.append(base)
         pending = bases + pending
     return found, complete
+
+
+_LOCAL = ClassTable()
 
 
 def only_assignment(bindings: List[Binding]) -> Optional[Binding]:
