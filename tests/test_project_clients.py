@@ -180,6 +180,14 @@ def test_a_factory_in_a_module_without_an_sdk_import_is_not_read(tmp_path: Path)
     assert dependencies == ["pkg/__init__.py"]
 
 
+def test_a_factory_in_a_module_that_names_no_client_class_is_not_read(tmp_path: Path) -> None:
+    """It imports the SDK for its errors only: it cannot build a client, so it is not parsed."""
+    clients = "import openai\n\n\ndef make():\n    try:\n        return build()\n    except openai.APIError:\n        return None\n"
+    calls, dependencies = factory(tmp_path, clients)
+    assert calls == []
+    assert dependencies == ["pkg/__init__.py"]
+
+
 def test_a_project_function_called_for_itself_is_not_read(tmp_path: Path) -> None:
     """``helper(x)`` is never a request because of what ``helper`` returns: its module is not parsed."""
     write(

@@ -14,14 +14,33 @@ a ``class``/``def`` is unknown.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
 from promptlint.extract.project import Defined, ProjectImports
+from promptlint.extract.provenance import CLIENT_CLASSES
 from promptlint.extract.scopes import Binding, ClassTable, Scope, module_of
 from promptlint.prefilter import may_call_llm
+
+# The names a module must mention to build a client (``OpenAI(...)``, ``-> Anthropic``, ``boto3.client(...)``):
+# a client class's own name, or boto3 (whose clients are built by service name).
+_CLIENT_NAMES = re.compile(
+    rb"\b(?:boto3|"
+    + b"|".join(
+        sorted({re.escape(name.rsplit(".", 1)[-1]).encode() for name in CLIENT_CLASSES if "(" not in name})
+    )
+    + rb")\b"
+)
+
+
+def may_build_client(raw: bytes) -> bool:
+    """Whether a module's bytes could hold a client factory: it imports an LLM SDK and names a client class.
+    Many modules of an LLM application import an SDK (for its types, its errors); a function there is
+    parsed for what it returns only when the module also names a client class."""
+    return may_call_llm(raw) and _CLIENT_NAMES.search(raw) is not None
 
 
 class ProjectClasses(ClassTable):
@@ -65,11 +84,11 @@ class ProjectClasses(ClassTable):
 
     def function(self, binding: Binding) -> Optional[Binding]:
         """The function an import binding of this module names (a client factory), when it is one. Only
-        modules that import an LLM SDK are read for it: no other can build a client, and a call to any
-        imported helper asks."""
+        modules that may build a client are read for it (``may_build_client``): a call to any imported
+        helper whose result is used asks."""
         if binding.imported is None or module_of(binding.scope) is not self.module_scope:
             return None
-        defined = self.imports.definition(self.path, binding, gate=may_call_llm)
+        defined = self.imports.definition(self.path, binding, gate=may_build_client)
         return defined.binding if defined is not None and defined.binding.kind == "def" else None
 
     def _file_of(self, module_scope: Scope) -> Optional[Path]:
