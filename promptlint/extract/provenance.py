@@ -472,8 +472,9 @@ def _instance_from_annotation(annotation: cst.BaseExpression, scope: Scope, dept
 
 
 def _self_attribute(expr: cst.Attribute, scope: Scope, depth: int) -> Union[Origin, _Returns]:
-    """``self.client`` inside a method: every value the class, or a class it inherits from in the module, may
-    give ``client`` (assignments in any method, a class attribute, a getter, a property)."""
+    """``self.client`` inside a method: every value the class, or a class it inherits from (in the module, or
+    in another module of the project), may give ``client`` (assignments in any method, a class attribute, a
+    getter, a property)."""
     if not isinstance(expr.value, cst.Name):
         return None
     function = scope.enclosing_function()

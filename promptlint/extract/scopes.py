@@ -113,7 +113,7 @@ class Scope:
 
 class ClassTable:
     """Finds the class a base-class expression names. This one knows the classes of the module itself;
-    a project-wide table (issue 13) can extend it to classes imported from the project's other modules."""
+    ``project_classes.ProjectClasses`` extends it to classes imported from the project's other modules."""
 
     def resolve(self, base: cst.BaseExpression, scope: Scope) -> Optional[Scope]:
         """The class scope ``base`` (written in ``scope``) stands for, or None when it is not known."""
