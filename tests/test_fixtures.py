@@ -91,7 +91,7 @@ def test_fixture_tree_is_laid_out_as_documented() -> None:
         assert (FIXTURES / folder).is_dir(), folder
     # Only the multi-module project has packages: its modules import each other.
     packages = {p.parent.relative_to(FIXTURES).as_posix() for p in FIXTURES.rglob("__init__.py")}
-    assert packages == {"project/helpdesk", "project/src/acme_bot"}
+    assert packages == {"project/helpdesk", "project/src/acme_bot", "project/translators"}
     assert len(fixture_files()) >= 20
     # One folder per rule of the registry, plus the look-alikes, the real-world files and the multi-module
     # project; none is empty.

@@ -39,7 +39,9 @@ def extract_calls(
     ``signatures``: also the requests recognised by their signature alone (see ``signatures.py``)."""
     builder = build_scopes(module)
     source_dir = source_path.parent if source_path is not None else None
-    context = ModuleContext(module, builder.calls, source_dir, project_root, source_path)
+    context = ModuleContext(
+        module, builder.calls, source_dir, project_root, source_path, builder.module_scope
+    )
     index = ModuleIndex(module)  # parent links, computed only if a fact needs them
     facts = ModuleFacts(lambda: string_literals(module))
     calls: List[LLMCall] = []

@@ -14,9 +14,10 @@ import libcst as cst
 
 from promptlint.extract.caller_loops import CallerLoops
 from promptlint.extract.project import ProjectImports
+from promptlint.extract.project_classes import ProjectClasses
 from promptlint.extract.recursion import Recursions
 from promptlint.extract.runs_in import RunsIn
-from promptlint.extract.scopes import CallSite
+from promptlint.extract.scopes import CallSite, Scope
 from promptlint.extract.text import TextResolver
 
 
@@ -30,11 +31,16 @@ class ModuleContext:
         source_dir: Optional[Path],
         project_root: Optional[Path],
         source_path: Optional[Path] = None,
+        module_scope: Optional[Scope] = None,
     ) -> None:
+        """``module_scope``: given, its classes' bases and its imported factories are also looked for in
+        the project's other modules (see ``project_classes``)."""
         imports = None
         if source_path is not None and project_root is not None:
             imports = ProjectImports(project_root)
             source_path = source_path.resolve()
+            if module_scope is not None:
+                module_scope.class_table = ProjectClasses(imports, source_path, module_scope)
         self.resolver = TextResolver(source_dir, project_root, source_path, imports)
         self.caller_loops = CallerLoops(module, sites)
         self.recursions = Recursions(sites)

@@ -38,7 +38,11 @@ def _url_arguments(
     if isinstance(origin, Instance):
         if origin.constructor is None or origin.constructor_scope is None:
             return None
-        ctor = collect_arguments(tuple(origin.constructor.args), origin.constructor_scope, request.resolver)
+        ctor = collect_arguments(
+            tuple(origin.constructor.args),
+            origin.constructor_scope,
+            request.resolver.for_scope(origin.constructor_scope),
+        )
         return ctor.keywords, ctor.scopes
     if isinstance(origin, Qualified) and provider in ("litellm", "langchain"):
         keywords = request.args.keywords

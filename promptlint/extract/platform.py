@@ -62,7 +62,11 @@ def platform_of(request: Any, provider: str, model: Optional[str]) -> str:
             return _CLASS_PLATFORMS[origin.cls]
         if origin.constructor is None or origin.constructor_scope is None:
             return ""
-        ctor = collect_arguments(tuple(origin.constructor.args), origin.constructor_scope, request.resolver)
+        ctor = collect_arguments(
+            tuple(origin.constructor.args),
+            origin.constructor_scope,
+            request.resolver.for_scope(origin.constructor_scope),
+        )
         if ctor.unresolved_splat:
             return "unknown"
         if _ENDPOINT_KEYWORDS & set(ctor.keywords):

@@ -17,7 +17,8 @@ caches (``DEFAULT_EXCLUDE``): a module installed in site-packages, or not found,
 more than once in its module, bound by ``*`` or by anything but an assignment of a value, is unknown too.
 
 Later parts of the whole-program analysis (helpers, wrappers, classes across modules) reach other modules
-through ``Project.load`` and ``ProjectImports.lookup`` the same way.
+through ``Project.load`` and ``ProjectImports.lookup`` the same way; ``ProjectImports.definition`` gives the
+class or function an imported name stands for (a base class, a client factory).
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class Module:
 
 
 Ref = Union[Package, Module]
+Gate = Callable[[bytes], bool]
 
 
 @dataclass(frozen=True)
@@ -75,20 +77,31 @@ class Found:
     function: Optional[Scope] = None
 
 
+@dataclass(frozen=True)
+class Defined:
+    """A class or function of another module: its ``class``/``def`` binding and the module that holds it."""
+
+    binding: Binding
+    module: ProjectModule
+
+
 # -- parsed modules, per process --------------------------------------------------------------------------
 
 _parsed: Dict[Path, Tuple[bytes, Optional[ProjectModule]]] = {}
 
 
-def load(path: Path) -> Optional[ProjectModule]:
+def load(path: Path, gate: Optional[Gate] = None) -> Optional[ProjectModule]:
     """The module at ``path`` parsed, or None when it cannot be read or parsed. Kept while the file's bytes
     stay the same: reading a file costs little next to parsing it, and a later run in the same process (an
-    editor, a test) sees an edited module whatever its timestamps say."""
+    editor, a test) sees an edited module whatever its timestamps say. ``gate``: None too, before any parse,
+    when the file's bytes fail it (a module that imports no LLM SDK cannot build a client)."""
     try:
         if path.stat().st_size > _MAX_MODULE_SIZE:
             return None
         raw = path.read_bytes()
     except OSError:
+        return None
+    if gate is not None and not gate(raw):
         return None
     known = _parsed.get(path)
     if known is not None and known[0] == raw:
@@ -190,6 +203,10 @@ class ProjectImports:
         self._resolvers: Dict[Path, Any] = {}
         self._children: Dict[Tuple[Path, str], Optional[Ref]] = {}
         self._roots: Dict[Path, Tuple[Path, ...]] = {}
+        # The modules read so far, by ``id`` of their module scope (the module is kept, so the id stays its
+        # own): which file a scope met while following a class or a client belongs to.
+        self._homes: Dict[int, ProjectModule] = {}
+        self._loaded: Dict[Tuple[Path, Optional[Gate]], Optional[ProjectModule]] = {}
 
     def resolver(self, path: Path, make: Callable[[], Any]) -> Any:
         """The prompt resolver of the module at ``path``, made once per lint run."""
@@ -202,18 +219,43 @@ class ProjectImports:
         attribute path ``attributes`` (``prompts.POLICY``, ``Prompts.SYSTEM``), when it is one."""
         if binding.imported is None:
             return None
-        return self._follow(importer, binding.imported, tuple(attributes), 0)
+        found = self._follow(importer, binding.imported, tuple(attributes), 0)
+        return found if isinstance(found, Found) else None
 
     def function(self, importer: Path, binding: Binding, attributes: Sequence[str] = ()) -> Optional[Found]:
         """The function defined once at module level that ``binding`` (an import) names, for prompt
         helpers imported from another module (``from .prompts import build_system``)."""
+        defined = self.definition(importer, binding, attributes)
+        if defined is None or defined.binding.kind != "def" or defined.binding.body is None:
+            return None
+        body = defined.binding.body
+        return Found(body.node, defined.binding.scope, defined.module, body)  # type: ignore[arg-type]
+
+    def definition(
+        self, importer: Path, binding: Binding, attributes: Sequence[str] = (), gate: Optional[Gate] = None
+    ) -> Optional[Defined]:
+        """The class or function ``binding`` (an import in the module at ``importer``) names, followed by
+        ``attributes`` (``base.BaseTranslator``), when it is one bound once in its module. ``gate``: modules
+        other than packages' ``__init__.py`` (which re-export) are read only when their bytes pass it."""
         if binding.imported is None:
             return None
-        return self._follow(importer, binding.imported, tuple(attributes), 0, functions=True)
+        found = self._follow(importer, binding.imported, tuple(attributes), 0, definitions=True, gate=gate)
+        return found if isinstance(found, Defined) else None
+
+    def home(self, module_scope: Scope) -> Optional[Path]:
+        """The file of a module scope read by this run (None for one it did not read: the linted module)."""
+        module = self._homes.get(id(module_scope))
+        return module.path if module is not None and module.scope is module_scope else None
 
     def _follow(
-        self, importer: Path, spelled: str, rest: Tuple[str, ...], hops: int, functions: bool = False
-    ) -> Optional[Found]:
+        self,
+        importer: Path,
+        spelled: str,
+        rest: Tuple[str, ...],
+        hops: int,
+        definitions: bool = False,
+        gate: Optional[Gate] = None,
+    ) -> Union[Found, Defined, None]:
         if hops > _MAX_HOPS:
             return None
         dots = len(spelled) - len(spelled.lstrip("."))
@@ -240,27 +282,32 @@ class ProjectImports:
             parts = names[1:] + rest
         if start is None:
             return None
-        return self._lookup(start, parts, hops + 1, functions)
+        return self._lookup(start, parts, hops + 1, definitions, gate)
 
     def _lookup(
-        self, ref: Ref, parts: Tuple[str, ...], hops: int, functions: bool = False
-    ) -> Optional[Found]:
+        self,
+        ref: Ref,
+        parts: Tuple[str, ...],
+        hops: int,
+        definitions: bool = False,
+        gate: Optional[Gate] = None,
+    ) -> Union[Found, Defined, None]:
         """``parts`` read from the module or package ``ref``: a name it binds, else a submodule."""
         if not parts or hops > _MAX_HOPS:
             return None  # a module itself is no constant
         head, rest = parts[0], parts[1:]
         source = ref.path if isinstance(ref, Module) else ref.init
         if source is not None:
-            module = self._load(source)
+            module = self._load(source, gate if isinstance(ref, Module) else None)
             if module is None:
                 return None
             bindings = module.scope.bindings.get(head)
             if bindings and not (isinstance(ref, Package) and _imports_own_submodule(bindings, head)):
-                return self._binding(module, head, bindings, rest, hops, functions)
+                return self._binding(module, head, bindings, rest, hops, definitions, gate)
         if isinstance(ref, Package):
             submodule = self._child(ref.directory, head)
             if submodule is not None:
-                return self._lookup(submodule, rest, hops + 1, functions)
+                return self._lookup(submodule, rest, hops + 1, definitions, gate)
         return None
 
     def _binding(
@@ -270,16 +317,17 @@ class ProjectImports:
         bindings: List[Binding],
         rest: Tuple[str, ...],
         hops: int,
-        functions: bool = False,
-    ) -> Optional[Found]:
+        definitions: bool = False,
+        gate: Optional[Gate] = None,
+    ) -> Union[Found, Defined, None]:
         if len(bindings) != 1:
             return None  # bound more than once: which value the importer sees is not known
         binding = bindings[0]
         if binding.imported is not None:
-            return self._follow(module.path, binding.imported, rest, hops + 1, functions)
-        if functions:
-            if binding.kind == "def" and binding.body is not None and not rest:
-                return Found(binding.body.node, binding.scope, module, binding.body)  # type: ignore[arg-type]
+            return self._follow(module.path, binding.imported, rest, hops + 1, definitions, gate)
+        if definitions:
+            if binding.kind in ("class", "def") and binding.body is not None and not rest:
+                return Defined(binding, module)
             return None
         if binding.kind == "assign" and binding.value is not None and not rest:
             if any(m.method != "escape" for m in module.scope.mutations.get(name, [])):
@@ -300,10 +348,16 @@ class ProjectImports:
             self._roots[directory] = search_roots(directory, self.root)
         return self._roots[directory]
 
-    def _load(self, path: Path) -> Optional[ProjectModule]:
-        module = load(path)
+    def _load(self, path: Path, gate: Optional[Gate] = None) -> Optional[ProjectModule]:
+        key = (path, gate)
+        if key in self._loaded:  # read once per linted file: a lineage is walked for many attributes
+            return self._loaded[key]
+        module = load(path, gate)
+        self._loaded[key] = module
         if module is not None and path not in self.read:
             self.read.append(path)
+        if module is not None:
+            self._homes[id(module.scope)] = module
         return module
 
 

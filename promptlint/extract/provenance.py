@@ -12,7 +12,8 @@ from typing import Iterable, List, Optional, Tuple, Union
 
 import libcst as cst
 
-from promptlint.extract.scopes import Binding, Scope, lineage
+from promptlint.extract.scopes import Binding, Scope, lineage, module_of
+from promptlint.prefilter import FROM_MODULES, SDK_MODULES
 
 BEDROCK_RUNTIME = "boto3.client(bedrock-runtime)"
 # ``boto3.client(...)`` and a session's ``.client(...)``: what they build depends on the service name.
@@ -83,6 +84,10 @@ DROP_INS = {
     "langfuse.openai.openai": "openai",
     "langfuse.openai": "openai",
 }
+# Top-level packages whose names are SDK objects, never the project's own functions.
+_SDK_ROOTS = frozenset(
+    name.split(".")[0] for name in (*CLIENT_CLASSES, *WRAPPERS, *DROP_INS, *SDK_MODULES, *FROM_MODULES)
+)
 # More candidates than this and the value is not worth following.
 _MAX_CANDIDATES = 8
 
@@ -296,6 +301,10 @@ def _qualify_name(name: str, scope: Scope, depth: int) -> Union[Origin, _Returns
     binding = single_binding(bindings)
     if binding is None:
         return _agreeing_bindings(name, bindings, depth)
+    if binding.imported is not None:  # an import (a relative one has no ``qualified`` name)
+        factory = _project_factory(binding, depth)
+        if factory is not None:
+            return factory
     if binding.kind == "import":
         return Qualified(canonical(binding.qualified)) if binding.qualified else None
     if binding.kind in ("assign", "with") and binding.value is not None:
@@ -305,6 +314,17 @@ def _qualify_name(name: str, scope: Scope, depth: int) -> Union[Origin, _Returns
     if binding.kind == "def":
         return _function(binding, depth)
     return None
+
+
+def _project_factory(binding: Binding, depth: int) -> Union[Origin, _Returns]:
+    """A function imported from another module of the project (``from .clients import make_client``) that
+    returns a client. Not for the callee of a call site itself (depth 0: ``helper(x)`` is never a request
+    because of what it returns), nor for a name imported from an SDK."""
+    if depth == 0 or (binding.qualified and binding.qualified.split(".")[0] in _SDK_ROOTS):
+        return None
+    table = module_of(binding.scope).class_table
+    factory = table.function(binding) if table is not None else None
+    return _function(factory, depth) if factory is not None else None
 
 
 def _in_force(name: str, owner: Optional[Scope], scope: Scope, bindings: List[Binding]) -> List[Binding]:
@@ -452,24 +472,24 @@ def _instance_from_annotation(annotation: cst.BaseExpression, scope: Scope, dept
 
 
 def _self_attribute(expr: cst.Attribute, scope: Scope, depth: int) -> Union[Origin, _Returns]:
-    """``self.client`` inside a method: every value the class, or a class it inherits from in the module, may
-    give ``client`` (assignments in any method, a class attribute, a getter, a property)."""
+    """``self.client`` inside a method: every value the class, or a class it inherits from (in the module, or
+    in another module of the project), may give ``client`` (assignments in any method, a class attribute, a
+    getter, a property)."""
     if not isinstance(expr.value, cst.Name):
         return None
     function = scope.enclosing_function()
     if function is None or function.owner_class is None or expr.value.value != function.self_name:
         return None
-    classes, _complete = lineage(function.owner_class)
-    # A base class that cannot be found (imported from another module, issue 13) may set the attribute too;
-    # like a method of the class that is never read, it is not followed: the candidates seen decide.
+    # A base class that cannot be found may set the attribute too; like a method of the class that is never
+    # read, it is not followed: the candidates seen decide. Bases imported from the project's other modules
+    # are read only when the module's own classes say nothing of the attribute (``self.client`` set in
+    # the ``__init__`` of a base class in ``base.py``): what resolved in the module stays as it was, and no
+    # other module is parsed for it.
     attribute = expr.attr.value
-    candidates: List[Binding] = []
-    for owner in classes:
-        candidates.extend(owner.attribute_bindings.get(attribute, []))
-    for owner in classes:  # the nearest class body that binds the name hides the others'
-        if attribute in owner.bindings:
-            candidates.extend(owner.bindings[attribute])
-            break
+    classes, complete = lineage(function.owner_class)
+    candidates = _attribute_bindings(classes, attribute)
+    if not candidates and not complete:
+        candidates = _attribute_bindings(lineage(function.owner_class, across_modules=True)[0], attribute)
     if not candidates:
         return None
     if len(candidates) == 1:
@@ -495,6 +515,19 @@ def _self_attribute(expr: cst.Attribute, scope: Scope, depth: int) -> Union[Orig
         else:
             return None
     return merge(origins)
+
+
+def _attribute_bindings(classes: List[Scope], attribute: str) -> List[Binding]:
+    """What ``classes`` (a lineage, nearest first) bind ``attribute`` to: ``self.attr = ...`` in any of
+    their methods, and the nearest class body's binding."""
+    candidates: List[Binding] = []
+    for owner in classes:
+        candidates.extend(owner.attribute_bindings.get(attribute, []))
+    for owner in classes:  # the nearest class body that binds the name hides the others'
+        if attribute in owner.bindings:
+            candidates.extend(owner.bindings[attribute])
+            break
+    return candidates
 
 
 def _method(binding: Binding, depth: int) -> Union[Origin, _Returns]:

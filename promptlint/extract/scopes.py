@@ -113,7 +113,7 @@ class Scope:
 
 class ClassTable:
     """Finds the class a base-class expression names. This one knows the classes of the module itself;
-    a project-wide table (issue 13) can extend it to classes imported from the project's other modules."""
+    ``project_classes.ProjectClasses`` extends it to classes imported from the project's other modules."""
 
     def resolve(self, base: cst.BaseExpression, scope: Scope) -> Optional[Scope]:
         """The class scope ``base`` (written in ``scope``) stands for, or None when it is not known."""
@@ -124,6 +124,10 @@ class ClassTable:
             return bindings[0].body
         return None
 
+    def function(self, binding: Binding) -> Optional[Binding]:
+        """The ``def`` an import binding of the module stands for (a client factory), when it is known."""
+        return None
+
 
 def module_of(scope: Scope) -> Scope:
     while scope.parent is not None:
@@ -131,13 +135,17 @@ def module_of(scope: Scope) -> Scope:
     return scope
 
 
-def lineage(owner: Scope) -> Tuple[List[Scope], bool]:
+def lineage(owner: Scope, across_modules: bool = False) -> Tuple[List[Scope], bool]:
     """A class and the classes it inherits from that can be found, nearest first (depth-first, left to right,
     each once), and whether every base was found (``object`` and bases that are not classes of the project
-    being unknown)."""
+    being unknown). ``across_modules``: bases imported from the project's other modules are read too, with
+    the class table of the owner's module (which knows how to reach them); otherwise only its own module's."""
     found: List[Scope] = []
     complete = True
     pending = [owner]
+    # Across modules, the table of the class's own module finds every base, a base's base in another module
+    # included; else only the classes of the module each class is in.
+    table = (module_of(owner).class_table if across_modules else None) or _LOCAL
     while pending:
         current = pending.pop(0)
         if any(current is seen for seen in found):
@@ -146,7 +154,6 @@ def lineage(owner: Scope) -> Tuple[List[Scope], bool]:
         node = current.node
         if not isinstance(node, cst.ClassDef) or current.parent is None:
             continue
-        table = module_of(current).class_table or ClassTable()
         bases = []
         for arg in node.bases:
             if arg.keyword is not None or arg.star:
@@ -160,6 +167,9 @@ def lineage(owner: Scope) -> Tuple[List[Scope], bool]:
                 bases.append(base)
         pending = bases + pending
     return found, complete
+
+
+_LOCAL = ClassTable()
 
 
 def only_assignment(bindings: List[Binding]) -> Optional[Binding]:

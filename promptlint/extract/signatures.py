@@ -85,7 +85,7 @@ def _unknowable(receiver: cst.BaseExpression, scope: Scope) -> bool:
         function = scope.enclosing_function()
         if function is None or function.owner_class is None or receiver.value.value != function.self_name:
             return False
-        classes, _complete = lineage(function.owner_class)
+        classes, _complete = lineage(function.owner_class, across_modules=True)
         attribute = receiver.attr.value
         if any(attribute in owner.bindings for owner in classes):
             return False  # a class attribute, a method or a property: the class says what it is

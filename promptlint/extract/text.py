@@ -388,6 +388,17 @@ class TextResolver:
         text = resolver.resolve(found.value, found.scope, depth + 1)
         return self._anchored(text, expr, scope)
 
+    def for_scope(self, scope: Scope) -> TextResolver:
+        """The resolver of the module ``scope`` is in: this one, or that of another module of the project
+        read while following a client (one built in a base class's ``__init__`` there), so that its names,
+        imports and prompt files are read from its own file."""
+        if self.imports is None:
+            return self
+        home = self.imports.home(module_of(scope))
+        if home is None or home == self.source_path:
+            return self
+        return self._for_module(home)
+
     def _for_module(self, path: Path) -> TextResolver:
         """The resolver of another module of the project: its prompt files are read from its directory,
         its own imports followed from its file."""

@@ -71,7 +71,13 @@ def _legacy(request: Request, origin: Instance) -> LLMCall:
     parts: List[PromptPart] = []
     constructor_config = None
     constructor_config_fields: Optional[dict] = {}
-    if origin.constructor is not None and origin.constructor_scope is not None:
+    if (
+        origin.constructor is not None
+        and origin.constructor_scope is not None
+        # A handle built in another module (a base class's ``__init__``): its prompt parts would point
+        # there, so its settings count as unknown, like those of a handle handed in.
+        and request.resolver.for_scope(origin.constructor_scope) is request.resolver
+    ):
         scope = origin.constructor_scope
         ctor = collect_arguments(origin.constructor.args, scope, request.resolver)
         model_expr = ctor.param("model_name", 0)
