@@ -188,6 +188,16 @@ def test_a_factory_in_a_module_that_names_no_client_class_is_not_read(tmp_path: 
     assert dependencies == ["pkg/__init__.py"]
 
 
+def test_a_factory_that_names_no_client_class_is_not_read_even_beside_one_that_does(tmp_path: Path) -> None:
+    clients = "from openai import OpenAI\n\n\ndef make():\n    return build()\n\n\ndef other():\n    return OpenAI()\n"
+    calls, dependencies = factory(tmp_path, clients)
+    assert calls == []
+    assert dependencies == ["pkg/__init__.py"]
+    calls, dependencies = factory(tmp_path, clients, "from .clients import other", "other")
+    assert [provider for provider, _, _ in calls] == ["openai"]
+    assert dependencies == ["pkg/__init__.py", "pkg/clients.py"]
+
+
 def test_a_project_function_called_for_itself_is_not_read(tmp_path: Path) -> None:
     """``helper(x)`` is never a request because of what ``helper`` returns: its module is not parsed."""
     write(
