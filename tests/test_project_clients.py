@@ -188,6 +188,16 @@ def test_a_factory_in_a_module_that_names_no_client_class_is_not_read(tmp_path: 
     assert dependencies == ["pkg/__init__.py"]
 
 
+def test_a_factory_that_names_no_client_class_is_not_read_even_beside_one_that_does(tmp_path: Path) -> None:
+    clients = "from openai import OpenAI\n\n\ndef make():\n    return build()\n\n\ndef other():\n    return OpenAI()\n"
+    calls, dependencies = factory(tmp_path, clients)
+    assert calls == []
+    assert dependencies == ["pkg/__init__.py"]
+    calls, dependencies = factory(tmp_path, clients, "from .clients import other", "other")
+    assert [provider for provider, _, _ in calls] == ["openai"]
+    assert dependencies == ["pkg/__init__.py", "pkg/clients.py"]
+
+
 def test_a_project_function_called_for_itself_is_not_read(tmp_path: Path) -> None:
     """``helper(x)`` is never a request because of what ``helper`` returns: its module is not parsed."""
     write(
@@ -249,3 +259,58 @@ def test_changing_a_base_module_invalidates_the_cached_result(copied: Path, caps
     after = run(capsys, TRANSLATORS)
     assert [finding for finding in after if finding[1] == 34] == []
     assert [finding for finding in first if finding[1] != 34] == after
+
+
+# -- a client handed to the constructor (issue 13 item 6, in one module) ------------------------------------
+
+HANDED = """
+import httpx
+from openai import AzureOpenAI, OpenAI
+
+
+class Bot:
+    def __init__(self, client, model="gpt-4.1-mini"):
+        self.client = client
+
+    def ask(self, text):
+        return self.client.chat.completions.create(model="gpt-4.1-mini", messages=[])
+
+
+{sites}
+"""
+
+
+def handed(tmp_path: Path, sites: str) -> list:
+    write(tmp_path, {"bot.py": HANDED.format(sites=sites)})
+    return extracted(tmp_path, "bot.py")[0]
+
+
+@pytest.mark.parametrize(
+    "sites",
+    [
+        "bot = Bot(OpenAI())",
+        "client = OpenAI()\nbot = Bot(client)",
+        "bot = Bot(client=OpenAI(), model='gpt-4.1')",
+        "def make():\n    return Bot(OpenAI())\n\n\nother = Bot(AzureOpenAI())",
+        "def f(Bot):\n    return Bot(httpx.Client())  # a parameter, not the class\n\n\nbot = Bot(OpenAI())",
+    ],
+)
+def test_a_client_every_construction_site_passes_is_known(tmp_path: Path, sites: str) -> None:
+    assert handed(tmp_path, sites) == [
+        ("openai", "chat.completions.create", "self.client.chat.completions.create")
+    ]
+
+
+@pytest.mark.parametrize(
+    "sites",
+    [
+        pytest.param("", id="never-built"),
+        pytest.param("a = Bot(OpenAI())\nb = Bot(httpx.Client())", id="a-site-passes-an-http-client"),
+        pytest.param("args = [OpenAI()]\nbot = Bot(*args)", id="a-site-passes-star-args"),
+        pytest.param("bot = Bot(model='gpt-4.1')", id="a-site-leaves-the-parameter-out"),
+        pytest.param("bot = Bot(OpenAI())\n\n\nclass Sub(Bot):\n    pass", id="a-subclass"),
+        pytest.param("bot = Bot(OpenAI())\nBot = None", id="the-class-rebound"),
+    ],
+)
+def test_a_client_not_every_site_agrees_on_stays_unknown(tmp_path: Path, sites: str) -> None:
+    assert handed(tmp_path, sites) == []

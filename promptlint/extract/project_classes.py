@@ -15,8 +15,9 @@ a ``class``/``def`` is unknown.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import libcst as cst
 
@@ -36,11 +37,24 @@ _CLIENT_NAMES = re.compile(
 )
 
 
-def may_build_client(raw: bytes) -> bool:
-    """Whether a module's bytes could hold a client factory: it imports an LLM SDK and names a client class.
-    Many modules of an LLM application import an SDK (for its types, its errors); a function there is
-    parsed for what it returns only when the module also names a client class."""
-    return may_call_llm(raw) and _CLIENT_NAMES.search(raw) is not None
+def may_build_client(raw: bytes, function: str) -> bool:
+    """Whether a module's bytes could hold the client factory ``function``: the module imports an LLM SDK,
+    and the text from ``def function`` to the next top-level statement names a client class. Many modules
+    of an LLM application import an SDK (for its types, its errors) and name its clients somewhere; the
+    module is parsed for what the function returns only when the function itself may build one."""
+    if not may_call_llm(raw):
+        return False
+    start = re.search(rb"(?m)^(?:async[ \t]+)?def[ \t]+" + re.escape(function.encode()) + rb"\b", raw)
+    if start is None:
+        return False
+    end = re.compile(rb"(?m)^[^\s#]").search(raw, start.end())
+    return _CLIENT_NAMES.search(raw, start.end(), end.start() if end else len(raw)) is not None
+
+
+@lru_cache(maxsize=256)
+def _factory_gate(function: str) -> Callable[[bytes], bool]:
+    """One gate per function name, so that a module read through it is read once per linted file."""
+    return lambda raw: may_build_client(raw, function)
 
 
 class ProjectClasses(ClassTable):
@@ -88,7 +102,9 @@ class ProjectClasses(ClassTable):
         helper whose result is used asks."""
         if binding.imported is None or module_of(binding.scope) is not self.module_scope:
             return None
-        defined = self.imports.definition(self.path, binding, gate=may_build_client)
+        defined = self.imports.definition(
+            self.path, binding, gate=_factory_gate(binding.imported.rsplit(".", 1)[-1])
+        )
         return defined.binding if defined is not None and defined.binding.kind == "def" else None
 
     def _file_of(self, module_scope: Scope) -> Optional[Path]:

@@ -12,6 +12,7 @@ from typing import Iterable, List, Optional, Tuple, Union
 
 import libcst as cst
 
+from promptlint.extract.constructed import constructed_origin
 from promptlint.extract.scopes import Binding, Scope, lineage, module_of
 from promptlint.prefilter import FROM_MODULES, SDK_MODULES
 
@@ -495,7 +496,10 @@ def _self_attribute(expr: cst.Attribute, scope: Scope, depth: int) -> Union[Orig
     if len(candidates) == 1:
         only = candidates[0]
         if only.kind == "assign" and only.value is not None:
-            return _assigned(only, depth)
+            origin = _assigned(only, depth)
+            if origin is None:
+                origin = constructed_origin(only, _constructed, depth)
+            return origin
         if only.kind == "def":
             return _method(only, depth)
     # Several bindings: a class-level annotation (``client: OpenAI``) types the attribute whatever is assigned
@@ -515,6 +519,11 @@ def _self_attribute(expr: cst.Attribute, scope: Scope, depth: int) -> Union[Orig
         else:
             return None
     return merge(origins)
+
+
+def _constructed(arguments: list, depth: int) -> Origin:
+    """The client every construction site passes (``Bot(OpenAI())``), merged like branches."""
+    return merge(qualify(argument, scope, depth + 1) for argument, scope in arguments)
 
 
 def _attribute_bindings(classes: List[Scope], attribute: str) -> List[Binding]:

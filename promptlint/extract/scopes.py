@@ -73,6 +73,9 @@ class Scope:
     reaching: Optional[Dict[str, FrozenSet[int]]] = None
     # For the module: each class's subclasses in the module, by ``id`` of the class scope (built on first use).
     descendants: Optional[Dict[int, List[Scope]]] = field(default=None, repr=False)
+    # For the module: every call in it, with its scope (``ScopeBuilder.calls``), for the passes that look for
+    # where a class is constructed.
+    call_sites: List[CallSite] = field(default_factory=list, repr=False)
 
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
@@ -598,4 +601,5 @@ def build_scopes(module: cst.Module) -> ScopeBuilder:
 
     builder = ScopeBuilder(module)
     walk(module, builder)  # libcst's own module.visit() would rebuild every node on the way back
+    builder.module_scope.call_sites = builder.calls
     return builder
