@@ -6,7 +6,7 @@ Heavy imports (libcst, the tokenizer, the model table) happen only once a file p
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type
@@ -191,7 +191,7 @@ def _analyse_collected(
                         served_as(finding, call),
                         str(call.confidence),
                         call.self_hosted,
-                        call.related,
+                        _shown_related(call.related, path, display),
                     )
                     for finding in rule.check(call, context)
                 )
@@ -234,6 +234,27 @@ def prompt_root(path: Path, configured_root: Path) -> Path:
     return _project_of(path.parent)
 
 
+def _shown_related(related: tuple, path: Path, display: str) -> tuple:
+    """The related places with another module's file shown as the linted file is."""
+    if not any(place.path for place in related):
+        return related
+    return tuple(replace(p, path=_shown(p.path, path, display)) if p.path else p for p in related)
+
+
+def _shown(other: str, path: Optional[Path], display: str) -> str:
+    """Another module's file (an absolute path) shown as the linted file is: relative to the directory its
+    display path is relative to, else absolute."""
+    if path is None or Path(display).is_absolute():
+        return other
+    base = path.resolve()
+    for _ in Path(display).parts:
+        base = base.parent
+    try:
+        return str(Path(other).relative_to(base))
+    except ValueError:
+        return other
+
+
 def _related(related, positions, display: str) -> Tuple[RelatedLocation, ...]:
     """The related places of a finding with their positions; one whose position is unknown is left out."""
     from promptlint.positions import positions_of
@@ -245,8 +266,11 @@ def _related(related, positions, display: str) -> Tuple[RelatedLocation, ...]:
         else:
             where = positions_of(place.module, [place.node]).get(place.node)
         if where is not None:
-            path = place.path or display
-            places.append(RelatedLocation(path, where.start.line, where.start.column + 1, place.message))
+            places.append(
+                RelatedLocation(
+                    place.path or display, where.start.line, where.start.column + 1, place.message
+                )
+            )
     return tuple(places)
 
 

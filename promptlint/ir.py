@@ -353,7 +353,8 @@ class Related:
 
     message: str  # what it is, as a clause: "sent through `ask()`"
     node: Any = field(compare=False, repr=False)
-    # The libcst Module and display path of the node when it is in another module; None for the call's own.
+    # The libcst Module and absolute file of the node when it is in another module (shown relative as the
+    # finding's own path is); None and "" for the call's own.
     module: Any = field(default=None, compare=False, repr=False)
     path: str = ""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import List, Mapping, Optional, Tuple
+from typing import Dict, List, Mapping, Optional, Tuple
 
 import libcst as cst
 
@@ -16,6 +16,8 @@ from promptlint.extract.context import ModuleContext
 from promptlint.extract.module_index import ModuleIndex
 from promptlint.extract.module_strings import string_literals
 from promptlint.extract.ordering import with_order_risks
+from promptlint.extract.project import ProjectImports, ProjectModule
+from promptlint.extract.project_wrappers import imported_wrapper_calls
 from promptlint.extract.prompt_literals import with_prompt_literals
 from promptlint.extract.provenance import Alternatives, Qualified, qualify
 from promptlint.extract.scopes import CallSite, Scope, build_scopes
@@ -57,7 +59,43 @@ def extract_calls(
             if wrapper is not None:
                 wrappers.append(wrapper)
     calls.extend(through_wrappers(wrappers, builder.calls))
+    imports = context.resolver.imports
+    if imports is not None and context.resolver.source_path is not None:
+        known: Dict[Path, Dict[str, Wrapper]] = {}
+
+        def wrappers_of(other: ProjectModule) -> Dict[str, Wrapper]:
+            if other.path not in known:
+                known[other.path] = _module_wrappers(other, imports, signatures)
+            return known[other.path]
+
+        calls.extend(
+            imported_wrapper_calls(builder.calls, imports, context.resolver.source_path, wrappers_of)
+        )
     return calls, context.resolver
+
+
+def _module_wrappers(other: ProjectModule, imports: ProjectImports, signatures: bool) -> Dict[str, Wrapper]:
+    """The wrappers another module of the project defines, by name, recognised in that module with its own
+    context; what it was resolved through joins the linted module's dependencies."""
+    builder = build_scopes(other.module)
+    context = ModuleContext(
+        other.module, builder.calls, other.path.parent, imports.root, other.path, builder.module_scope
+    )
+    found: Dict[str, Wrapper] = {}
+    for site in builder.calls:
+        scope = site.scope
+        if scope.kind != "function" or scope.parent is None or scope.parent.kind != "module":
+            continue
+        call = _recognise(site, context, signatures)
+        if call is None:
+            continue
+        wrapper = find_wrapper(call, site, lambda name, site=site: _without_splat(site, context, name))
+        if wrapper is not None:
+            found[wrapper.name] = replace(wrapper, module=other.module, path=str(other.path))
+    for path in context.resolver.files_read:
+        if path not in imports.read:
+            imports.read.append(path)
+    return found
 
 
 def _without_splat(site: CallSite, context: ModuleContext, name: str) -> Optional[LLMCall]:

@@ -10,7 +10,7 @@ passes ``*args`` or ``**opts`` may pass anything: it is not analysed (precision 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 import libcst as cst
 
@@ -50,6 +50,10 @@ class Wrapper:
     limit_parameter: Optional[cst.Param] = None  # ``max_tokens=max_tokens``
     kwargs_parameter: str = ""  # ``**kwargs`` forwarded to the SDK call, which sets no cap of its own
     model_parameter: Optional[cst.Param] = None  # ``model=model``
+    # For a wrapper of another module of the project: its libcst module and its file (see
+    # ``project_wrappers``); None and "" for one of the linted module.
+    module: Any = None
+    path: str = ""
 
 
 def _parameters(function: cst.FunctionDef) -> Dict[str, cst.Param]:
@@ -190,13 +194,14 @@ def through_wrappers(wrappers: Iterable[Wrapper], sites: Iterable[CallSite]) -> 
             continue
         if bindings[0].body.node is not wrapper.node:
             continue
-        call = _request(wrapper, site)
+        call = request_through(wrapper, site)
         if call is not None:
             calls.append(call)
     return calls
 
 
-def _request(wrapper: Wrapper, site: CallSite) -> Optional[LLMCall]:
+def request_through(wrapper: Wrapper, site: CallSite) -> Optional[LLMCall]:
+    """The request the call ``site`` of ``wrapper`` sends, when the caller decides its cap or its model."""
     binding = _bind(wrapper, site.node)
     if binding is None:
         return None
@@ -211,7 +216,7 @@ def _request(wrapper: Wrapper, site: CallSite) -> Optional[LLMCall]:
     if limit is None and model_node is None:
         return None
     base = wrapper.call
-    related = Related(f"sent through `{wrapper.name}()`", base.node)
+    related = Related(f"sent through `{wrapper.name}()`", base.node, wrapper.module, wrapper.path)
     return replace(
         base,
         callee=wrapper.name,
