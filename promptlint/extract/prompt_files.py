@@ -151,6 +151,10 @@ class PromptFiles:
             return base
         return None
 
+    def read_path(self, path: Path) -> Optional[str]:
+        """The text of the file at ``path`` (one the code names with literals), when it is in the project."""
+        return self._read(path)
+
     def _read(self, path: Path) -> Optional[str]:
         try:
             resolved = path.resolve()
