@@ -119,3 +119,37 @@ def test_jinja_templates_that_cannot_be_known_are_one_dynamic_part(
 def test_jinja_autoescape_keeps_constants_dynamic() -> None:
     found = pieces(Jinja("A {{ x }} B", escapes=True))
     assert found == [("A ", "{{ x }}", "x", False), (" B", None, "", False)]
+
+
+_LANGCHAIN = "from langchain_core.prompts import PromptTemplate\n"
+
+
+def test_langchain_prompt_template_formatted_in_the_code(tmp_path: Path) -> None:
+    body = (
+        _LANGCHAIN
+        + 'system = PromptTemplate.from_template("Policy.\\n{who} ({plan})").format(who=name, plan="gold")\n'
+    )
+    assert system(tmp_path, body, {}) == [("static", "Policy.\n"), _NAME, ("static", " (gold)")]
+
+
+def test_langchain_prompt_template_constructed_with_a_template_keyword(tmp_path: Path) -> None:
+    body = _LANGCHAIN + (
+        'template = PromptTemplate(template="Hi {who}.\\nPolicy.", input_variables=["who"])\n'
+        "system = template.format(who=name)\n"
+    )
+    assert system(tmp_path, body, {}) == [("static", "Hi "), _NAME, ("static", ".\nPolicy.")]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        'PromptTemplate.from_template("Policy. {{ who }}", template_format="jinja2").format(who=name)',
+        'PromptTemplate(template="Policy. {who}", input_variables=[], partial_variables={"x": 1}).format(who=name)',
+        'PromptTemplate.from_template("Policy. {who} {plan}").format(who=name)',
+    ],
+)
+def test_langchain_prompt_templates_that_cannot_be_known_are_one_dynamic_part(
+    tmp_path: Path, expression: str
+) -> None:
+    body = _LANGCHAIN + f"system = {expression}\n"
+    assert system(tmp_path, body, {}) == [("dynamic", expression, "per-request")]

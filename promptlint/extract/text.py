@@ -22,6 +22,7 @@ import libcst as cst
 
 from promptlint.extract.documents import bounded_in, document
 from promptlint.extract.jinja import Templates, pieces
+from promptlint.extract.langchain_templates import template_text
 from promptlint.extract.project import ProjectImports
 from promptlint.extract.prompt_files import PromptFiles
 from promptlint.extract.prompt_helpers import Argument, HelperCall, helper_call
@@ -608,6 +609,8 @@ class TextResolver:
             method = func.attr.value
             if method == "format":
                 template = self.literal(func.value, scope)
+                if template is None and all(a.keyword is not None or a.star == "**" for a in call.args):
+                    template = template_text(func.value, scope, self.literal)
                 if template is not None:
                     return self._format(template, call, scope, depth)
             if method in ("strip", "lstrip", "rstrip") and not call.args:
