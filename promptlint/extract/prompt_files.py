@@ -82,7 +82,8 @@ class PromptFiles:
         return self.path(opener.args[0].value, scope)
 
     def path(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> Optional[Path]:
-        """A path the code names with literals: ``"p"``, ``Path("p")``, ``Path(__file__).parent / "p"``."""
+        """A path the code names with literals: ``"p"``, ``Path("p")``, ``Path(__file__).parent / "p"``,
+        ``base.joinpath("a", "b")``, ``Path(__file__).with_name("p")``."""
         if depth > _MAX_DEPTH or self.source_dir is None:
             return None
         if isinstance(expr, cst.Name):
@@ -134,7 +135,25 @@ class PromptFiles:
         if isinstance(expr.func, cst.Attribute) and not expr.args:
             if expr.func.attr.value in ("resolve", "absolute"):
                 return self.path(expr.func.value, scope, depth + 1)
+        if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("joinpath", "with_name"):
+            if not expr.args or any(a.star or a.keyword for a in expr.args):
+                return None
+            if expr.func.attr.value == "with_name" and len(expr.args) != 1:
+                return None
+            base = self.path(expr.func.value, scope, depth + 1)
+            names = [self._literal(a.value, scope) for a in expr.args]
+            if base is None or any(name is None for name in names):
+                return None
+            if expr.func.attr.value == "with_name":
+                base = base.parent
+            for name in names:
+                base = base / name  # type: ignore[operator]
+            return base
         return None
+
+    def read_path(self, path: Path) -> Optional[str]:
+        """The text of the file at ``path`` (one the code names with literals), when it is in the project."""
+        return self._read(path)
 
     def _read(self, path: Path) -> Optional[str]:
         try:

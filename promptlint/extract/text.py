@@ -2,7 +2,8 @@
 
 Static text is what the code fixes at lint time: literals, implicit concatenation, ``+``, f-strings,
 ``str.format`` and ``%`` on literal templates, ``textwrap.dedent``/``inspect.cleandoc``, ``.strip()``,
-``sep.join([...])``, constants bound once, and prompt files read with a literal path that exists in the tree.
+``sep.join([...])``, constants bound once, prompt files read with a literal path that exists in the tree, and
+jinja2 templates of text and ``{{ name }}`` placeholders (see ``jinja``).
 Anything else becomes a dynamic segment whose volatility says how often it changes.
 """
 
@@ -20,6 +21,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, TypeVar
 import libcst as cst
 
 from promptlint.extract.documents import bounded_in, document
+from promptlint.extract.jinja import Templates, pieces
+from promptlint.extract.langchain_templates import template_text
 from promptlint.extract.project import ProjectImports
 from promptlint.extract.prompt_files import PromptFiles
 from promptlint.extract.prompt_helpers import Argument, HelperCall, helper_call
@@ -77,6 +80,7 @@ class TextResolver:
         imported from another module of the project resolve there (see ``project``)."""
         shared = imports.files_read if imports is not None else None
         self.files = PromptFiles(source_dir, project_root, self.literal, shared)
+        self.templates = Templates(self.files, self.literal)
         self.source_path = source_path
         self.imports = imports
         self._static: TextResolver = _StaticTextResolver(self.files, source_path, imports)
@@ -563,12 +567,50 @@ class TextResolver:
             parts.append(self._argument(argument, plain, scope, depth))
         return concat(parts)
 
+    def _render(self, call: cst.Call, scope: Scope, depth: int) -> Optional[PromptText]:
+        """A jinja2 template of known text rendered with the call's values: each ``{{ name }}`` is the
+        value passed for ``name``; None (unknown) for a template with statements or a value not passed."""
+        template = self.templates.rendered(call, scope)
+        found = pieces(template) if template is not None else None
+        if found is None:
+            return None
+        named: Dict[str, cst.BaseExpression] = {}
+        has_splat = False
+        for index, argument in enumerate(call.args):
+            if argument.star == "**":
+                has_splat = True
+            elif argument.keyword is not None:
+                named[argument.keyword.value] = argument.value
+            elif index == 0 and not argument.star and isinstance(argument.value, cst.Dict):
+                for element in argument.value.elements:
+                    key = self.literal(element.key, scope) if isinstance(element, cst.DictElement) else None
+                    if key is None:
+                        return None
+                    named[key] = element.value
+            else:
+                return None
+        parts: List[PromptText] = []
+        for literal_text, source, name, plain in found:
+            parts.append(PromptText((Static(literal_text),)))
+            if source is None:
+                continue
+            argument = named.get(name)
+            if argument is None:
+                if not has_splat:
+                    return None
+                parts.append(PromptText((Dynamic(source, Volatility.UNKNOWN, call),)))
+                continue
+            parts.append(self._argument(argument, plain, scope, depth))
+        return concat(parts)
+
     def _call(self, call: cst.Call, scope: Scope, depth: int) -> Optional[PromptText]:
         func = call.func
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             if method == "format":
                 template = self.literal(func.value, scope)
+                if template is None and all(a.keyword is not None or a.star == "**" for a in call.args):
+                    template = template_text(func.value, scope, self.literal)
                 if template is not None:
                     return self._format(template, call, scope, depth)
             if method in ("strip", "lstrip", "rstrip") and not call.args:
@@ -585,6 +627,10 @@ class TextResolver:
                                 pieces.append(PromptText((Static(separator),)))
                             pieces.append(self.resolve(element.value, scope, depth + 1))
                         return concat(pieces)
+            if method == "render":
+                rendered = self._render(call, scope, depth)
+                if rendered is not None:
+                    return rendered
             read = self.files.read(call, scope)
             if read is not None:
                 return read
