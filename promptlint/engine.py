@@ -168,7 +168,7 @@ def _analyse_collected(
     except RecursionError:
         result.errors.append(FileError(display, "too deeply nested to analyse"))
         return result
-    result.dependencies = sorted(set(resolver.files_read))
+    result.dependencies = sorted(set(resolver.files_read) | set(resolver.files_absent))
     if not calls:
         return result
     if models is None:

@@ -305,3 +305,37 @@ def test_changing_an_imported_module_invalidates_the_cached_result(copied: Path,
     )
     after = run(capsys, "project/helpdesk/chat.py", select="LLM301")
     assert after["diagnostics"] == []
+
+
+def test_creating_a_module_that_was_missing_invalidates_the_cached_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """A result resolved while ``prompts.py`` did not exist depends on its absence: once it is written, the
+    cached result is not served."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NO_COLOR", "1")
+    (tmp_path / "pyproject.toml").write_text("[tool.promptlint]\n")
+    write(
+        tmp_path,
+        {
+            "bot/__init__.py": "",
+            "bot/chat.py": """
+                from openai import OpenAI
+
+                from .prompts import CATALOG
+
+                client = OpenAI()
+
+
+                def answer(question: str) -> str:
+                    messages = [{"role": "system", "content": CATALOG}, {"role": "user", "content": question}]
+                    reply = client.chat.completions.create(model="gpt-4o-mini", messages=messages, max_tokens=200)
+                    return reply.choices[0].message.content or ""
+            """,
+        },
+    )
+    assert run(capsys, "bot/chat.py", select="LLM301")["diagnostics"] == []
+    assert run(capsys, "bot/chat.py", select="LLM301")["diagnostics"] == []  # served warm
+    (tmp_path / "bot" / "prompts.py").write_text(f"CATALOG = {'Item. ' * 6000!r}\n")
+    after = run(capsys, "bot/chat.py", select="LLM301")
+    assert [(d["line"], d["code"]) for d in after["diagnostics"]] == [(10, "LLM301")]

@@ -200,6 +200,7 @@ class ProjectImports:
         self.root = root.resolve()
         self.read: List[Path] = []
         self.files_read: List[Path] = []  # prompt files, shared by the resolvers of every module
+        self.absent: List[Path] = []  # module files looked for and not found (cache dependencies too)
         self._resolvers: Dict[Path, Any] = {}
         self._children: Dict[Tuple[Path, str], Optional[Ref]] = {}
         self._roots: Dict[Path, Tuple[Path, ...]] = {}
@@ -340,7 +341,11 @@ class ProjectImports:
     def _child(self, directory: Path, name: str) -> Optional[Ref]:
         key = (directory, name)
         if key not in self._children:
-            self._children[key] = _child(directory, name, self.root)
+            found = _child(directory, name, self.root)
+            self._children[key] = found
+            if found is None and name.isidentifier():
+                # Looked for and not there: creating it later must invalidate what was resolved without it.
+                self.absent.extend((directory / f"{name}.py", directory / name / "__init__.py"))
         return self._children[key]
 
     def _search_roots(self, directory: Path) -> Tuple[Path, ...]:

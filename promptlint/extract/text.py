@@ -136,6 +136,11 @@ class TextResolver:
             return self.files.files_read
         return self.files.files_read + self.imports.read
 
+    @property
+    def files_absent(self) -> List[Path]:
+        """Project module files looked for and not found: a result depends on their staying absent."""
+        return list(self.imports.absent) if self.imports is not None else []
+
     # -- volatility ---------------------------------------------------------------------------------------
     def volatility(self, expr: cst.CSTNode, scope: Scope, depth: int = 0) -> Volatility:
         """How often the value of ``expr`` changes: per call, per request, per process or unknown."""
