@@ -23,7 +23,13 @@ class DynamicPrefix(Rule):
 
     Not changes between requests: values fixed for the process (a module-level f-string, `os.name`), the
     calendar date (it changes more slowly than a cache lives), one of a few fixed texts picked per request
-    (each variant is cached on its own), and values that cannot be known (`self.x`, an imported prompt).
+    (each variant is cached on its own), and values that cannot be known (`self.x` set from outside the
+    class, a prompt imported from an installed package).
+
+    Across functions and modules: a prompt imported from another module of the project, a class constant,
+    a prompt file (also a `.format` or jinja2 template), and a prompt built by a helper function or method
+    are resolved as if written at the call; a per-request argument passed to a helper is reported where the
+    caller writes it.
 
     A value that changes on every call (a timestamp with the time of day, `uuid4()`, `random`, a request id)
     in the tools, the system prompt or a message before the last user message is reported by LLM102

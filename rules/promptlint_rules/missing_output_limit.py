@@ -35,16 +35,18 @@ class MissingOutputLimit(Rule):
     (they default to 16 tokens), embeddings, and calls where a `**mapping`, `extra_body`, `model_kwargs`,
     an `inferenceConfig` or `additionalModelRequestFields` whose keys cannot be known may carry the cap.
     Not recognised at all: a boto3 client of any service but `bedrock-runtime` (or one whose service name
-    is not a string literal), `invoke_model` bodies of other model families, and the SDKs' clients reached
-    only through an unannotated parameter.
+    is not a string literal) and `invoke_model` bodies of other model families. A client reached only
+    through an unannotated parameter is recognised by its request signature alone, at low confidence
+    (`signature-recognition = false` turns that off).
 
     Requests sent through the project's own wrapper (a module-level function whose SDK call takes its cap
     from a parameter defaulting to `None`, or forwards `**kwargs` to a call with no cap of its own): reported
-    at each call of the wrapper in the same module that passes no cap (`ask("...")`, `ask(..., max_tokens=None)`),
-    with the wrapper's SDK call as the related location, and priced with the model the caller passes or the
-    wrapper's default. Not reported: a caller that passes `*args`/`**opts`, or through `**kwargs` a keyword
-    that may carry a cap; a wrapper whose parameter has another default, or that rebinds it. Wrappers
-    imported from another module, methods and wrappers of wrappers are not followed yet.
+    at each call of the wrapper that passes no cap (`ask("...")`, `ask(..., max_tokens=None)`), in the
+    wrapper's module or in another module of the project that imports it, with the wrapper's SDK call as
+    the related location, and priced with the model the caller passes or the wrapper's default. Not
+    reported: a caller that passes `*args`/`**opts`, or through `**kwargs` a keyword that may carry a cap; a
+    wrapper whose parameter has another default, or that rebinds it. Methods of known instances and
+    wrappers of wrappers are not followed yet.
 
     ## Why is this bad?
     Output tokens cost 3-5x input tokens. Without a cap, a rambling answer, a reasoning model thinking at

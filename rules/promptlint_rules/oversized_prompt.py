@@ -16,7 +16,8 @@ class OversizedPrompt(Rule):
     ## What it does
     Checks for static prompt text (a system prompt, `instructions`, or one message) longer than a token
     threshold (8,000 by default), counted exactly with the `o200k_base` tokenizer (other providers' counts
-    are approximated by a documented factor).
+    are approximated by a documented factor). The text may be written at the call, imported from another
+    module of the project, read from a prompt file, or built by a helper: it is reported at the request.
 
     ## Why is this bad?
     Every token of a static prompt is sent, and billed, on every call. Prompts grow by accretion: examples,
