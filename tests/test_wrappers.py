@@ -84,3 +84,17 @@ def test_a_request_made_in_place_has_no_related_field(tmp_path: Path) -> None:
     result = run_cli("check", "--output-format", "json", "app.py", cwd=tmp_path)
     (diagnostic,) = json.loads(result.stdout)["diagnostics"]
     assert "related" not in diagnostic
+
+
+def test_a_function_that_builds_a_langchain_model_is_a_factory_not_a_wrapper(tmp_path: Path) -> None:
+    """Seen in langchain-anthropic's own unit tests: ``model()`` returns a chat model and sends nothing, so
+    its callers are not requests; the constructor's ``**kwargs`` may carry the cap, so it is silent too."""
+    (tmp_path / "app.py").write_text(
+        "from langchain_anthropic import ChatAnthropic\n\n\n"
+        "def model(**kwargs):\n"
+        '    return ChatAnthropic(model="claude-sonnet-4-5", **kwargs)\n\n\n'
+        "llm = model()\n",
+        encoding="utf-8",
+    )
+    result = run_cli("check", "--output-format", "json", "--select", "LLM201", "app.py", cwd=tmp_path)
+    assert json.loads(result.stdout)["diagnostics"] == []

@@ -79,6 +79,8 @@ def find_wrapper(
 ) -> Optional[Wrapper]:
     """The wrapper that makes ``call``, when it is a module-level function whose request takes its cap or
     model from its parameters. ``without_splat(name)`` recognises the call again without ``**name``."""
+    if call.provider == "langchain":
+        return None  # a function building a chat model is a factory: its callers send nothing themselves
     function = site.scope
     if function.kind != "function" or not isinstance(function.node, cst.FunctionDef):
         return None
