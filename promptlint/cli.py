@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import List, Optional, Sequence
 
 from promptlint import __version__
-from promptlint.reporters import FORMATS
+from promptlint.reporters import FORMATS, STATISTICS_FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _SUBCOMMANDS = ("check", "rule", "models")
@@ -179,7 +179,7 @@ def _check_command(args: argparse.Namespace) -> int:
     from promptlint.pipeline import CheckError, CheckRequest, FixMode, check
     from promptlint.runner import default_jobs
 
-    if args.statistics and args.output_format not in ("text", "json"):
+    if args.statistics and args.output_format not in STATISTICS_FORMATS:
         raise UsageError(f"--statistics prints text or json, not {args.output_format}")
     cwd = Path.cwd()
     registry = _load_registry()

@@ -192,6 +192,8 @@ def _collect(request, context, tasks, results, narrowing, outcome: Outcome) -> N
     from promptlint.fixes import applicable
 
     linter = None
+    rules = request.registry.rules
+    known = (frozenset(rule.code for rule in rules), frozenset(rule.name for rule in rules))  # once per run
     for task, result in zip(tasks, results):
         file_diagnostics = result.diagnostics
         file_narrowing = narrowing.for_file(task.path)
@@ -206,7 +208,7 @@ def _collect(request, context, tasks, results, narrowing, outcome: Outcome) -> N
         outcome.found.extend(file_diagnostics)
         outcome.reported.extend(reported)
         if result.source is not None:
-            outcome.warnings.extend(_unknown_suppressions(task.display, result.source.text, request.registry))
+            outcome.warnings.extend(_unknown_suppressions(task.display, result.source.text, *known))
         for error in result.errors:
             outcome.internal_error = outcome.internal_error or error.internal
             outcome.errors.append(error)
@@ -240,11 +242,9 @@ def _fix(request, task, result, linter, narrowing, outcome: Outcome) -> Tuple[li
     return fixed.remaining, fixed.reported
 
 
-def _unknown_suppressions(display: str, text: str, registry) -> List[str]:
+def _unknown_suppressions(display: str, text: str, codes: frozenset, names: frozenset) -> List[str]:
     from promptlint.suppress import unknown_rules
 
-    codes = frozenset(rule.code for rule in registry.rules)
-    names = frozenset(rule.name for rule in registry.rules)
     return [
         f"{display}:{line}: unknown rule `{item}` in a suppression comment; it suppresses nothing"
         for line, item in unknown_rules(text, codes, names)
