@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from promptlint.extract.scopes import Binding, Mutation, Scope
+from promptlint.extract.scopes import Binding, Mutation, Scope, module_of
 from promptlint.extract.tree import dotted_name
 
 _MAX_CANDIDATES = 8
@@ -169,9 +169,7 @@ def _chain(cls: Scope, depth: int = 0) -> Tuple[Optional[List[Scope]], bool]:
 
 def descendants(cls: Scope) -> List[Scope]:
     """The classes of this module that derive from ``cls``, directly or not (computed once per module)."""
-    module = cls
-    while module.parent is not None:
-        module = module.parent
+    module = module_of(cls)
     if module.descendants is None:
         table: Dict[int, List[Scope]] = {}
         for other in _all_classes(module):

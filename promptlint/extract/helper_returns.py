@@ -15,7 +15,6 @@ import libcst as cst
 from promptlint.extract.class_values import descendants
 from promptlint.extract.scopes import Scope
 from promptlint.extract.tree import dotted_name
-from promptlint.extract.walk import walk
 
 # Decorators that return what the function returns.
 _TRANSPARENT = {"staticmethod", "classmethod", "functools.cache", "functools.lru_cache", "cache", "lru_cache"}
@@ -26,12 +25,11 @@ def returned_values(call: cst.Call, scope: Scope) -> Optional[List[Tuple[cst.Bas
     function = helper_function(call.func, scope)
     if function is None:
         return None
-    assert isinstance(function.node, cst.FunctionDef)
-    finder = _Returns()
-    walk(function.node.body, finder)
-    if finder.opaque or not finder.values:
+    # The scope builder recorded the body's ``return`` values (None for a bare ``return``) and its yields.
+    values = function.returns
+    if function.yields or not values or any(value is None for value in values):
         return None
-    return [(value, function) for value in finder.values]
+    return [(value, function) for value in values if value is not None]
 
 
 def helper_function(func: cst.BaseExpression, scope: Scope) -> Optional[Scope]:
@@ -59,7 +57,7 @@ def _helper(func: cst.BaseExpression, scope: Scope) -> Optional[Scope]:
         found, bindings = scope.lookup(func.value)
         if found is None or len(bindings) != 1 or bindings[0].kind != "def":
             return None
-        return _function_named(found, func.value)
+        return bindings[0].body
     if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
         method = scope.enclosing_function()
         if method is None or method.owner_class is None or func.value.value != method.self_name:
@@ -71,42 +69,5 @@ def _helper(func: cst.BaseExpression, scope: Scope) -> Optional[Scope]:
         bindings = owner.bindings.get(name, [])
         if len(bindings) != 1 or bindings[0].kind != "def":
             return None
-        return _function_named(owner, name)
+        return bindings[0].body
     return None
-
-
-def _function_named(scope: Scope, name: str) -> Optional[Scope]:
-    matches = [
-        child
-        for child in scope.children
-        if child.kind == "function"
-        and isinstance(child.node, cst.FunctionDef)
-        and child.node.name.value == name
-    ]
-    return matches[0] if len(matches) == 1 else None
-
-
-class _Returns(cst.CSTVisitor):
-    """The values of a function body's ``return`` statements (nested functions and classes skipped)."""
-
-    def __init__(self) -> None:
-        self.values: List[cst.BaseExpression] = []
-        self.opaque = False
-
-    def visit_Return(self, node: cst.Return) -> None:
-        if node.value is None:
-            self.opaque = True
-        else:
-            self.values.append(node.value)
-
-    def visit_Yield(self, node: cst.Yield) -> None:
-        self.opaque = True
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
