@@ -49,6 +49,14 @@ def test_json_carries_the_confidence_of_every_finding(project: Path, capsys) -> 
     ]
 
 
+def test_a_low_confidence_finding_offers_no_fix(project: Path, capsys) -> None:
+    document = json.loads(run(capsys, "--output-format", "json"))
+    assert [(d["line"], (d["fix"] or {}).get("description")) for d in document["diagnostics"]] == [
+        (5, None),
+        (9, "Add `max_completion_tokens=1024`"),
+    ]
+
+
 def test_sarif_marks_low_confidence_in_the_result_properties(project: Path, capsys) -> None:
     results = json.loads(run(capsys, "--output-format", "sarif"))["runs"][0]["results"]
     assert [result["properties"].get("confidence") for result in results] == ["low", None]
@@ -72,7 +80,9 @@ def test_signature_recognition_can_be_switched_off(project: Path, capsys) -> Non
 
 def test_the_switch_is_part_of_the_cache_key(project: Path, capsys) -> None:
     main(["check", "--output-format", "json", "app.py"])
-    assert len(json.loads(capsys.readouterr().out)["diagnostics"]) == 2
+    first = json.loads(capsys.readouterr().out)["diagnostics"]
+    assert [(d["line"], d["confidence"]) for d in first] == [(5, "low"), (9, "high")]
     (project / "pyproject.toml").write_text("[tool.promptlint]\nsignature-recognition = false\n")
     main(["check", "--output-format", "json", "app.py"])
-    assert len(json.loads(capsys.readouterr().out)["diagnostics"]) == 1
+    after = json.loads(capsys.readouterr().out)["diagnostics"]
+    assert [(d["line"], d["confidence"]) for d in after] == [(9, "high")]

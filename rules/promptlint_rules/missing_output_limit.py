@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from promptlint.ir import LimitStatus, LLMCall
+from promptlint.ir import Confidence, LimitStatus, LLMCall
 from promptlint.rule import (
     Applicability,
     Finding,
@@ -37,7 +37,8 @@ class MissingOutputLimit(Rule):
     Not recognised at all: a boto3 client of any service but `bedrock-runtime` (or one whose service name
     is not a string literal) and `invoke_model` bodies of other model families. A client reached only
     through an unannotated parameter is recognised by its request signature alone, at low confidence
-    (`signature-recognition = false` turns that off).
+    (`signature-recognition = false` turns that off), and without a fix: the server behind an unknown client
+    may not take the parameter the fix would add.
 
     Requests sent through the project's own wrapper (a module-level function whose SDK call takes its cap
     from a parameter defaulting to `None`, or forwards `**kwargs` to a call with no cap of its own): reported
@@ -203,6 +204,8 @@ class MissingOutputLimit(Rule):
     def _fix(self, call: LLMCall, cap: int, source: str) -> Optional[Fix]:
         limit = call.output_limit
         target = limit.fix_target
+        if call.confidence is Confidence.LOW:
+            return None  # the client is unknown: so is the parameter name its server takes
         if target not in ("call", "config-new", "dict-key") or not limit.parameter:
             return None
         from promptlint.edits import add_dict_key, add_keyword
