@@ -88,6 +88,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff: also unsafe fixes")
     check.add_argument("--diff", action="store_true", help="print the diff --fix would apply; change nothing")
+    check.add_argument(
+        "--stdin-filename",
+        metavar="PATH",
+        help="read the source from stdin (PATH `-`) and report it as PATH: its configuration, "
+        "per-file-ignores and force-exclude apply; with --fix the fixed source goes to stdout",
+    )
 
     rule = sub.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code", nargs="?", help="a rule code or name, e.g. LLM201")
@@ -182,11 +188,14 @@ def _check_command(args: argparse.Namespace) -> int:
     if args.statistics and args.output_format not in STATISTICS_FORMATS:
         raise UsageError(f"--statistics prints text or json, not {args.output_format}")
     cwd = Path.cwd()
+    stdin_path = _stdin_path(args)
     registry = _load_registry()
-    settings = _settings(args, registry, cwd)
+    config_start = cwd if stdin_path in (None, "-") else Path(stdin_path).absolute().parent
+    settings = _settings(args, registry, cwd, config_start)
     selected = _selected_rules(args, settings, registry)
+    stdin = sys.stdin.buffer.read() if stdin_path is not None else None
     request = CheckRequest(
-        paths=args.paths,
+        paths=[stdin_path] if stdin_path is not None else args.paths,
         settings=settings,
         registry=registry,
         selected=selected,
@@ -195,12 +204,13 @@ def _check_command(args: argparse.Namespace) -> int:
         calls_per_month=args.calls_per_month,
         force_exclude=args.force_exclude,
         jobs=args.jobs if args.jobs is not None else default_jobs(),
-        use_cache=not args.no_cache,
+        use_cache=not args.no_cache and stdin is None,
         fix=FixMode.DIFF if args.diff else FixMode.WRITE if args.fix else FixMode.REPORT,
         unsafe_fixes=args.unsafe_fixes,
         baseline=args.baseline,
         changed_since=args.changed_since,
         price=args.write_baseline is None,
+        stdin=stdin,
     )
     progress = _ProgressBar(args)
     try:
@@ -209,11 +219,37 @@ def _check_command(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from error
     finally:
         progress.close()
-    return _report(args, outcome, settings, selected)
+    return _report(args, outcome, settings, selected, stdin)
 
 
-def _report(args: argparse.Namespace, outcome, settings, selected) -> int:
-    """Print the outcome as asked, and say how the run ended."""
+def _stdin_path(args: argparse.Namespace) -> Optional[str]:
+    """The path stdin is linted as (``-`` without ``--stdin-filename``), or None when files are linted."""
+    if args.stdin_filename is None and "-" not in args.paths:
+        return None
+    others = [path for path in args.paths if path != "-"]
+    if others:
+        raise UsageError(f"standard input is linted alone; remove the other paths ({', '.join(others)})")
+    if args.stdin_filename == "":
+        raise UsageError("--stdin-filename needs a path")
+    for option, given in (("--write-baseline", args.write_baseline), ("--changed-since", args.changed_since)):
+        if given is not None:
+            raise UsageError(f"{option} does not apply to standard input")
+    return args.stdin_filename if args.stdin_filename is not None else "-"
+
+
+def _report(args: argparse.Namespace, outcome, settings, selected, stdin: Optional[bytes] = None) -> int:
+    """Print the outcome as asked, and say how the run ended.
+
+    Reading stdin with --fix, the source (fixed or not) goes to stdout, whole, so that an editor can
+    replace its buffer with it, and the report goes to stderr, as ruff does.
+    """
+    if stdin is not None and args.fix and not args.diff:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(outcome.stdin_fixed if outcome.stdin_fixed is not None else stdin)
+        sys.stdout.buffer.flush()
+        out = sys.stderr
+    else:
+        out = sys.stdout
     for error in outcome.missing:
         print(f"promptlint: error: {error.path}: {error.reason}", file=sys.stderr)
     if outcome.missing and not outcome.files_checked:
@@ -249,9 +285,9 @@ def _report(args: argparse.Namespace, outcome, settings, selected) -> int:
             return EXIT_ERROR
         return EXIT_FINDINGS if outcome.diffs else EXIT_CLEAN
     render = renderer(args.output_format, statistics=args.statistics)
-    color = args.output_format == "text" and not args.statistics and _use_color()
-    sys.stdout.write(render(report, RenderOptions(rules=selected, color=color, quiet=args.quiet)))
-    if not outcome.files_checked and not outcome.missing:
+    color = args.output_format == "text" and not args.statistics and out is sys.stdout and _use_color()
+    out.write(render(report, RenderOptions(rules=selected, color=color, quiet=args.quiet)))
+    if not outcome.files_checked and not outcome.missing and stdin is None:
         print("promptlint: warning: no Python files found", file=sys.stderr)
     if outcome.internal_error:
         return EXIT_ERROR
@@ -261,7 +297,9 @@ def _report(args: argparse.Namespace, outcome, settings, selected) -> int:
     return EXIT_FINDINGS if failing or outcome.errors else EXIT_CLEAN
 
 
-def _settings(args: argparse.Namespace, registry, cwd: Path):
+def _settings(args: argparse.Namespace, registry, cwd: Path, start: Optional[Path] = None):
+    """The configuration: ``--config``, or the nearest one above ``start`` (the working directory, or the
+    directory of the path stdin is linted as)."""
     from promptlint.config import ConfigError, find_config, load_settings
 
     try:
@@ -270,7 +308,7 @@ def _settings(args: argparse.Namespace, registry, cwd: Path):
                 raise UsageError(f"{args.config}: configuration file not found")
             config_path = args.config
         else:
-            config_path = find_config(cwd)
+            config_path = find_config(start if start is not None else cwd)
         settings = load_settings(config_path, registry, cwd)
     except ConfigError as error:
         raise UsageError(str(error)) from error

@@ -107,6 +107,28 @@ def discover(
     return walker.result()
 
 
+def force_excluded(
+    path: str,
+    *,
+    root: Path,
+    exclude: Optional[Sequence[str]] = None,
+    extend_exclude: Sequence[str] = (),
+) -> bool:
+    """Whether ``force-exclude`` keeps ``path`` (a file, which need not exist: a buffer read from stdin)
+    from being linted: ``exclude`` matches it or one of its directories up to ``root``."""
+    patterns = list(DEFAULT_EXCLUDE if exclude is None else exclude) + list(extend_exclude)
+    excludes = _PatternSet([p for p in map(_exclude_pattern, patterns) if p is not None])
+    walker = _Walker(root, excludes, True, False)
+    abs_path = os.path.abspath(path)
+    return walker.force_excluded(abs_path, walker.relative(abs_path), False)
+
+
+def display_path(path: str) -> str:
+    """``path`` as files found on the command line are shown: relative to the working directory when under
+    it, else absolute."""
+    return _Walker(Path.cwd(), _PatternSet([]), False, False).display(os.path.abspath(path))
+
+
 # --- glob patterns --------------------------------------------------------------------------------------
 
 _POSIX_CLASSES = {

@@ -52,6 +52,9 @@ class CheckRequest:
     baseline: Optional[Path] = None  # report only findings this baseline does not know
     changed_since: Optional[str] = None  # report only findings on lines changed since this git ref
     price: bool = True
+    # The source of the one path in ``paths``, read from stdin: linted as that path (its configuration,
+    # per-file-ignores, force-exclude, project files beside it), never read from or written to disk.
+    stdin: Optional[bytes] = None
 
 
 @dataclass
@@ -65,6 +68,7 @@ class Outcome:
     fixed: int = 0
     diffs: List[str] = field(default_factory=list)
     internal_error: bool = False  # promptlint's own failure on some file, or a missing path: exit 2
+    stdin_fixed: Optional[bytes] = None  # with ``stdin`` and --fix: the fixed source, when a fix applied
 
 
 def check(request: CheckRequest, on_progress: Optional[Progress] = None) -> Outcome:
@@ -74,14 +78,17 @@ def check(request: CheckRequest, on_progress: Optional[Progress] = None) -> Outc
     settings = request.settings
     force_exclude = settings.force_exclude if request.force_exclude is None else request.force_exclude
     paths = list(request.paths) or ["."]
-    found = discover(
-        paths,
-        root=settings.root,
-        exclude=settings.exclude,
-        extend_exclude=settings.extend_exclude,
-        force_exclude=force_exclude,
-        respect_gitignore=settings.respect_gitignore,
-    )
+    if request.stdin is not None:
+        found = _stdin_found(paths[0], settings, force_exclude)
+    else:
+        found = discover(
+            paths,
+            root=settings.root,
+            exclude=settings.exclude,
+            extend_exclude=settings.extend_exclude,
+            force_exclude=force_exclude,
+            respect_gitignore=settings.respect_gitignore,
+        )
     # A path the user named that does not exist stops nothing but is an error (exit 2); problems met while
     # walking (a symlink loop, an unreadable directory) are reported like unreadable files.
     named = set(paths)
@@ -107,6 +114,20 @@ def check(request: CheckRequest, on_progress: Optional[Progress] = None) -> Outc
     outcome.reported.sort(key=lambda d: d.sort_key)
     outcome.errors.sort(key=lambda e: (e.path, e.reason))
     return outcome
+
+
+def _stdin_found(path: str, settings: Settings, force_exclude: bool):
+    """The one file read from stdin, shown as files named on the command line are; none when
+    ``force-exclude`` excludes its path (as ruff does: excluded, it reports nothing)."""
+    from promptlint.discover import Discovered, display_path, force_excluded
+
+    if path == "-":
+        return Discovered((Path("-"),), ())
+    if force_exclude and force_excluded(
+        path, root=settings.root, exclude=settings.exclude, extend_exclude=settings.extend_exclude
+    ):
+        return Discovered((), ())
+    return Discovered((Path(display_path(path)),), ())
 
 
 def _informational(diagnostic: Diagnostic) -> Diagnostic:
@@ -164,7 +185,7 @@ def _tasks(files: Sequence[Path], request: CheckRequest) -> List[Task]:
             matching = request.registry.matching
             ignored = {rule.code for selector in per_file_ignored for rule in matching(selector)}
             codes = tuple(code for code in codes if code not in ignored)
-        tasks.append(Task(path, str(path), codes))
+        tasks.append(Task(path, str(path), codes, request.stdin))
     return tasks
 
 
@@ -216,7 +237,7 @@ def _collect(request, context, tasks, results, narrowing, outcome: Outcome) -> N
 
 def _fix(request, task, result, linter, narrowing, outcome: Outcome) -> Tuple[list, list]:
     from promptlint.engine import lint_text
-    from promptlint.fixes import fix_file
+    from promptlint.fixes import encode_like, fix_file
 
     options = linter.options(task.codes)
 
@@ -229,11 +250,21 @@ def _fix(request, task, result, linter, narrowing, outcome: Outcome) -> Tuple[li
         task.display,
         lint,
         unsafe=request.unsafe_fixes,
-        diff_only=request.fix is FixMode.DIFF,
+        diff_only=request.fix is FixMode.DIFF or task.raw is not None,  # stdin: never write a file
         narrowing=narrowing,
     )
-    if patch is not None:
+    if patch is not None and request.fix is FixMode.DIFF:
         outcome.diffs.append(patch)
+    elif patch is not None:
+        try:
+            outcome.stdin_fixed = encode_like(result.source, fixed.text)
+        except UnicodeEncodeError:
+            encoding = result.source.encoding
+            fixed.error = (
+                f"the fix cannot be written in the source's encoding ({encoding}); source left unchanged"
+            )
+            fixed.remaining = list(result.diagnostics)
+            fixed.reported = narrowing.reported(result.diagnostics)
     if fixed.error:
         outcome.errors.append(FileError(task.display, fixed.error, fixed.internal))
         outcome.internal_error = outcome.internal_error or fixed.internal

@@ -35,6 +35,7 @@ class Task:
     path: Path
     display: str
     codes: Tuple[str, ...]  # the rules enabled for this file
+    raw: Optional[bytes] = None  # the source to lint instead of the file's (read from stdin)
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,13 @@ def _read_if_relevant(task: Task, max_bytes: int) -> Optional[bytes]:
     The size limit applies only to files that pass the prefilter: a large generated file without an SDK
     import is skipped like any other, and only looked through in bounded pieces.
     """
+    if task.raw is not None:
+        raw = task.raw
+        if len(raw) > max_bytes:
+            if task.codes and may_call_llm(raw):
+                raise FileTooLarge(max_bytes)
+            return None
+        return raw if task.codes and may_call_llm(raw) else None
     try:
         raw = read_raw(task.path, max_bytes=max_bytes)
     except FileTooLarge:
