@@ -12,6 +12,7 @@ import argparse
 import os
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import List, Optional, Sequence
 
@@ -19,6 +20,7 @@ from promptlint import __version__
 from promptlint.reporters import FORMATS, STATISTICS_FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+_STYLED_FORMATS = ("text", "full", "concise")  # the formats styled with colour on a terminal
 _SUBCOMMANDS = ("check", "rule", "models")
 
 
@@ -59,7 +61,21 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--ignore", type=_codes, action="extend", help="rules to disable: codes, prefixes, ALL"
     )
-    check.add_argument("--output-format", choices=tuple(FORMATS), default="text")
+    check.add_argument(
+        "--output-format",
+        choices=tuple(FORMATS),
+        default="text",
+        help="text (or full: each finding with its source, fix and saving), concise (one line per finding), "
+        "json, sarif, github, markdown, rdjson (reviewdog)",
+    )
+    check.add_argument(
+        "--output-file", type=Path, metavar="FILE", help="write the report to FILE (atomically), not stdout"
+    )
+    check.add_argument(
+        "--show-fixes",
+        action="store_true",
+        help="list the fixes applied (--fix), or available, per file and rule",
+    )
     check.add_argument("--statistics", action="store_true", help="counts and savings per rule")
     check.add_argument(
         "--baseline", type=Path, metavar="FILE", help="report only findings not in this baseline"
@@ -241,7 +257,8 @@ def _report(args: argparse.Namespace, outcome, settings, selected, stdin: Option
     """Print the outcome as asked, and say how the run ended.
 
     Reading stdin with --fix, the source (fixed or not) goes to stdout, whole, so that an editor can
-    replace its buffer with it, and the report goes to stderr, as ruff does.
+    replace its buffer with it, and the report goes to stderr, as ruff does. With --output-file, the report
+    (or the patch of --diff) goes to that file instead, written at once when the run is over.
     """
     if stdin is not None and args.fix and not args.diff:
         sys.stdout.flush()
@@ -250,10 +267,27 @@ def _report(args: argparse.Namespace, outcome, settings, selected, stdin: Option
         out = sys.stderr
     else:
         out = sys.stdout
+    if args.output_file is not None:
+        import io
+
+        out = io.StringIO()
+    code = _print_report(args, outcome, settings, selected, stdin, out)
+    if args.output_file is not None and code is not None:
+        from promptlint.outfile import write_text_atomically
+
+        try:
+            write_text_atomically(args.output_file, out.getvalue())
+        except OSError as error:
+            raise UsageError(f"cannot write {args.output_file}: {error.strerror or error}") from error
+    return EXIT_ERROR if code is None else code
+
+
+def _print_report(args, outcome, settings, selected, stdin, out) -> Optional[int]:
+    """Write the report to ``out``; the exit code, or None when there is no report (exit 2)."""
     for error in outcome.missing:
         print(f"promptlint: error: {error.path}: {error.reason}", file=sys.stderr)
     if outcome.missing and not outcome.files_checked:
-        return EXIT_ERROR
+        return None
     if args.write_baseline is not None:
         from promptlint.baseline import write_baseline
 
@@ -272,21 +306,34 @@ def _report(args: argparse.Namespace, outcome, settings, selected, stdin: Option
         calls_per_month,
         fixed=outcome.fixed,
         fix_mode=bool(args.fix),
+        fixed_rules=tuple(outcome.fixed_rules),
     )
     for warning in outcome.warnings:
         print(f"promptlint: warning: {warning}", file=sys.stderr)
     for error in outcome.errors:
         print(f"promptlint: error: {error.path}: {error.reason}", file=sys.stderr)
+    options = RenderOptions(
+        rules=selected,
+        quiet=args.quiet,
+        unsafe_fixes=args.unsafe_fixes,
+        show_fixes=args.show_fixes,
+    )
     if args.diff:
-        sys.stdout.write("".join(outcome.diffs))
+        out.write("".join(outcome.diffs))
+        if args.show_fixes and outcome.fixed_rules:
+            from promptlint.reporters.text import fix_summary
+
+            sys.stderr.write(fix_summary(report, "Would fix") + "\n")
         files = _plural(len(outcome.diffs), "file")
         print(f"Would fix {_plural(outcome.fixed, 'issue')} in {files}.", file=sys.stderr)
         if outcome.internal_error:
             return EXIT_ERROR
         return EXIT_FINDINGS if outcome.diffs else EXIT_CLEAN
     render = renderer(args.output_format, statistics=args.statistics)
-    color = args.output_format == "text" and not args.statistics and out is sys.stdout and _use_color()
-    out.write(render(report, RenderOptions(rules=selected, color=color, quiet=args.quiet)))
+    color = (
+        args.output_format in _STYLED_FORMATS and not args.statistics and out is sys.stdout and _use_color()
+    )
+    out.write(render(report, replace(options, color=color)))
     if not outcome.files_checked and not outcome.missing and stdin is None:
         print("promptlint: warning: no Python files found", file=sys.stderr)
     if outcome.internal_error:
@@ -332,7 +379,7 @@ class _ProgressBar:
     formats or pipes. The pipeline calls it with (files parsed, files to parse)."""
 
     def __init__(self, args: argparse.Namespace) -> None:
-        self._wanted = args.output_format == "text" and not args.quiet and sys.stderr.isatty()
+        self._wanted = args.output_format in _STYLED_FORMATS and not args.quiet and sys.stderr.isatty()
         self._progress = None
         self._bar = None
 

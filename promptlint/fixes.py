@@ -28,6 +28,7 @@ class FixOutcome:
     original: str
     text: str  # the text after every applied fix
     applied: int = 0
+    applied_rules: List[Tuple[str, str]] = field(default_factory=list)  # (code, name) of each fix applied
     error: Optional[str] = None  # why nothing was written, when something was to be written
     internal: bool = False  # the error is promptlint's own failure (exit 2), not the file's
     rounds: int = 0
@@ -119,6 +120,7 @@ def fix_text(
             outcome.error = "the fixed source would not parse; file left unchanged"
             outcome.text = text
             outcome.applied = 0
+            outcome.applied_rules = []
             outcome.remaining = original_diagnostics
             outcome.reported = initial.reported(original_diagnostics) if initial else original_diagnostics
             return outcome
@@ -126,6 +128,7 @@ def fix_text(
             narrowing = narrowing.after_edit(outcome.text, candidate)
         outcome.text = candidate
         outcome.applied += len(chosen)
+        outcome.applied_rules.extend((d.code, d.name) for d in chosen)
         outcome.rounds += 1
         diagnostics = lint(candidate)
     outcome.remaining = diagnostics

@@ -68,6 +68,7 @@ class Outcome:
     fixed: int = 0
     diffs: List[str] = field(default_factory=list)
     internal_error: bool = False  # promptlint's own failure on some file, or a missing path: exit 2
+    fixed_rules: List[Tuple[str, str, str]] = field(default_factory=list)  # (path, code, name) per fix
     stdin_fixed: Optional[bytes] = None  # with ``stdin`` and --fix: the fixed source, when a fix applied
 
 
@@ -270,6 +271,7 @@ def _fix(request, task, result, linter, narrowing, outcome: Outcome) -> Tuple[li
         outcome.internal_error = outcome.internal_error or fixed.internal
     elif fixed.changed:
         outcome.fixed += fixed.applied
+        outcome.fixed_rules.extend((task.display, code, name) for code, name in fixed.applied_rules)
     return fixed.remaining, fixed.reported
 
 

@@ -270,3 +270,21 @@ def test_project_modules_are_read_from_beside_the_path(tmp_path: Path, monkeypat
 def test_usage_errors(project: Path, monkeypatch, capsysbinary, args, message) -> None:
     code, out, err = run(monkeypatch, capsysbinary, LEGACY.encode(), *args)
     assert (code, out, err) == (2, b"", f"promptlint: error: {message}\n")
+
+
+def test_fix_with_an_output_file_writes_the_report_there(project: Path, monkeypatch, capsysbinary) -> None:
+    code, out, err = run(
+        monkeypatch,
+        capsysbinary,
+        LEGACY.encode(),
+        "--fix",
+        "--output-file",
+        "report.txt",
+        "--stdin-filename",
+        "app.py",
+        "-",
+    )
+    assert (code, out, err) == (0, FIXED.encode(), "")
+    assert (project / "report.txt").read_text(encoding="utf-8") == (
+        "Fixed 1 issue. All checks passed: 1 file checked, no LLM cost issues found.\n"
+    )

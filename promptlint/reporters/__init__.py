@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Type
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple, Type
 
 from promptlint.diagnostics import Diagnostic, FileError
 
@@ -22,11 +22,15 @@ FORMATS: Dict[str, str] = {
     "sarif": "promptlint.reporters.sarif:render",
     "github": "promptlint.reporters.github:render",
     "markdown": "promptlint.reporters.markdown:render",
+    "full": "promptlint.reporters.text:render",  # ruff's name for the text format
+    "concise": "promptlint.reporters.concise:render",
 }
 # `--statistics`, by the output format it honours
 STATISTICS_FORMATS: Dict[str, str] = {
     "text": "promptlint.reporters.statistics:render",
     "json": "promptlint.reporters.statistics:render_json",
+    "full": "promptlint.reporters.statistics:render",
+    "concise": "promptlint.reporters.statistics:render",
 }
 
 
@@ -37,6 +41,8 @@ class RenderOptions:
     rules: Sequence[Type[Rule]] = ()
     color: bool = False
     quiet: bool = False
+    unsafe_fixes: bool = False  # --unsafe-fixes: unsafe fixes count as applicable
+    show_fixes: bool = False  # --show-fixes: the text formats list the fixes applied or available
 
 
 Renderer = Callable[["Report", RenderOptions], str]
@@ -56,6 +62,7 @@ class Report:
     calls_per_month: Optional[int]
     fixed: int = 0  # fixes applied by --fix
     fix_mode: bool = False
+    fixed_rules: Tuple[Tuple[str, str, str], ...] = ()  # (path, code, name) of each fix applied (or diffed)
 
     def fixable_count(self, unsafe: bool) -> int:
         wanted = ("safe", "unsafe") if unsafe else ("safe",)

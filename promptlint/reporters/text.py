@@ -6,7 +6,7 @@ what tests pin, and it never wraps lines.
 
 from __future__ import annotations
 
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 from promptlint.diagnostics import Diagnostic, Savings
 from promptlint.reporters import RenderOptions, Report, totals
@@ -16,29 +16,44 @@ from promptlint.savings import COST_INCREASE, unpriced_label
 Line = List[Tuple[str, str]]  # (text, rich style) pieces of one output line
 
 
-def render_lines(report: Report, quiet: bool = False) -> List[Line]:
+def render_lines(report: Report, quiet: bool = False, options: Optional[RenderOptions] = None) -> List[Line]:
     lines: List[Line] = []
     for diagnostic in report.diagnostics:
         lines.extend(_diagnostic(diagnostic))
         lines.append([])
     if quiet:
         return lines
-    lines.append(_summary(report))
-    lines.extend(_money_summary(report))
+    if options is not None and options.show_fixes:
+        lines.extend(fix_lines(report, options))
+    lines.extend(summary_lines(report))
     return lines
 
 
-def render_plain(report: Report, quiet: bool = False) -> str:
-    lines = render_lines(report, quiet)
+def summary_lines(report: Report) -> List[Line]:
+    """The closing lines: counts, fixability, and the totals of each kind of figure."""
+    return [_summary(report), *_money_summary(report)]
+
+
+def render_plain(report: Report, quiet: bool = False, options: Optional[RenderOptions] = None) -> str:
+    lines = render_lines(report, quiet, options)
     if quiet and not report.diagnostics:
         return ""
+    return plain(lines)
+
+
+def plain(lines: List[Line]) -> str:
     return "".join("".join(text for text, _ in line) + "\n" for line in lines)
 
 
 def render(report: Report, options: RenderOptions) -> str:
     """Plain text, or with rich's styles (ANSI escapes) when ``options.color``; never wrapped."""
     if not options.color:
-        return render_plain(report, options.quiet)
+        return render_plain(report, options.quiet, options)
+    return styled(render_lines(report, options.quiet, options))
+
+
+def styled(lines: List[Line]) -> str:
+    """The lines with rich's styles (ANSI escapes), never wrapped."""
     import io
 
     from rich.console import Console
@@ -46,12 +61,54 @@ def render(report: Report, options: RenderOptions) -> str:
 
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=True, highlight=False, soft_wrap=True)
-    for line in render_lines(report, options.quiet):
+    for line in lines:
         text = Text()
         for piece, style in line:
             text.append(piece, style=style or None)
         console.print(text)
     return buffer.getvalue()
+
+
+def fix_lines(report: Report, options: RenderOptions) -> List[Line]:
+    """``--show-fixes``: the fixes applied by --fix, or those --fix would apply, per file and rule (ruff's
+    listing), then a blank line; nothing when there are none."""
+    if report.fix_mode:
+        applied = list(report.fixed_rules)
+        heading = f"Fixed {_plural(len(applied), 'issue')}:"
+    else:
+        applied = [
+            (d.path, d.code, d.name)
+            for d in report.diagnostics
+            if d.fix is not None and d.fix.edits and (d.fix.applicability == "safe" or options.unsafe_fixes)
+        ]
+        how = "`--fix --unsafe-fixes`" if options.unsafe_fixes else "`--fix`"
+        heading = f"{_plural(len(applied), 'fix', 'fixes')} available with {how}:"
+    if not applied:
+        return []
+    return [*_fix_table(heading, applied), []]
+
+
+def fix_summary(report: Report, verb: str) -> str:
+    """The fixes a --diff would apply, listed as ``--show-fixes`` lists them, for stderr."""
+    applied = list(report.fixed_rules)
+    return plain(_fix_table(f"{verb} {_plural(len(applied), 'issue')}:", applied))
+
+
+def _fix_table(heading: str, applied: List[Tuple[str, str, str]]) -> List[Line]:
+    from collections import Counter
+
+    counts = Counter(applied)
+    width = len(str(max(counts.values())))
+    lines: List[Line] = [[(heading, "bold green")]]
+    for path in sorted({path for path, _, _ in applied}):
+        lines.append([("- ", "cyan"), (path, "bold"), (":", "cyan")])
+        rows = sorted(
+            ((count, code, name) for (where, code, name), count in counts.items() if where == path),
+            key=lambda row: (-row[0], row[1]),
+        )
+        for count, code, name in rows:
+            lines.append([(f"    {count:>{width}} × ", ""), (code, "bold red"), (f" ({name})", "")])
+    return lines
 
 
 _LOW_CONFIDENCE = "recognised by its request signature; where the client comes from is not known"
@@ -130,8 +187,8 @@ def _per_call(value: float) -> str:
 _usd = usd  # the other reporters' former import
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" + ("" if count == 1 else "s")
+def _plural(count: int, word: str, words: Optional[str] = None) -> str:
+    return f"{count:,} " + (word if count == 1 else words or word + "s")
 
 
 def _summary(report: Report) -> Line:
