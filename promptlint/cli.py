@@ -307,6 +307,7 @@ def _print_report(args, outcome, settings, selected, stdin, out) -> Optional[int
         fixed=outcome.fixed,
         fix_mode=bool(args.fix),
         fixed_rules=tuple(outcome.fixed_rules),
+        texts=outcome.texts,
     )
     for warning in outcome.warnings:
         print(f"promptlint: warning: {warning}", file=sys.stderr)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, Tuple, Type
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple, Type
 
 from promptlint.diagnostics import Diagnostic, FileError
 
@@ -69,6 +69,7 @@ class Outcome:
     diffs: List[str] = field(default_factory=list)
     internal_error: bool = False  # promptlint's own failure on some file, or a missing path: exit 2
     fixed_rules: List[Tuple[str, str, str]] = field(default_factory=list)  # (path, code, name) per fix
+    texts: Dict[str, str] = field(default_factory=dict)  # the text of each file with reported findings
     stdin_fixed: Optional[bytes] = None  # with ``stdin`` and --fix: the fixed source, when a fix applied
 
 
@@ -229,6 +230,8 @@ def _collect(request, context, tasks, results, narrowing, outcome: Outcome) -> N
             file_diagnostics, reported = _fix(request, task, result, linter, file_narrowing, outcome)
         outcome.found.extend(file_diagnostics)
         outcome.reported.extend(reported)
+        if reported and result.source is not None:
+            outcome.texts.setdefault(task.display, result.source.text)
         if result.source is not None:
             outcome.warnings.extend(_unknown_suppressions(task.display, result.source.text, *known))
         for error in result.errors:
@@ -266,6 +269,8 @@ def _fix(request, task, result, linter, narrowing, outcome: Outcome) -> Tuple[li
             )
             fixed.remaining = list(result.diagnostics)
             fixed.reported = narrowing.reported(result.diagnostics)
+    if not fixed.error and request.fix is FixMode.WRITE:
+        outcome.texts[task.display] = fixed.text  # what the remaining findings' positions refer to
     if fixed.error:
         outcome.errors.append(FileError(task.display, fixed.error, fixed.internal))
         outcome.internal_error = outcome.internal_error or fixed.internal

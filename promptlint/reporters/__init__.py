@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple, Type
+from typing import TYPE_CHECKING, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Type
 
 from promptlint.diagnostics import Diagnostic, FileError
 
@@ -24,6 +24,7 @@ FORMATS: Dict[str, str] = {
     "markdown": "promptlint.reporters.markdown:render",
     "full": "promptlint.reporters.text:render",  # ruff's name for the text format
     "concise": "promptlint.reporters.concise:render",
+    "rdjson": "promptlint.reporters.rdjson:render",
 }
 # `--statistics`, by the output format it honours
 STATISTICS_FORMATS: Dict[str, str] = {
@@ -63,6 +64,9 @@ class Report:
     fixed: int = 0  # fixes applied by --fix
     fix_mode: bool = False
     fixed_rules: Tuple[Tuple[str, str, str], ...] = ()  # (path, code, name) of each fix applied (or diffed)
+    # The text of each file with findings, as the findings' positions refer to it (after --fix), for the
+    # formats that count columns in another unit (rdjson: UTF-8 bytes); files absent are read from disk.
+    texts: Optional[Mapping[str, str]] = None
 
     def fixable_count(self, unsafe: bool) -> int:
         wanted = ("safe", "unsafe") if unsafe else ("safe",)

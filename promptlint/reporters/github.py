@@ -17,8 +17,8 @@ def _property(value: str) -> str:
     return _data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def _line(d: Diagnostic) -> str:
-    level = {"error": "error", "info": "notice"}.get(d.severity, "warning")
+def message_of(d: Diagnostic) -> str:
+    """The finding, its fix (or help) and its figure, one per line: what a reviewer reads on the diff."""
     message = d.message
     if d.fix is not None:
         message += f"\nfix ({d.fix.applicability}): {d.fix.description}"
@@ -28,6 +28,12 @@ def _line(d: Diagnostic) -> str:
         label, figure = finding_figure(d.savings)
         model = models_of(d.savings)
         message += f"\n{label}: {figure}" + (f" ({model})" if model else "")
+    return message
+
+
+def _line(d: Diagnostic) -> str:
+    level = {"error": "error", "info": "notice"}.get(d.severity, "warning")
+    message = message_of(d)
     properties = ",".join(
         [
             f"file={_property(d.path)}",
