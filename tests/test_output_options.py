@@ -175,3 +175,11 @@ def test_output_file_in_a_missing_directory_is_a_one_line_error(project: Path, c
     code, out, err = run(capsys, "--output-file", "missing/report.txt", "legacy.py")
     assert (code, out) == (2, "")
     assert err == "promptlint: error: cannot write missing/report.txt: No such file or directory\n"
+
+
+def test_the_readme_lists_every_output_format() -> None:
+    from promptlint.reporters import FORMATS
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    [line] = [line for line in readme.splitlines() if line.startswith("  --output-format ")]
+    assert sorted(line.split()[1].split("|")) == sorted(FORMATS)
