@@ -15,12 +15,14 @@ ROOT = Path(__file__).resolve().parents[1]
 # From the outside in: a module may import those after it, never one before it.
 LAYERS = [
     {"promptlint.__main__", "promptlint.api"},  # entry points: the command, the rule-pack facade
+    # the commands, and the servers for editors and coding agents
     {
         "promptlint.cli",
         "promptlint.lsp",
         "promptlint.lsp.server",
         "promptlint.mcp_server",
-    },  # commands, servers
+        "promptlint.agent_tools",
+    },
     # the check run, the in-process harness, and the lint of an editor's buffer
     {"promptlint.pipeline", "promptlint.testing", "promptlint.lsp.session"},
     {"promptlint.runner"},

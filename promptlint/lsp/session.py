@@ -38,6 +38,7 @@ class BufferResult:
     table_date: Optional[str] = None
     unsafe_fixes: bool = False
     version: Optional[int] = None  # the editor's version of the text, set by the server
+    calls_per_month: Optional[int] = None
 
     @property
     def complete(self) -> bool:
@@ -52,12 +53,15 @@ class BufferLinter:
         self.registry = registry
         self._settings: Dict[Path, Tuple[Tuple[int, int], Settings]] = {}
 
-    def document_settings(self, path: Path, fallback_root: Path) -> DocumentSettings:
-        """The settings of the nearest configuration above ``path`` (``fallback_root`` when there is none).
+    def document_settings(
+        self, path: Path, fallback_root: Path, config_from: Optional[Path] = None
+    ) -> DocumentSettings:
+        """The settings of the nearest configuration above ``config_from`` (default: ``path``'s directory),
+        else the defaults rooted at ``fallback_root``.
 
         Raises ConfigError for a broken configuration, as the CLI reports it.
         """
-        config_path = find_config(path.parent)
+        config_path = find_config(config_from or path.parent)
         if config_path is None:
             settings = Settings(root=fallback_root)
         else:
@@ -85,24 +89,40 @@ class BufferLinter:
         self._settings[config_path] = (stamp, settings)
         return settings
 
-    def lint(self, text: str, path: Path, fallback_root: Path) -> BufferResult:
-        """Lint ``text`` as the content of ``path``; never raises (a failure is the result's error)."""
+    def lint(
+        self,
+        text: str,
+        path: Path,
+        fallback_root: Path,
+        *,
+        display: Optional[str] = None,
+        config_from: Optional[Path] = None,
+        exclude: bool = True,
+    ) -> BufferResult:
+        """Lint ``text`` as the content of ``path`` (reported as ``display``, default the absolute path);
+        never raises (a failure is the result's error). With ``exclude``, an excluded path gets nothing,
+        as with ``check --force-exclude``."""
+        display = display or str(path)
         try:
-            document = self.document_settings(path, fallback_root)
+            document = self.document_settings(path, fallback_root, config_from)
         except ConfigError as error:
             return BufferResult(text, config_error=str(error))
+        if not exclude:
+            document = replace(document, excluded=False)
         try:
-            return self._lint(text, path, document)
+            return self._lint(text, path, document, display)
         except Exception as error:  # promptlint's own failure on this buffer: reported, the server lives on
-            return BufferResult(text, errors=[internal_error(str(path), error)])
+            return BufferResult(text, errors=[internal_error(display, error)])
 
-    def _lint(self, text: str, path: Path, document: DocumentSettings) -> BufferResult:
+    def _lint(self, text: str, path: Path, document: DocumentSettings, display: str) -> BufferResult:
         from promptlint.engine import lint_source
         from promptlint.models import ModelData
         from promptlint.source import SourceFile, format_size
 
         settings = document.settings
-        result = BufferResult(text, unsafe_fixes=settings.unsafe_fixes)
+        result = BufferResult(
+            text, unsafe_fixes=settings.unsafe_fixes, calls_per_month=settings.calls_per_month
+        )
         if document.excluded or not document.rules:
             return result
         raw = text.encode("utf-8", "surrogatepass")
@@ -111,10 +131,10 @@ class BufferLinter:
 
         if len(raw) > settings.max_file_size and may_call_llm(raw):
             reason = f"file is larger than {format_size(settings.max_file_size)}"
-            result.errors.append(FileError(str(path), reason))
+            result.errors.append(FileError(display, reason))
             return result
         models = ModelData(settings.models)
-        linted = lint_source(source, str(path), self.options(document), models)
+        linted = lint_source(source, display, self.options(document), models)
         result.errors = list(linted.errors)
         result.diagnostics = self._priced(linted.diagnostics, settings, models, result)
         return result
