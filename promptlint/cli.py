@@ -21,7 +21,7 @@ from promptlint.reporters import FORMATS, STATISTICS_FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _STYLED_FORMATS = ("text", "full", "concise")  # the formats styled with colour on a terminal
-_SUBCOMMANDS = ("check", "rule", "models")
+_SUBCOMMANDS = ("check", "rule", "models", "server", "mcp")
 
 
 class UsageError(Exception):
@@ -116,6 +116,19 @@ def _parser() -> argparse.ArgumentParser:
     rule.add_argument("--all", action="store_true", help="list every rule")
 
     sub.add_parser("models", help="print the model table in use (prices, limits, sources, date)")
+    sub.add_parser(
+        "server",
+        help="run the language server for editors, over stdio",
+        description="Run the promptlint language server over stdin/stdout, for editors (LSP). Needs the "
+        '`server` extra: pip install "promptlint-cost[server]". Settings come from the nearest '
+        "pyproject.toml of each document, as for `promptlint check`.",
+    )
+    sub.add_parser(
+        "mcp",
+        help="run the Model Context Protocol server for coding agents, over stdio",
+        description="Run the promptlint MCP server over stdin/stdout, for coding agents. Needs Python 3.10 "
+        'or later and the `mcp` extra: pip install "promptlint-cost[mcp]".',
+    )
     return parser
 
 
@@ -181,6 +194,10 @@ def _main(argv: Optional[Sequence[str]]) -> int:
             return _rule_command(args)
         if args.command == "models":
             return _models_command(args)
+        if args.command in ("server", "mcp"):
+            from importlib import import_module
+
+            return import_module(f"promptlint.{'lsp' if args.command == 'server' else 'mcp_server'}").run()
         return _check_command(args)
     except UsageError as error:
         print(f"promptlint: error: {error}", file=sys.stderr)
@@ -222,7 +239,7 @@ def _check_command(args: argparse.Namespace) -> int:
         jobs=args.jobs if args.jobs is not None else default_jobs(),
         use_cache=not args.no_cache and stdin is None,
         fix=FixMode.DIFF if args.diff else FixMode.WRITE if args.fix else FixMode.REPORT,
-        unsafe_fixes=args.unsafe_fixes,
+        unsafe_fixes=args.unsafe_fixes or settings.unsafe_fixes,
         baseline=args.baseline,
         changed_since=args.changed_since,
         price=args.write_baseline is None,

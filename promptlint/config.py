@@ -45,6 +45,8 @@ class Settings:
     file_timeout: float = DEFAULT_FILE_TIMEOUT  # seconds; a file still being analysed then is an error
     # Findings on requests served by a local or private host fail the run (otherwise: severity "info").
     fail_on_self_hosted: bool = False
+    # Unsafe fixes are applied by --fix and offered by the language server (ruff's `unsafe-fixes`).
+    unsafe_fixes: bool = False
 
     def ignored_for(self, path: Path) -> Tuple[str, ...]:
         """The selectors ``per-file-ignores`` applies to ``path``."""
@@ -78,6 +80,7 @@ _KEYS = {
     "signature-recognition",
     "file-timeout",
     "fail-on-self-hosted",
+    "unsafe-fixes",
     "rules",
     "models",
 }
@@ -203,6 +206,7 @@ def _parse(table: Mapping[str, Any], path: Path, registry: Registry) -> Settings
         signature_recognition=boolean("signature-recognition", True),
         file_timeout=float(file_timeout),
         fail_on_self_hosted=boolean("fail-on-self-hosted", False),
+        unsafe_fixes=boolean("unsafe-fixes", False),
         rule_options=_rule_options(table.get("rules", {}), registry, fail),
         models=_models(table.get("models", {}), fail),
     )

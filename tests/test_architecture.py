@@ -15,8 +15,16 @@ ROOT = Path(__file__).resolve().parents[1]
 # From the outside in: a module may import those after it, never one before it.
 LAYERS = [
     {"promptlint.__main__", "promptlint.api"},  # entry points: the command, the rule-pack facade
-    {"promptlint.cli"},
-    {"promptlint.pipeline", "promptlint.testing"},  # the check run, and the in-process harness
+    # the commands, and the servers for editors and coding agents
+    {
+        "promptlint.cli",
+        "promptlint.lsp",
+        "promptlint.lsp.server",
+        "promptlint.mcp_server",
+        "promptlint.agent_tools",
+    },
+    # the check run, the in-process harness, and the lint of an editor's buffer
+    {"promptlint.pipeline", "promptlint.testing", "promptlint.lsp.session"},
     {"promptlint.runner"},
     {"promptlint.engine", "promptlint.cache"},
 ]
