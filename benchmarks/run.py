@@ -179,6 +179,27 @@ CORPORA: Dict[str, Tuple[Sdist, ...]] = {
     ),
 }
 
+
+def _pinned(corpus: str, name: str) -> Sdist:
+    """A pin of another corpus, reused as it is."""
+    return next(sdist for sdist in CORPORA[corpus] if sdist.name == name)
+
+
+# A large codebase with two real LLM applications inside: the prefilter keeps Django and Sphinx away from
+# libcst, while aider and shell-gpt (clients, wrappers, loops, prompt files) are parsed and analysed.
+CORPORA["mixed-apps"] = (
+    _pinned("mixed", "django"),
+    _pinned("mixed", "sphinx"),
+    _pinned("llm-heavy", "aider-chat"),
+    Sdist(
+        "shell-gpt",
+        "1.5.1",
+        "shell_gpt-1.5.1.tar.gz",
+        "1c528f960b1c515c882eec351ba3ac78ba6f306cece9cbe554d3ad350c8b5bfe",
+        "CLI app: a module-level alias of `client.chat.completions.create` or `litellm.completion`",
+    ),
+)
+
 # Written into each corpus directory: an empty promptlint configuration that is nearer to every corpus file than
 # the repository's own pyproject.toml, whose [tool.promptlint] excludes `benchmarks` and `tests`.
 CORPUS_PYPROJECT = (
@@ -511,6 +532,10 @@ def promptlint_env() -> Dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     env["NO_COLOR"] = "1"
+    # An installed package has its bytecode compiled (pip does it at install): let the first, untimed run
+    # write it, rather than timing the compilation of every module on each run.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("FORCE_COLOR", None)
     return env
 
 
@@ -618,23 +643,119 @@ def measure_promptlint(
     return result
 
 
-def measure_precommit(root: Path, help_text: str, repeat: int, failures: List[str]) -> ToolResult:
-    """A pre-commit invocation: five files without LLM calls named on the command line, as the hook does."""
-    files = [
-        p
-        for p in python_files(root)
-        if b"openai" not in p.read_bytes() and b"anthropic" not in p.read_bytes()
-    ]
-    chosen = [str(p) for p in files[:: max(1, len(files) // 5)][:5]]
-    cmd = [sys.executable, "-m", "promptlint", "check", "--force-exclude", *chosen]
-    result = ToolResult()
+@dataclass(frozen=True)
+class ShortCase:
+    """One short invocation, as a pre-commit hook or an editor makes it, on named files of the mixed corpus."""
+
+    key: str
+    label: str
+    files: Tuple[str, ...]  # relative to the corpus root, which is the working directory
+    target_ms: float
+    exit_code: int  # what the run must exit with
+    shows: str  # what its stdout must contain
+    options: Tuple[str, ...] = ()
+    color: bool = False  # FORCE_COLOR=1: rich's styled output, as on a terminal
+
+
+_PLAIN = (  # Django modules: no LLM SDK import, so the prefilter turns them away
+    "django-5.2.19/django/utils/text.py",
+    "django-5.2.19/django/utils/html.py",
+    "django-5.2.19/django/db/models/query.py",
+    "django-5.2.19/django/forms/forms.py",
+    "django-5.2.19/django/urls/base.py",
+)
+SHORT_CASES = (
+    ShortCase("hook_1", "pre-commit, 1 file without LLM code", _PLAIN[:1], 40, 0, "All checks passed"),
+    ShortCase("hook_5", "pre-commit, 5 files without LLM code", _PLAIN, 45, 0, "All checks passed"),
+    # A hook sees changed files, which the result cache cannot know: --no-cache.
+    ShortCase(
+        "llm_clean",
+        "1 file with LLM calls, no findings",
+        ("chatblade-0.7.0/chatblade/chat.py",),
+        250,
+        0,
+        "All checks passed",
+        ("--no-cache",),
+    ),
+    ShortCase(
+        "llm_findings",
+        "1 file with LLM calls, findings, rich output",
+        ("git-ai-commit-1.0.13/ai_commit_msg/services/openai_service.py",),
+        350,
+        1,
+        "LLM201",
+        ("--no-cache",),
+        color=True,
+    ),
+)
+
+
+def measure_short(root: Path, rounds: int, failures: List[str]) -> Dict[str, Dict[str, Any]]:
+    """Each ``SHORT_CASES`` command ``rounds`` times, the cases alternating (so that a busy moment of the
+    machine slows them alike), after one untimed run each (which writes bytecode and the rule index).
+    Milliseconds: the best and the median run."""
+    results: Dict[str, Dict[str, Any]] = {}
+    times: Dict[str, List[float]] = {case.key: [] for case in SHORT_CASES}
+    for attempt in range(rounds + 1):
+        for case in SHORT_CASES:
+            if case.key in results:
+                continue
+            cmd = [sys.executable, "-m", "promptlint", "check", "--force-exclude", *case.options, *case.files]
+            env = promptlint_env()
+            if case.color:
+                env.pop("NO_COLOR", None)
+                env["FORCE_COLOR"] = "1"
+            run = run_measured(cmd, cwd=root, env=env)
+            problem = None
+            if run.returncode != case.exit_code or TRACEBACK_MARK in run.stderr:
+                problem = f"exited {run.returncode}, expected {case.exit_code}"
+            elif case.shows not in run.stdout or (case.color and "\x1b[" not in run.stdout):
+                problem = f"printed {run.stdout[:300]!r}"
+            if problem is not None:
+                failures.append(f"{case.label}: {' '.join(cmd)} {problem}:\n{tail(run.stderr)}")
+                results[case.key] = {"label": case.label, "failed": True}
+                continue
+            if attempt:
+                times[case.key].append(run.seconds * 1000)
+    for case in SHORT_CASES:
+        if case.key in results:
+            continue
+        ms = sorted(times[case.key])
+        results[case.key] = {
+            "label": case.label,
+            "files": list(case.files),
+            "best_ms": ms[0],
+            "median_ms": ms[len(ms) // 2],
+            "target_ms": case.target_ms,
+        }
+    return results
+
+
+def small_tree(root: Path) -> List[Path]:
+    """The llm-heavy corpus without openai-agents: about 400 files of LLM libraries and apps."""
+    return [root / sdist.dirname for sdist in CORPORA["llm-heavy"] if sdist.name != "openai-agents"]
+
+
+def measure_jobs(root: Path, repeat: int, failures: List[str]) -> Dict[str, Any]:
+    """A cold run on a small tree with the default worker count and with ``--jobs 1``, alternating; best
+    of ``repeat`` each. The outputs must be identical."""
+    paths = [str(path) for path in small_tree(root)]
+    base = [sys.executable, "-m", "promptlint", "check", *paths, "--output-format", "json", "--exit-zero"]
+    base += ["--no-cache", "--config", str(root / "pyproject.toml")]
+    best: Dict[str, float] = {}
+    outputs: Dict[str, str] = {}
     for _ in range(repeat):
-        run = run_measured(cmd, cwd=root, env=promptlint_env())
-        if run.returncode != 0 or TRACEBACK_MARK in run.stderr:
-            failures.append(f"pre-commit style run failed ({run.returncode}):\n{tail(run.stderr)}")
-            return result
-        result.record(run.seconds, run.maxrss_kib)
-    return result
+        for label, extra in (("default", []), ("jobs_1", ["--jobs", "1"])):
+            run = run_measured(base + extra, cwd=root, env=promptlint_env())
+            if run.returncode != 0 or TRACEBACK_MARK in run.stderr:
+                failures.append(f"small tree, {label}: exited {run.returncode}:\n{tail(run.stderr)}")
+                return {}
+            outputs[label] = run.stdout
+            best[label] = min(best.get(label, run.seconds), run.seconds)
+    if outputs["default"] != outputs["jobs_1"]:
+        failures.append("small tree: the output with the default worker count differs from --jobs 1")
+    files = sum(1 for path in small_tree(root) for _ in python_files(path))
+    return {"files": files, "default_s": best["default"], "jobs_1_s": best["jobs_1"]}
 
 
 def tail(text: str, lines: int = 40) -> str:
@@ -717,6 +838,14 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser.add_argument("--ruff", help="ruff executable (default: PATH, then next to this Python)")
     parser.add_argument("--no-ruff", action="store_true", help="skip ruff even when it is installed")
     parser.add_argument("--json-out", type=Path, help="also write the results as JSON to this file")
+    parser.add_argument(
+        "--short-rounds", type=int, default=15, help="runs of each short invocation (default 15)"
+    )
+    parser.add_argument(
+        "--only-short",
+        action="store_true",
+        help="time only the short invocations (and the small tree's worker counts), not whole corpora",
+    )
     parser.add_argument("--ast-worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.repeat < 1:
@@ -766,7 +895,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         ruff=ruff,
         ruff_missing="skipped (--no-ruff)" if args.no_ruff else "not installed",
         help_text=help_text,
+        short_rounds=args.short_rounds,
     )
+    if args.only_short:
+        if help_text is None or "mixed" not in roots or "llm-heavy" not in roots:
+            print(
+                "\nFAILED: --only-short needs promptlint and the mixed and llm-heavy corpora", file=sys.stderr
+            )
+            return 1
+        bench.measure_short(roots["mixed"])
+        bench.measure_jobs(roots["llm-heavy"])
+        names = []
     for name in names:
         try:
             bench.measure_corpus(name, roots[name])
@@ -792,7 +931,9 @@ class Bench:
     help_text: Optional[str]
     results: Dict[str, Dict[str, Any]] = field(default_factory=dict)
     failures: List[str] = field(default_factory=list)
-    precommit: Optional[float] = None
+    short_rounds: int = 15
+    short: Dict[str, Dict[str, Any]] = field(default_factory=dict)
+    jobs: Dict[str, Any] = field(default_factory=dict)
 
     def measure_corpus(self, name: str, root: Path) -> None:
         """Time ast, ruff and (unless ``--only-baselines``) promptlint on one corpus, printing as it goes."""
@@ -830,9 +971,9 @@ class Bench:
                         f"promptlint on {name}: {label} output differs from the --no-cache output"
                     )
             if name == "mixed":
-                hook = measure_precommit(root, self.help_text, self.repeat, self.failures)
-                print(f"  pre-commit  {fmt_s(hook.seconds)} s (5 files without LLM calls)", flush=True)
-                self.precommit = hook.seconds
+                self.measure_short(root)
+            if name == "llm-heavy":
+                self.measure_jobs(root)
             for res in (pl_res, warm_res):
                 res.extra.pop("output", None)
                 res.extra.pop("cold_output", None)
@@ -846,6 +987,69 @@ class Bench:
             "ruff": dict(ruff_res.__dict__),
             "promptlint": dict(pl_res.__dict__),
         }
+
+    def measure_short(self, root: Path) -> None:
+        """The short runs (``SHORT_CASES``), printed as they are known."""
+        self.short = measure_short(root, self.short_rounds, self.failures)
+        for result in self.short.values():
+            if not result.get("failed"):
+                print(
+                    f"  {result['label']}: best {result['best_ms']:.0f} ms, median {result['median_ms']:.0f} ms "
+                    f"of {self.short_rounds}",
+                    flush=True,
+                )
+
+    def measure_jobs(self, root: Path) -> None:
+        """The small tree with the default worker count and with ``--jobs 1``."""
+        self.jobs = measure_jobs(root, self.repeat, self.failures)
+        if self.jobs:
+            print(
+                f"  small tree ({self.jobs['files']:,} files): default jobs {fmt_s(self.jobs['default_s'])} s, "
+                f"--jobs 1 {fmt_s(self.jobs['jobs_1_s'])} s",
+                flush=True,
+            )
+
+    def targets(self) -> List[Tuple[str, str, Optional[bool]]]:
+        """(target, measured, met) for every target of the speed issue that this run measured."""
+        rows: List[Tuple[str, str, Optional[bool]]] = []
+        for result in self.short.values():
+            if result.get("failed"):
+                continue
+            rows.append(
+                (
+                    f"{result['label']}: at most {result['target_ms']:.0f} ms",
+                    f"{result['best_ms']:.0f} ms best, {result['median_ms']:.0f} ms median",
+                    result["best_ms"] <= result["target_ms"],
+                )
+            )
+
+        def ratio(corpus: str, tool: str, other: str, limit: float, label: str) -> None:
+            r = self.results.get(corpus)
+            mine = (r or {}).get(tool, {}).get("seconds")
+            theirs = (r or {}).get(other, {}).get("seconds")
+            if mine and theirs:
+                rows.append(
+                    (
+                        f"{corpus}, {label}: at most {limit:g}x `{other}`",
+                        f"{mine:.2f} s vs {theirs:.2f} s ({mine / theirs:.2f}x)",
+                        mine <= limit * theirs,
+                    )
+                )
+
+        ratio("llm-heavy", "promptlint", "ast", 1.5, "cold")
+        ratio("mixed-apps", "promptlint", "ruff", 2.0, "cold")
+        for corpus in self.results:
+            ratio(corpus, "promptlint_warm", "ruff", 0.33, "warm")
+        if self.jobs:
+            default, single = self.jobs["default_s"], self.jobs["jobs_1_s"]
+            rows.append(
+                (
+                    f"small tree ({self.jobs['files']:,} files): default jobs not slower than `--jobs 1`",
+                    f"{default:.2f} s vs {single:.2f} s ({default / single:.2f}x)",
+                    default <= single,
+                )
+            )
+        return rows
 
     def report(self, json_out: Optional[Path]) -> None:
         """Print the compact table and the machine line; write the JSON file when asked."""
@@ -891,16 +1095,20 @@ class Bench:
                     fmt_int(pl["extra"].get("errors")),
                 ]
             )
-        print()
-        print_table(headers, rows)
+        if rows:
+            print()
+            print_table(headers, rows)
         ruff_version = tool_version([self.ruff, "--version"]) if self.ruff else self.ruff_missing
         machine = (
             f"cores: {os.cpu_count()}  python: {platform.python_implementation()} {platform.python_version()}  "
             f"ruff: {ruff_version}  best of {self.repeat}  {platform.platform()}"
         )
         print(machine)
-        if self.precommit is not None:
-            print(f"pre-commit style run on 5 files without LLM calls: {self.precommit * 1000:.0f} ms")
+        targets = self.targets()
+        if targets:
+            print("\n| target | measured | met |\n| --- | --- | --- |")
+            for target, measured, met in targets:
+                print(f"| {target} | {measured} | {'yes' if met else 'no'} |")
         if json_out:
             payload = {
                 "machine": machine,
@@ -910,7 +1118,9 @@ class Bench:
                 "repeat": self.repeat,
                 "corpora": self.results,
                 "failures": self.failures,
-                "precommit_seconds": self.precommit,
+                "short": self.short,
+                "small_tree_jobs": self.jobs,
+                "targets": [{"target": t, "measured": m, "met": ok} for t, m, ok in targets],
             }
             json_out.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
 

@@ -9,15 +9,16 @@ Entries are JSON, never pickles: a cache directory committed to a repository mus
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional
 
 from promptlint import __version__
-from promptlint.diagnostics import Diagnostic, FileError, from_plain, to_plain
+from promptlint.diagnostics import FileError, from_plain, to_plain
+
+if TYPE_CHECKING:
+    from promptlint.diagnostics import Diagnostic
 
 CACHE_DIRECTORY = ".promptlint_cache"
 _FORMAT = "v1"
@@ -25,6 +26,8 @@ _FORMAT = "v1"
 
 def _code_fingerprint() -> str:
     """Sizes and modification times of promptlint's and the rule packs' modules."""
+    import hashlib
+
     import promptlint
 
     roots = [Path(promptlint.__file__).parent]
@@ -44,6 +47,8 @@ def _code_fingerprint() -> str:
 
 
 def _sha256(path: Path) -> Optional[str]:
+    import hashlib
+
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
@@ -53,10 +58,15 @@ def _sha256(path: Path) -> Optional[str]:
 class Cache:
     def __init__(self, directory: Path, settings_fingerprint: str) -> None:
         self.directory = directory / _FORMAT
-        self._base = hashlib.sha256(f"{_code_fingerprint()}\0{settings_fingerprint}".encode()).hexdigest()
+        self._settings = settings_fingerprint
+        self._base: Optional[str] = None  # computed for the first file that passes the prefilter
         self._ready = False
 
     def key(self, raw: bytes, path: Path, display: str, codes: Iterable[str]) -> str:
+        import hashlib
+
+        if self._base is None:
+            self._base = hashlib.sha256(f"{_code_fingerprint()}\0{self._settings}".encode()).hexdigest()
         digest = hashlib.sha256(self._base.encode())
         digest.update(f"\0{path.resolve()}\0{display}\0{','.join(sorted(codes))}\0".encode())
         digest.update(raw)
@@ -93,6 +103,8 @@ class Cache:
             return  # a result a rule pack made of something JSON cannot hold: not cached, still reported
         entry = self._entry(key)
         try:
+            import tempfile
+
             self._prepare()
             entry.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")

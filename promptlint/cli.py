@@ -46,15 +46,39 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _columns() -> int:
+    """``shutil.get_terminal_size().columns``, without importing shutil (and the compression modules it
+    imports) on every run: argparse asks for the width each time it checks an argument."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width=None, **kw):
+        width = _columns() - 2 if width is None else width
+        super().__init__(prog, indent_increment, max_help_position, width, **kw)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="promptlint",
         description="Find what makes LLM calls expensive, in the source, and price each fix.",
+        formatter_class=_HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"promptlint {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    check = sub.add_parser("check", help="lint files and directories (the default command)")
+    check = sub.add_parser(
+        "check", help="lint files and directories (the default command)", formatter_class=_HelpFormatter
+    )
     check.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
     check.add_argument("--select", type=_codes, action="extend", help="rules to enable: codes, prefixes, ALL")
     check.add_argument("--extend-select", type=_codes, action="extend", help="rules to enable on top")
@@ -111,11 +135,15 @@ def _parser() -> argparse.ArgumentParser:
         "per-file-ignores and force-exclude apply; with --fix the fixed source goes to stdout",
     )
 
-    rule = sub.add_parser("rule", help="print a rule's documentation")
+    rule = sub.add_parser("rule", help="print a rule's documentation", formatter_class=_HelpFormatter)
     rule.add_argument("code", nargs="?", help="a rule code or name, e.g. LLM201")
     rule.add_argument("--all", action="store_true", help="list every rule")
 
-    sub.add_parser("models", help="print the model table in use (prices, limits, sources, date)")
+    sub.add_parser(
+        "models",
+        help="print the model table in use (prices, limits, sources, date)",
+        formatter_class=_HelpFormatter,
+    )
     sub.add_parser(
         "server",
         help="run the language server for editors, over stdio",
@@ -204,11 +232,15 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         return EXIT_ERROR
 
 
-def _load_registry():
-    from promptlint.registry import PluginError, load_registry
+def _load_registry(full: bool = False):
+    """The installed rules; from the cached index (rule modules imported when a file is linted) unless
+    ``full``."""
+    from promptlint import rule_index
+    from promptlint.registry import PluginError
 
     try:
-        return load_registry()
+        registry = rule_index.load()
+        return registry.loaded() if full else registry
     except PluginError as error:
         raise UsageError(str(error)) from error
 
@@ -216,6 +248,7 @@ def _load_registry():
 def _check_command(args: argparse.Namespace) -> int:
     """Arguments → a check request → the pipeline → output and an exit code."""
     from promptlint.pipeline import CheckError, CheckRequest, FixMode, check
+    from promptlint.registry import PluginError
     from promptlint.runner import default_jobs
 
     if args.statistics and args.output_format not in STATISTICS_FORMATS:
@@ -248,11 +281,11 @@ def _check_command(args: argparse.Namespace) -> int:
     progress = _ProgressBar(args)
     try:
         outcome = check(request, on_progress=progress)
-    except CheckError as error:
+    except (CheckError, PluginError) as error:
         raise UsageError(str(error)) from error
     finally:
         progress.close()
-    return _report(args, outcome, settings, selected, stdin)
+    return _report(args, outcome, settings, registry.classes(selected), stdin)
 
 
 def _stdin_path(args: argparse.Namespace) -> Optional[str]:
@@ -434,7 +467,7 @@ def _use_color() -> bool:
 def _rule_command(args: argparse.Namespace) -> int:
     from promptlint.docs import rule_document, rules_table
 
-    registry = _load_registry()
+    registry = _load_registry(full=True)
     if args.all or args.code is None:
         sys.stdout.write(rules_table(registry))
         return EXIT_CLEAN

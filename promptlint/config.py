@@ -11,10 +11,12 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple
 
-from promptlint.registry import Registry
 from promptlint.source import DEFAULT_MAX_FILE_SIZE
+
+if TYPE_CHECKING:
+    from promptlint.registry import Registry
 
 DEFAULT_FILE_TIMEOUT = 60.0  # seconds
 
@@ -238,6 +240,8 @@ def _rule_options(raw: Any, registry: Registry, fail) -> Dict[str, Dict[str, Any
 def _models(raw: Any, fail) -> Dict[str, Dict[str, Any]]:
     if not isinstance(raw, dict):
         raise fail("models", f"must be a table of model = {{input = …, output = …}}, got {_type(raw)}")
+    if not raw:
+        return {}
     from promptlint.models import OVERRIDE_KEYS
 
     for model, fields in raw.items():

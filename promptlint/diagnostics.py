@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from typing import Optional, Tuple
+from typing import TYPE_CHECKING, Optional, Tuple
 
-from promptlint.rule import SavingsBasis
+if TYPE_CHECKING:
+    from promptlint.rule import SavingsBasis
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,8 @@ def from_plain(plain: dict) -> Diagnostic:
         )
     basis = data.get("basis")
     if basis is not None:
+        from promptlint.rule import SavingsBasis
+
         known = {f.name for f in fields(SavingsBasis)}
         data["basis"] = SavingsBasis(
             **{

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, 
 from promptlint.diagnostics import Diagnostic, FileError, RelatedLocation, internal_error
 from promptlint.lines import LineIndex, split_lines
 from promptlint.prefilter import may_call_llm
+from promptlint.results import FileResult
 from promptlint.rule import Finding, Rule, RuleContext
 from promptlint.savings import served_as
 from promptlint.source import SourceError, SourceFile, read_source
@@ -23,15 +24,6 @@ if TYPE_CHECKING:
     from promptlint.models import ModelData
 
 _CONTEXT_LINES = 3  # reported lines kept for the text reporter
-
-
-@dataclass
-class FileResult:
-    diagnostics: List[Diagnostic] = field(default_factory=list)
-    errors: List[FileError] = field(default_factory=list)
-    parsed: bool = False  # whether the file reached the parser
-    source: Optional[SourceFile] = None  # what was read, for writing fixes back
-    dependencies: List[Path] = field(default_factory=list)  # prompt files the result depends on
 
 
 @dataclass

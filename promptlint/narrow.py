@@ -7,15 +7,13 @@ keeps its old status, and a line the fixer wrote counts as changed (it was writt
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Set
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set
 
-from promptlint.baseline import new_findings, on_changed_lines
-from promptlint.diagnostics import Diagnostic
-from promptlint.lines import split_lines
+if TYPE_CHECKING:
+    from promptlint.diagnostics import Diagnostic
 
 ChangedLines = Dict[Path, Optional[Set[int]]]  # None: the whole file counts as changed
 
@@ -34,8 +32,12 @@ class Narrowing:
     def reported(self, diagnostics: Sequence[Diagnostic]) -> List[Diagnostic]:
         kept = list(diagnostics)
         if self.known is not None:
+            from promptlint.baseline import new_findings
+
             kept = new_findings(kept, self.known)
         if self.changed is not None:
+            from promptlint.baseline import on_changed_lines
+
             kept = on_changed_lines(kept, self.changed)
         return kept
 
@@ -62,6 +64,8 @@ class FileNarrowing:
     def reported(self, diagnostics: Sequence[Diagnostic]) -> List[Diagnostic]:
         kept = list(diagnostics)
         if self.known is not None:
+            from promptlint.baseline import new_findings
+
             kept = new_findings(kept, self.known)
         if self.lines is not None:
             lines = self.lines
@@ -72,6 +76,10 @@ class FileNarrowing:
         """The same narrowing for ``after``, a fixed version of ``before``."""
         if self.lines is None:
             return self
+        import difflib
+
+        from promptlint.lines import split_lines
+
         old, new = split_lines(before, keepends=True), split_lines(after, keepends=True)
         lines: Set[int] = set()
         matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)

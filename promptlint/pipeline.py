@@ -212,17 +212,18 @@ def _lint(request: CheckRequest, context: RunContext, tasks: List[Task], on_prog
 
 def _collect(request, context, tasks, results, narrowing, outcome: Outcome) -> None:
     """Gather each file's findings and errors, fixing (or diffing) the reported findings that have fixes."""
-    from promptlint.fixes import applicable
-
     linter = None
-    rules = request.registry.rules
-    known = (frozenset(rule.code for rule in rules), frozenset(rule.name for rule in rules))  # once per run
+    known = None  # the rule codes and names, for suppression comments: once per run, when a file is read
     for task, result in zip(tasks, results):
         file_diagnostics = result.diagnostics
         file_narrowing = narrowing.for_file(task.path)
         reported = file_narrowing.reported(file_diagnostics)
         wants_fix = request.fix is not FixMode.REPORT and result.source is not None
-        if wants_fix and any(applicable(d, request.unsafe_fixes) for d in reported):
+        if wants_fix:
+            from promptlint.fixes import applicable
+
+            wants_fix = any(applicable(d, request.unsafe_fixes) for d in reported)
+        if wants_fix:
             if linter is None:
                 from promptlint.runner import Linter
 
@@ -233,6 +234,9 @@ def _collect(request, context, tasks, results, narrowing, outcome: Outcome) -> N
         if reported and result.source is not None:
             outcome.texts.setdefault(task.display, result.source.text)
         if result.source is not None:
+            if known is None:
+                rules = request.registry.rules
+                known = (frozenset(rule.code for rule in rules), frozenset(rule.name for rule in rules))
             outcome.warnings.extend(_unknown_suppressions(task.display, result.source.text, *known))
         for error in result.errors:
             outcome.internal_error = outcome.internal_error or error.internal

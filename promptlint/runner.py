@@ -8,12 +8,12 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from promptlint.config import DEFAULT_FILE_TIMEOUT
 from promptlint.diagnostics import FileError, internal_error
-from promptlint.engine import FileResult, LintOptions, lint_source, timeout_error
 from promptlint.prefilter import may_call_llm, stream_may_call_llm
+from promptlint.results import FileResult
 from promptlint.source import (
     DEFAULT_MAX_FILE_SIZE,
     FileTooLarge,
@@ -23,6 +23,9 @@ from promptlint.source import (
     read_raw,
     scan_raw,
 )
+
+if TYPE_CHECKING:
+    from promptlint.engine import LintOptions
 
 # Below this many files to parse, starting worker processes costs more than it saves.
 MIN_PARALLEL_FILES = 4
@@ -66,7 +69,7 @@ class Linter:
             from promptlint.registry import load_registry
 
             registry = load_registry()
-        self.registry = registry
+        self.registry = registry.loaded()  # the rule classes: imported now, when a file is to be linted
         self.context = context
         from promptlint.models import ModelData
 
@@ -75,6 +78,8 @@ class Linter:
         self._options: Dict[Tuple[str, ...], LintOptions] = {}
 
     def options(self, codes: Tuple[str, ...]) -> LintOptions:
+        from promptlint.engine import LintOptions
+
         if codes not in self._options:
             rules = [rule for rule in self.registry.rules if rule.code in codes]
             self._options[codes] = LintOptions(
@@ -89,18 +94,20 @@ class Linter:
         return self._options[codes]
 
     def lint(self, task: Task, source: SourceFile) -> FileResult:
+        from promptlint.engine import lint_source
+
         return lint_source(source, task.display, self.options(task.codes), self.models)
 
 
 _worker: Optional[Linter] = None
 
 
-def _start_worker(context: RunContext) -> None:
+def _start_worker(context: RunContext, registry) -> None:
     global _worker
     import promptlint.deep as deep
 
     deep.reset()  # a forked child does not inherit the parent's worker thread
-    _worker = Linter(context)
+    _worker = Linter(context, registry)
 
 
 def _work(task: Task, source: SourceFile) -> FileResult:
@@ -168,7 +175,7 @@ def lint_tasks(
             total += 1
             if early:
                 if pool is None:
-                    pool = _pool(context, jobs)
+                    pool = _pool(context, registry, jobs)
                 keys[index] = (key, source)
                 pool.submit(index, task, source)
                 collect(block=False)
@@ -185,7 +192,7 @@ def lint_tasks(
 
     workers = min(jobs, len(pending))
     if workers > 1 and len(pending) >= MIN_PARALLEL_FILES:
-        _run_parallel(pending, context, workers, finished)
+        _run_parallel(pending, context, registry, workers, finished)
     else:
         linter = Linter(context, registry, timeout=_finite(context.file_timeout)) if pending else None
         for index, task, source, key in pending:
@@ -222,6 +229,7 @@ def _read_if_relevant(task: Task, max_bytes: int) -> Optional[bytes]:
 def _outcome(display: str, ok: bool, value, context: RunContext) -> FileResult:
     """A worker's result; a file that ran out of time is that file's error, and so is a worker that failed
     on it (its result could not come back, or the worker died): the other files are still reported."""
+    from promptlint.engine import timeout_error
     from promptlint.pool import TimedOut
 
     if ok:
@@ -231,14 +239,16 @@ def _outcome(display: str, ok: bool, value, context: RunContext) -> FileResult:
     return FileResult(errors=[internal_error(display, value)], parsed=True)
 
 
-def _pool(context: RunContext, workers: int):
+def _pool(context: RunContext, registry, workers: int):
+    """Workers that lint with the rules the parent has loaded (a forked worker inherits them)."""
     from promptlint.pool import WorkerPool
 
-    return WorkerPool(workers, _start_worker, (context,), _work, context.file_timeout)
+    registry = registry.loaded()
+    return WorkerPool(workers, _start_worker, (context, registry), _work, context.file_timeout)
 
 
-def _run_parallel(pending, context: RunContext, workers: int, finished) -> None:
-    pool = _pool(context, workers)
+def _run_parallel(pending, context: RunContext, registry, workers: int, finished) -> None:
+    pool = _pool(context, registry, workers)
     try:
         # Largest files first, so that no worker is left with a big one at the end.
         ordered = sorted(pending, key=lambda item: -len(item[2].raw))

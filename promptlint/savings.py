@@ -11,10 +11,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, List, Optional, Tuple
 
 from promptlint.diagnostics import Savings
-from promptlint.rule import Finding, SavingsBasis
 
 if TYPE_CHECKING:  # pragma: no cover
     from promptlint.ir import LLMCall
+    from promptlint.rule import Finding, SavingsBasis
 
 _PER_MILLION = 1_000_000
 

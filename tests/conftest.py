@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Iterable, List
 
@@ -18,6 +19,10 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The rule index (promptlint.rule_index) of this test session lives in a directory of its own, never in the
+# user's cache; the subprocesses the tests start inherit it.
+os.environ.setdefault("PROMPTLINT_CACHE_DIR", tempfile.mkdtemp(prefix="promptlint-tests-"))
 
 settings.register_profile(
     "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

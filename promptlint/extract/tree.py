@@ -11,6 +11,8 @@ from typing import Iterator, List, Optional, Set
 
 import libcst as cst
 
+from promptlint.extract.walk import children
+
 # Nodes that open a scope of their own: what runs inside them does not run where they are written.
 NESTED_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
@@ -32,7 +34,7 @@ def nodes_under(
         if values_only and isinstance(current, cst.Arg):
             stack.append(current.value)
             continue
-        stack.extend(reversed(current.children))
+        stack.extend(reversed(children(current)))
 
 
 def dotted_name(node: cst.CSTNode) -> Optional[str]:
@@ -70,7 +72,7 @@ def references(expr: cst.CSTNode) -> Set[str]:
         elif isinstance(node, cst.Arg):
             stack.append(node.value)
         else:
-            stack.extend(node.children)
+            stack.extend(children(node))
     return found
 
 
@@ -106,7 +108,7 @@ def path_to(root: cst.CSTNode, target: cst.CSTNode) -> Set[int]:
         path.append(node)
         if node is target:
             return {id(n) for n in path}
-        for child in reversed(node.children):
+        for child in reversed(children(node)):
             stack.append((child, depth + 1))
     return set()
 

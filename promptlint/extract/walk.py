@@ -11,7 +11,7 @@ looks inside them.
 from __future__ import annotations
 
 import dataclasses
-import inspect
+import dis
 import re
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -53,14 +53,31 @@ Plan = Tuple[
 ]
 
 
+_SOURCES: Dict[str, List[str]] = {}
+
+
+def _method_source(method: Any) -> str:
+    """The source lines of a function, found from its code object's line numbers: the lines of libcst's
+    modules are read once each (``inspect.getsource`` tokenizes the module again for every method)."""
+    code = method.__code__
+    lines = _SOURCES.get(code.co_filename)
+    if lines is None:
+        with open(code.co_filename, encoding="utf-8") as handle:
+            lines = _SOURCES[code.co_filename] = handle.read().split("\n")
+    last = max(
+        (line for _, line in dis.findlinestarts(code) if line is not None), default=code.co_firstlineno
+    )
+    return "\n".join(lines[code.co_firstlineno - 1 : last])
+
+
 def _child_order(cls: type) -> Tuple[str, ...]:
     """The order in which libcst visits a node class's fields, read from its child-visiting method."""
     if cls not in _ORDER:
         names: List[str] = []
         try:
-            source = inspect.getsource(cls._visit_and_replace_children)  # type: ignore[attr-defined]
+            source = _method_source(cls._visit_and_replace_children)  # type: ignore[attr-defined]
             names = _FIELD_CALL.findall(source)
-        except (OSError, TypeError, AttributeError):  # pragma: no cover - no source available
+        except (OSError, TypeError, AttributeError, ValueError):  # pragma: no cover - no source available
             names = []
         known = [field.name for field in dataclasses.fields(cls)]
         if not names or any(name not in known for name in names):
@@ -138,6 +155,48 @@ class Walker:
                     leave_field(visitor, node)
         if leave is not None:
             leave(visitor, node)
+
+
+_CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
+def children(node: cst.CSTNode) -> List[cst.CSTNode]:
+    """``node.children`` (every child node, tokens included, in libcst's order) without libcst's way of
+    finding them, which rebuilds the node and validates the copy."""
+    fields = _CHILD_FIELDS.get(type(node))
+    if fields is None:
+        fields = _CHILD_FIELDS[type(node)] = _child_order(type(node))
+    found: List[cst.CSTNode] = []
+    for field in fields:
+        value = getattr(node, field)
+        kind = _IS_NODE.get(type(value))
+        if kind is None:
+            kind = _is_node(type(value))
+        if kind == _NODE:
+            found.append(value)
+        elif kind == _SEQUENCE:
+            for item in value:
+                item_kind = _IS_NODE.get(type(item))
+                if item_kind is None:
+                    item_kind = _is_node(type(item))
+                if item_kind == _NODE:
+                    found.append(item)
+    return found
+
+
+# Per exact type, for ``children``: a node (tokens too), a sequence, or neither.
+_IS_NODE: Dict[type, int] = {list: _SEQUENCE, tuple: _SEQUENCE, str: _SKIP, type(None): _SKIP, bool: _SKIP}
+
+
+def _is_node(kind: type) -> int:
+    if issubclass(kind, cst.CSTNode):
+        result = _NODE
+    elif issubclass(kind, (list, tuple)):
+        result = _SEQUENCE
+    else:
+        result = _SKIP
+    _IS_NODE[kind] = result
+    return result
 
 
 def walk(node: cst.CSTNode, visitor: Any) -> None:

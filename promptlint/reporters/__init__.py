@@ -10,9 +10,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Type
 
-from promptlint.diagnostics import Diagnostic, FileError
-
 if TYPE_CHECKING:
+    from promptlint.diagnostics import Diagnostic, FileError
     from promptlint.rule import Rule
 
 # format name -> "module:function"; the order is the order `--output-format` lists them in
