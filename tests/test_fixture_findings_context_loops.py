@@ -148,6 +148,14 @@ FIXTURE_FINDINGS = [
     ),
     (
         "LLM303",
+        "fixtures/LLM303/langchain_chat_history.py",
+        24,
+        43,
+        HISTORY_MESSAGE.format(name="history", loop="`while True:` loop", callee="chain.invoke"),
+        ("claude-sonnet-4-5", 1170, 3.51),
+    ),
+    (
+        "LLM303",
         "fixtures/LLM303/support_websocket.py",
         21,
         44,

@@ -13,6 +13,7 @@ from promptlint.extract.adapters.common import Request
 from promptlint.extract.arguments import collect_arguments
 from promptlint.extract.candidates import merge_calls
 from promptlint.extract.context import ModuleContext
+from promptlint.extract.langchain_chains import chain_candidate, chain_request
 from promptlint.extract.module_index import ModuleIndex
 from promptlint.extract.module_strings import string_literals
 from promptlint.extract.ordering import with_order_risks
@@ -48,9 +49,14 @@ def extract_calls(
     facts = ModuleFacts(lambda: string_literals(module))
     calls: List[LLMCall] = []
     wrappers: List[Wrapper] = []
+    recognised: Dict[int, LLMCall] = {}
+    chains: List[CallSite] = []
     for site in builder.calls:
         call = _recognise(site, context, signatures)
+        if call is None and chain_candidate(site):
+            chains.append(site)
         if call is not None:
+            recognised[id(site.node)] = call
             with_facts = _with_facts(call, site.scope, context.resolver.hole_scopes, facts, index)
             with_loops = context.caller_loops.add_to(with_facts, site)
             recursion = context.recursions.of(site, site.node)
@@ -58,6 +64,10 @@ def extract_calls(
             wrapper = find_wrapper(call, site, lambda name, site=site: _without_splat(site, context, name))
             if wrapper is not None:
                 wrappers.append(wrapper)
+    for site in chains:
+        call = chain_request(site, context.resolver, lambda node: recognised.get(id(node)))
+        if call is not None:
+            calls.append(_with_facts(call, site.scope, context.resolver.hole_scopes, facts, index))
     calls.extend(through_wrappers(wrappers, builder.calls))
     imports = context.resolver.imports
     if imports is not None and context.resolver.source_path is not None:
