@@ -169,3 +169,37 @@ def test_templates_and_chains_that_are_not_requests(tmp_path: Path) -> None:
             return plain.format_messages(q=q)
     """
     assert chains(tmp_path, body) == []
+
+
+def test_template_imported_from_another_module_is_placed_where_it_is_used(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "desk").mkdir()
+    (tmp_path / "desk" / "__init__.py").write_text("")
+    (tmp_path / "desk" / "prompts.py").write_text(
+        "from langchain_core.prompts import ChatPromptTemplate\n"
+        'POLICY = "Refunds within 30 days."\n'
+        'SUPPORT = ChatPromptTemplate.from_messages([("system", "For {customer}. " + POLICY)])\n'
+        'FIXED = ChatPromptTemplate.from_messages([SystemMessage(content="x")])\n'
+    )
+    path = tmp_path / "desk" / "app.py"
+    source = (
+        _PRELUDE
+        + "from . import prompts\nfrom .prompts import SUPPORT\n"
+        + 'def handler(c):\n    (SUPPORT | llm).invoke({"customer": c})\n'
+        + '    (prompts.SUPPORT | llm).invoke({"customer": "x"})\n'
+        + "    (prompts.FIXED | llm).invoke({})\n"
+    )
+    path.write_text(source)
+    module = cst.parse_module(source)
+    found, _ = extract_calls(module, path, tmp_path)
+    first, second = [call for call in found if call.endpoint == "ChatOpenAI.invoke"]
+    assert prompt_of(first) == [
+        (
+            "system",
+            [("static", "For "), ("dynamic", "c", "per-request"), ("static", ". Refunds within 30 days.")],
+        )
+    ]
+    assert prompt_of(second) == [("system", [("static", "For x. Refunds within 30 days.")])]
+    assert module.code_for_node(first.prompt[0].node) == "SUPPORT"
+    template = first.related[1]
+    assert (template.message, Path(template.path).name) == ("prompt template `SUPPORT`", "prompts.py")

@@ -20,6 +20,7 @@ import libcst as cst
 
 from promptlint.extract.class_values import attribute_candidates
 from promptlint.extract.langchain_templates import template_text
+from promptlint.extract.project import Found
 from promptlint.extract.provenance import Qualified, qualify
 from promptlint.extract.scopes import CallSite, Scope
 from promptlint.extract.text import TextResolver
@@ -86,6 +87,7 @@ class _Message:
     text: Optional[cst.BaseExpression] = None
     placeholder: str = ""
     optional: bool = False
+    resolver: Optional[TextResolver] = None  # the resolver of the module the template is built in
 
 
 ModelCall = Callable[[cst.Call], Optional[LLMCall]]
@@ -106,10 +108,11 @@ def chain_request(site: CallSite, resolver: TextResolver, model_call: ModelCall)
     stages = _stages(func.value, site.scope, 0)
     if stages is None or len(stages) < 2:
         return None
-    messages = _template(stages[0][0], stages[0][1], resolver)
+    template = _template(stages[0][0], stages[0][1], resolver)
     model = _model(stages[1][0], stages[1][1], model_call)
-    if messages is None or model is None:
+    if template is None or model is None:
         return None
+    messages, imported = template
     bound = _bindings(site.node, site.scope, resolver)
     if bound is None:
         return None
@@ -132,12 +135,13 @@ def chain_request(site: CallSite, resolver: TextResolver, model_call: ModelCall)
         if message.template is not None:
             text = resolver.format_fields(message.template, (), named, has_splat, site.node, site.scope)
         else:
-            assert message.text is not None
-            text = resolver.resolve(message.text, message.scope)
+            assert message.text is not None and message.resolver is not None
+            text = message.resolver.resolve(message.text, message.scope)
         if text is None:
             return None
-        parts.append(PromptPart(message.role, text, message.node))
-    return _request(site, model, func.attr.value, tuple(parts), history)
+        # A template of another module is reported where this module names it.
+        parts.append(PromptPart(message.role, text, stages[0][0] if imported is not None else message.node))
+    return _request(site, model, func.attr.value, tuple(parts), history, imported)
 
 
 def _unknown(node: cst.CSTNode, volatility: Volatility, source: str) -> PromptPart:
@@ -150,6 +154,7 @@ def _request(
     method: str,
     parts: Tuple[PromptPart, ...],
     history: Optional[cst.BaseExpression],
+    template: Optional[Related],
 ) -> LLMCall:
     from promptlint.extract.loops import loop_facts
 
@@ -181,7 +186,7 @@ def _request(
         literal_arguments={},
         argument_nodes={},
         reads_first_choice_only=False,
-        related=(related,),
+        related=(related,) + ((template,) if template is not None else ()),
     )
 
 
@@ -242,15 +247,60 @@ def _qualified(expr: cst.BaseExpression, scope: Scope) -> Optional[str]:
     return origin.name if isinstance(origin, Qualified) else None
 
 
-def _template(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver) -> Optional[List[_Message]]:
-    """The messages of the prompt template ``expr`` builds, or None when any is not known."""
+def _template(
+    expr: cst.BaseExpression, scope: Scope, resolver: TextResolver
+) -> Optional[Tuple[List[_Message], Optional[Related]]]:
+    """The messages of the prompt template ``expr`` builds, and where, when it is built in another module of
+    the project (imported); None when any message is not known."""
+    imported: Optional[Related] = None
+    stage = expr
     for _ in range(_MAX_DEPTH):
         if isinstance(expr, cst.Call):
             break
         followed = _follow(expr, scope)
+        if followed is None and not imported:
+            found = _imported(expr, scope, resolver)
+            if found is not None:
+                expr, scope, resolver, where = found
+                module = where.module
+                name = one_line(stage)
+                imported = Related(f"prompt template `{name}`", expr, module.module, str(module.path))
+                continue
         if followed is None:
             return None
         expr, scope = followed
+    messages = _built(expr, scope, resolver)
+    if messages is None or (imported is not None and any(message.text is not None for message in messages)):
+        return None  # a message object's text is placed where it is written: in the other module
+    return [replace(message, resolver=resolver) for message in messages], imported
+
+
+def _imported(
+    expr: cst.BaseExpression, scope: Scope, resolver: TextResolver
+) -> Optional[Tuple[cst.BaseExpression, Scope, TextResolver, Found]]:
+    """A template built at module level in another module of the project and imported here (``from
+    .prompts import SUPPORT``, ``prompts.SUPPORT``)."""
+    if resolver.imports is None or resolver.source_path is None:
+        return None
+    attributes: List[str] = []
+    head = expr
+    while isinstance(head, cst.Attribute):
+        attributes.insert(0, head.attr.value)
+        head = head.value
+    if not isinstance(head, cst.Name):
+        return None
+    owner, bindings = scope.lookup(head.value)
+    if owner is None or len(bindings) != 1 or bindings[0].imported is None:
+        return None
+    if any(m.method != "escape" for m in owner.mutations.get(head.value, [])):
+        return None
+    found = resolver.imports.lookup(resolver.source_path, bindings[0], attributes)
+    if found is None:
+        return None
+    return found.value, found.scope, resolver.for_scope(found.scope), found
+
+
+def _built(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver) -> Optional[List[_Message]]:
     if not isinstance(expr, cst.Call) or any(arg.star for arg in expr.args):
         return None
     text = template_text(expr, scope, resolver.literal)
