@@ -24,6 +24,7 @@ from promptlint.extract.provenance import Alternatives, Qualified, qualify
 from promptlint.extract.scopes import CallSite, Scope, build_scopes
 from promptlint.extract.signatures import by_signature
 from promptlint.extract.text import TextResolver
+from promptlint.extract.through_callers import Callers, caller_requests
 from promptlint.extract.turn_values import with_turn_values
 from promptlint.extract.wrappers import Wrapper, find_wrapper, through_wrappers
 from promptlint.ir import Confidence, LLMCall, ModuleFacts, Platform
@@ -51,6 +52,7 @@ def extract_calls(
     wrappers: List[Wrapper] = []
     recognised: Dict[int, LLMCall] = {}
     chains: List[CallSite] = []
+    made_at: List[Tuple[LLMCall, CallSite]] = []
     for site in builder.calls:
         call = _recognise(site, context, signatures)
         if call is None and chain_candidate(site):
@@ -61,6 +63,7 @@ def extract_calls(
             with_loops = context.caller_loops.add_to(with_facts, site)
             recursion = context.recursions.of(site, site.node)
             calls.append(replace(with_loops, recursion=recursion) if recursion is not None else with_loops)
+            made_at.append((calls[-1], site))
             wrapper = find_wrapper(call, site, lambda name, site=site: _without_splat(site, context, name))
             if wrapper is not None:
                 wrappers.append(wrapper)
@@ -68,6 +71,7 @@ def extract_calls(
         call = chain_request(site, context.resolver, lambda node: recognised.get(id(node)))
         if call is not None:
             calls.append(_with_facts(call, site.scope, context.resolver.hole_scopes, facts, index))
+    calls.extend(caller_requests(made_at, Callers(builder.calls)))
     calls.extend(through_wrappers(wrappers, builder.calls))
     imports = context.resolver.imports
     if imports is not None and context.resolver.source_path is not None:

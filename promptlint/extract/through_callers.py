@@ -1,0 +1,259 @@
+"""Requests made one or more calls away from the loop that repeats them: a loop in one function that calls a
+function or method of the module (``reply = ask(history)``, ``self._send(...)``) which makes the request.
+
+Each such call in a loop is analysed as the request it sends, at the caller: its loops are the caller's, read
+with the caller's argument for the history the request re-sends (``messages=messages`` where the caller
+passes ``history``), so that LLM303 (history grown and re-sent), LLM501 and LLM502 see the loop, its exit
+and its history where they are written. The request carries no prompt, output cap or model node of its own:
+those stay with the SDK call, reported once there; the SDK call is its related location.
+
+Followed: a module-level function called by its name, a method called as ``self.m(...)``/``cls.m(...)`` from
+another method of its class, through up to three such calls (outside loops) on the way. Not followed: a name
+bound more than once, a method defined by more than one class of the module (an override may run instead),
+a call with ``*args``/``**kwargs``, recursion, a request in a loop of its own function (its loops are its
+own), calls from other modules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import libcst as cst
+
+from promptlint.extract.history import never_trimmed
+from promptlint.extract.loops import loop_facts
+from promptlint.extract.scopes import CallSite, Scope
+from promptlint.extract.tree import one_line
+from promptlint.ir import LimitStatus, LLMCall, LoopKind, OutputLimit, Related
+
+_MAX_HOPS = 3
+_HISTORY_KEYWORDS = ("messages", "contents", "input")
+
+
+class Callers:
+    """The module's calls of its own functions and methods, indexed on first use."""
+
+    def __init__(self, sites: Sequence[CallSite]) -> None:
+        self._sites = sites
+        self._by_name: Optional[Dict[str, List[CallSite]]] = None
+        self._methods: Optional[Dict[str, int]] = None
+
+    def _index(self) -> None:
+        self._by_name, self._methods = {}, {}
+        for site in self._sites:
+            func = site.node.func
+            name = func.value if isinstance(func, cst.Name) else None
+            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+                name = func.attr.value
+            if name is not None:
+                self._by_name.setdefault(name, []).append(site)
+
+    def of(self, function: Scope) -> Optional[List[CallSite]]:
+        """Every call of ``function`` in the module, or None when which function a call runs is unclear."""
+        node = function.node
+        if not isinstance(node, cst.FunctionDef) or node.decorators and function.owner_class is None:
+            return None
+        if self._by_name is None:
+            self._index()
+        assert self._by_name is not None
+        name = node.name.value
+        parent = function.parent
+        if parent is None:
+            return None
+        bindings = parent.bindings.get(name, [])
+        if len(bindings) != 1 or bindings[0].kind != "def" or bindings[0].body is not function:
+            return None
+        owner = function.owner_class
+        if owner is not None and (parent is not owner or not _plain_method(node) or _overridden(owner, name)):
+            return None
+        found: List[CallSite] = []
+        for site in self._by_name.get(name, []):
+            func = site.node.func
+            if owner is None and isinstance(func, cst.Name):
+                if parent.kind == "module" and site.scope.lookup(name)[1] is bindings:
+                    found.append(site)
+            elif owner is not None and isinstance(func, cst.Attribute):
+                caller = site.scope.enclosing_function()
+                receiver = func.value.value if isinstance(func.value, cst.Name) else ""
+                if caller is not None and caller.owner_class is owner and receiver == caller.self_name:
+                    found.append(site)
+        return found
+
+
+def _plain_method(node: cst.FunctionDef) -> bool:
+    """An instance method (no decorator that changes what ``self.m(...)`` runs)."""
+    return not node.decorators
+
+
+def _overridden(owner: Scope, name: str) -> bool:
+    """Another class of the module defines a method of the same name (a subclass may override it)."""
+    module = owner
+    while module.parent is not None:
+        module = module.parent
+    count = 0
+    for scope in _classes(module):
+        if any(binding.kind == "def" for binding in scope.bindings.get(name, [])):
+            count += 1
+    return count != 1
+
+
+def _classes(scope: Scope) -> Iterable[Scope]:
+    for child in scope.children:
+        if child.kind == "class":
+            yield child
+        yield from _classes(child)
+
+
+def history_argument(call: LLMCall) -> Optional[cst.BaseExpression]:
+    """The expression the SDK call sends its conversation with (``messages=...``), when it is a keyword."""
+    for keyword in _HISTORY_KEYWORDS:
+        value = call.argument_nodes.get(keyword)
+        if isinstance(value, cst.BaseExpression):
+            return value
+    return None
+
+
+def _bound_argument(
+    function: cst.FunctionDef, call: cst.Call, name: str, method: bool
+) -> Tuple[bool, Optional[cst.BaseExpression]]:
+    """(the call fits, the caller's argument for parameter ``name`` or None when it passes none)."""
+    params = function.params
+    positional = [p.name.value for p in list(params.posonly_params) + list(params.params)]
+    if method and positional:
+        positional = positional[1:]
+    keywords = {p.name.value for p in list(params.params) + list(params.kwonly_params)}
+    found: Optional[cst.BaseExpression] = None
+    index = 0
+    for arg in call.args:
+        if arg.star:
+            return False, None
+        if arg.keyword is None:
+            if index >= len(positional):
+                return False, None
+            if positional[index] == name:
+                found = arg.value
+            index += 1
+        elif arg.keyword.value in keywords:
+            if arg.keyword.value == name:
+                found = arg.value
+        elif not isinstance(params.star_kwarg, cst.Param):
+            return False, None
+    return True, found
+
+
+def _parameter(expr: Optional[cst.BaseExpression], function: Scope, forward: cst.Call) -> Optional[str]:
+    """The parameter of ``function`` that ``expr`` is, when it is one that the function passes on whole in
+    ``forward`` (the request, or the call of the next function) and never shortens."""
+    if not isinstance(expr, cst.Name):
+        return None
+    bindings = function.bindings.get(expr.value, [])
+    if len(bindings) != 1 or bindings[0].kind != "param" or function.node is None:
+        return None
+    if not never_trimmed(expr.value, function.node, forward, function):
+        return None  # the function may trim the list it is given
+    return expr.value
+
+
+def caller_requests(found: Sequence[Tuple[LLMCall, CallSite]], callers: Callers) -> List[LLMCall]:
+    """The requests the module's calls of its request-making functions send from inside loops."""
+    requests: List[LLMCall] = []
+    seen: set = set()
+    for call, site in found:
+        if site.loops or call.loops or call.provider == "langchain" or call.related:
+            continue
+        function = site.scope
+        if function.kind != "function":
+            continue
+        history = history_argument(call)
+        chain: List[cst.Call] = []
+        parameter = _parameter(history, function, call.node) if call.node is not None else None
+        for request in _through(function, parameter, history, callers, 0, chain):
+            caller, argument = request
+            if id(caller.node) in seen:
+                continue
+            seen.add(id(caller.node))
+            made = _request(call, caller, argument, function)
+            if made is not None:
+                requests.append(made)
+    return requests
+
+
+def _through(
+    function: Scope,
+    parameter: Optional[str],
+    history: Optional[cst.BaseExpression],
+    callers: Callers,
+    hops: int,
+    chain: List[cst.Call],
+) -> Iterable[Tuple[CallSite, Optional[cst.BaseExpression]]]:
+    """(call site in a loop, its argument for the history) for every path of calls from the module's loops
+    to ``function``."""
+    if hops >= _MAX_HOPS:
+        return
+    sites = callers.of(function)
+    if not sites:
+        return
+    node = function.node
+    assert isinstance(node, cst.FunctionDef)
+    for site in sites:
+        outer = site.scope.enclosing_function()
+        if outer is function or any(site.node is seen for seen in chain):
+            continue  # recursion: ``recursion.py``
+        fits, argument = _bound_argument(node, site.node, parameter or "", function.owner_class is not None)
+        if not fits:
+            continue
+        if parameter is None:
+            argument = None
+        if site.loops:
+            yield site, argument
+        elif outer is not None and outer.kind == "function":
+            yield from _through(
+                outer,
+                _parameter(argument, outer, site.node),
+                argument,
+                callers,
+                hops + 1,
+                chain + [site.node],
+            )
+
+
+def _request(
+    call: LLMCall, site: CallSite, history: Optional[cst.BaseExpression], function: Scope
+) -> Optional[LLMCall]:
+    """The request ``call`` (an SDK call) as the loops around ``site`` repeat it."""
+    loops = loop_facts(site.loops, site.node, site.scope, history)
+    if not any(_matters(loop) for loop in loops):
+        return None
+    name = function.node.name.value if isinstance(function.node, cst.FunctionDef) else "?"
+    related = Related(f"request `{call.callee}` made in `{name}()`", call.node)
+    return replace(
+        call,
+        callee=one_line(site.node.func),
+        node=site.node,
+        model_node=None,
+        model_candidates=(),
+        keywords=(),
+        has_unresolved_splat=False,
+        prompt=(),
+        prompt_complete=False,
+        tools=None,
+        schemas=(),
+        output_limit=OutputLimit(LimitStatus.UNKNOWN),
+        in_loop=True,
+        loops=loops,
+        caller_loops=(),
+        recursion=None,
+        kept_history=None,
+        turn_values=(),
+        literal_arguments={},
+        argument_nodes={},
+        reads_first_choice_only=False,
+        is_async=site.awaited,
+        related=(related,),
+    )
+
+
+def _matters(loop) -> bool:
+    """A loop fact a loop rule reads at the caller: a history re-sent, or an exit only the output takes."""
+    return bool(loop.history) or (loop.kind in (LoopKind.WHILE, LoopKind.WHILE_TRUE) and loop.exits_on_output)
