@@ -147,3 +147,67 @@ def test_methods_that_an_override_or_star_arguments_hide_are_not_followed(tmp_pa
                 ask(notes)
     """
     assert lint(tmp_path, body, capsys) == []
+
+
+def test_a_function_imported_from_another_module_is_followed_one_call_away(tmp_path: Path, capsys) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "desk").mkdir()
+    (tmp_path / "desk" / "__init__.py").write_text("")
+    llm = _PRELUDE.replace("def ask(messages)", 'def ask(messages, model="gpt-4o")')
+    (tmp_path / "desk" / "llm.py").write_text(
+        llm.replace('model="gpt-4o", messages', "model=model, messages")
+    )
+    (tmp_path / "desk" / "fake.py").write_text("def ask(messages):\n    return messages[-1]\n")
+    (tmp_path / "desk" / "app.py").write_text(
+        textwrap.dedent(
+            """\
+            import openai
+            from . import llm
+            from .fake import ask as fake_ask
+            from .llm import ask
+
+            def research(goal):
+                notes = [goal]
+                while True:
+                    reply = ask(notes, model="gpt-4o-mini")
+                    if "DONE" in reply:
+                        return reply
+                    notes.append(reply)
+
+            def chat(history):
+                while True:
+                    history.append(input())
+                    history.append(llm.ask(history))
+                    print(fake_ask(history[-1:]))
+            """
+        )
+    )
+    main(
+        [
+            "check",
+            "--no-cache",
+            "--output-format",
+            "json",
+            "--select",
+            "LLM303,LLM502",
+            str(tmp_path / "desk" / "app.py"),
+        ]
+    )
+    document = json.loads(capsys.readouterr().out)
+    found = [
+        (d["code"], d["line"], d["column"], d["savings"]["model"] if d["savings"] else None, d["related"])
+        for d in document["diagnostics"]
+    ]
+    related = [
+        {
+            "path": str(tmp_path / "desk" / "llm.py"),
+            "line": 4,
+            "column": 9,
+            "message": "request `client.chat.completions.create` made in `ask()`",
+        }
+    ]
+    assert found == [
+        ("LLM502", 9, 17, None, related),
+        ("LLM303", 9, 21, "gpt-4o-mini", related),
+        ("LLM303", 17, 32, "gpt-4o", related),
+    ]

@@ -24,7 +24,7 @@ from promptlint.extract.provenance import Alternatives, Qualified, qualify
 from promptlint.extract.scopes import CallSite, Scope, build_scopes
 from promptlint.extract.signatures import by_signature
 from promptlint.extract.text import TextResolver
-from promptlint.extract.through_callers import Callers, caller_requests
+from promptlint.extract.through_callers import Callers, caller_requests, imported_caller_requests
 from promptlint.extract.turn_values import with_turn_values
 from promptlint.extract.wrappers import Wrapper, find_wrapper, through_wrappers
 from promptlint.ir import Confidence, LLMCall, ModuleFacts, Platform
@@ -85,6 +85,16 @@ def extract_calls(
         calls.extend(
             imported_wrapper_calls(builder.calls, imports, context.resolver.source_path, wrappers_of)
         )
+        made_in: Dict[Path, Dict[int, List[Tuple[LLMCall, CallSite]]]] = {}
+
+        def requests_of(other: ProjectModule) -> Dict[int, List[Tuple[LLMCall, CallSite]]]:
+            if other.path not in made_in:
+                made_in[other.path] = _module_requests(other, imports, signatures)
+            return made_in[other.path]
+
+        calls.extend(
+            imported_caller_requests(builder.calls, imports, context.resolver.source_path, requests_of)
+        )
     return calls, context.resolver
 
 
@@ -106,6 +116,29 @@ def _module_wrappers(other: ProjectModule, imports: ProjectImports, signatures: 
         wrapper = find_wrapper(call, site, lambda name, site=site: _without_splat(site, context, name))
         if wrapper is not None:
             found[wrapper.name] = replace(wrapper, module=other.module, path=str(other.path))
+    for path in context.resolver.files_read:
+        if path not in imports.read:
+            imports.read.append(path)
+    return found
+
+
+def _module_requests(
+    other: ProjectModule, imports: ProjectImports, signatures: bool
+) -> Dict[int, List[Tuple[LLMCall, CallSite]]]:
+    """The requests the module-level functions of another module of the project make, by ``id`` of the
+    function, recognised in that module with its own context (its files read join the dependencies)."""
+    builder = build_scopes(other.module)
+    context = ModuleContext(
+        other.module, builder.calls, other.path.parent, imports.root, other.path, builder.module_scope
+    )
+    found: Dict[int, List[Tuple[LLMCall, CallSite]]] = {}
+    for site in builder.calls:
+        scope = site.scope
+        if scope.kind != "function" or scope.parent is None or scope.parent.kind != "module":
+            continue
+        call = _recognise(site, context, signatures)
+        if call is not None:
+            found.setdefault(id(scope.node), []).append((call, site))
     for path in context.resolver.files_read:
         if path not in imports.read:
             imports.read.append(path)

@@ -11,21 +11,26 @@ Followed: a module-level function called by its name, a method called as ``self.
 another method of its class, through up to three such calls (outside loops) on the way. Not followed: a name
 bound more than once, a method defined by more than one class of the module (an override may run instead),
 a call with ``*args``/``**kwargs``, recursion, a request in a loop of its own function (its loops are its
-own), calls from other modules.
+own). A module-level function imported from another module of the project is followed one call away
+(``imported_caller_requests``); methods of classes of other modules are not.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from pathlib import Path
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
 from promptlint.extract.history import never_trimmed
 from promptlint.extract.loops import loop_facts
+from promptlint.extract.project import ProjectImports, ProjectModule
+from promptlint.extract.provenance import single_binding
 from promptlint.extract.scopes import CallSite, Scope
 from promptlint.extract.tree import one_line
 from promptlint.ir import LimitStatus, LLMCall, LoopKind, OutputLimit, Related
+from promptlint.prefilter import may_call_llm
 
 _MAX_HOPS = 3
 _HISTORY_KEYWORDS = ("messages", "contents", "input")
@@ -169,11 +174,11 @@ def caller_requests(found: Sequence[Tuple[LLMCall, CallSite]], callers: Callers)
         chain: List[cst.Call] = []
         parameter = _parameter(history, function, call.node) if call.node is not None else None
         for request in _through(function, parameter, history, callers, 0, chain):
-            caller, argument = request
+            caller, argument, hops = request
             if id(caller.node) in seen:
                 continue
             seen.add(id(caller.node))
-            made = _request(call, caller, argument, function)
+            made = _request(call, caller, argument, function, direct=hops == 0)
             if made is not None:
                 requests.append(made)
     return requests
@@ -186,7 +191,7 @@ def _through(
     callers: Callers,
     hops: int,
     chain: List[cst.Call],
-) -> Iterable[Tuple[CallSite, Optional[cst.BaseExpression]]]:
+) -> Iterable[Tuple[CallSite, Optional[cst.BaseExpression], int]]:
     """(call site in a loop, its argument for the history) for every path of calls from the module's loops
     to ``function``."""
     if hops >= _MAX_HOPS:
@@ -206,7 +211,7 @@ def _through(
         if parameter is None:
             argument = None
         if site.loops:
-            yield site, argument
+            yield site, argument, hops
         elif outer is not None and outer.kind == "function":
             yield from _through(
                 outer,
@@ -219,18 +224,23 @@ def _through(
 
 
 def _request(
-    call: LLMCall, site: CallSite, history: Optional[cst.BaseExpression], function: Scope
+    call: LLMCall, site: CallSite, history: Optional[cst.BaseExpression], function: Scope, direct: bool
 ) -> Optional[LLMCall]:
-    """The request ``call`` (an SDK call) as the loops around ``site`` repeat it."""
+    """The request ``call`` (an SDK call) as the loops around ``site`` repeat it. ``direct``: ``site`` calls
+    the function that makes the request (its model parameter is then bound to what the caller passes)."""
     loops = loop_facts(site.loops, site.node, site.scope, history)
     if not any(_matters(loop) for loop in loops):
         return None
+    model = call.model
+    if model is None and direct:
+        model = _bound_model(call, function, site)
     name = function.node.name.value if isinstance(function.node, cst.FunctionDef) else "?"
     related = Related(f"request `{call.callee}` made in `{name}()`", call.node)
     return replace(
         call,
         callee=one_line(site.node.func),
         node=site.node,
+        model=model,
         model_node=None,
         model_candidates=(),
         keywords=(),
@@ -254,6 +264,82 @@ def _request(
     )
 
 
+def _bound_model(call: LLMCall, function: Scope, site: CallSite) -> Optional[str]:
+    """The literal model the caller passes for the function's model parameter, or its literal default."""
+    node = function.node
+    expr = call.model_node
+    if not isinstance(expr, cst.Name) or not isinstance(node, cst.FunctionDef):
+        return None
+    name = expr.value
+    bindings = function.bindings.get(name, [])
+    if len(bindings) != 1 or bindings[0].kind != "param":
+        return None
+    fits, passed = _bound_argument(node, site.node, name, function.owner_class is not None)
+    if not fits:
+        return None
+    if passed is None:
+        every = list(node.params.posonly_params) + list(node.params.params) + list(node.params.kwonly_params)
+        passed = next((p.default for p in every if p.name.value == name), None)
+    if isinstance(passed, cst.SimpleString):
+        value = passed.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
 def _matters(loop) -> bool:
     """A loop fact a loop rule reads at the caller: a history re-sent, or an exit only the output takes."""
     return bool(loop.history) or (loop.kind in (LoopKind.WHILE, LoopKind.WHILE_TRUE) and loop.exits_on_output)
+
+
+# -- functions imported from the project's other modules ---------------------------------------------------------
+
+RequestsOf = Callable[[ProjectModule], Dict[int, List[Tuple[LLMCall, CallSite]]]]
+
+
+def imported_caller_requests(
+    sites: Iterable[CallSite], imports: ProjectImports, source_path: Path, requests_of: RequestsOf
+) -> List[LLMCall]:
+    """The requests that the module's loops send through a function imported from another module of the
+    project (``from .llm import ask`` then ``ask(history)`` in a loop), which makes the request itself (not
+    in a loop of its own). ``requests_of`` gives a module's requests by ``id`` of the function making them.
+    The other module is read only when its bytes import an LLM SDK."""
+    requests: List[LLMCall] = []
+    for site in sites:
+        if not site.loops:
+            continue
+        func = site.node.func
+        if isinstance(func, cst.Name):
+            name, attributes = func.value, ()
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            name, attributes = func.value.value, (func.attr.value,)
+        else:
+            continue
+        owner, bindings = site.scope.lookup(name)
+        binding = single_binding(bindings)
+        if owner is None or binding is None or binding.imported is None or owner.mutations.get(name):
+            continue
+        defined = imports.definition(source_path, binding, attributes, gate=may_call_llm)
+        if defined is None or defined.binding.kind != "def" or defined.binding.body is None:
+            continue
+        function = defined.binding.body
+        node = function.node
+        if not isinstance(node, cst.FunctionDef) or node.decorators or function.parent is None:
+            continue
+        if function.parent.kind != "module":
+            continue
+        for call, made in requests_of(defined.module).get(id(node), [])[:1]:
+            if made.loops or call.loops or call.provider == "langchain" or call.related or call.node is None:
+                continue
+            history = history_argument(call)
+            parameter = _parameter(history, function, call.node)
+            fits, argument = _bound_argument(node, site.node, parameter or "", False)
+            if not fits:
+                continue
+            made_request = _request(call, site, argument if parameter else None, function, direct=True)
+            if made_request is not None:
+                module = defined.module
+                related = tuple(
+                    replace(r, module=module.module, path=str(module.path)) for r in made_request.related
+                )
+                requests.append(replace(made_request, related=related))
+    return requests
