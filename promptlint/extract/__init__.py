@@ -13,6 +13,7 @@ from promptlint.extract.adapters.common import Request
 from promptlint.extract.arguments import collect_arguments
 from promptlint.extract.candidates import merge_calls
 from promptlint.extract.context import ModuleContext
+from promptlint.extract.langchain_chains import chain_candidate, chain_request
 from promptlint.extract.module_index import ModuleIndex
 from promptlint.extract.module_strings import string_literals
 from promptlint.extract.ordering import with_order_risks
@@ -23,6 +24,7 @@ from promptlint.extract.provenance import Alternatives, Qualified, qualify
 from promptlint.extract.scopes import CallSite, Scope, build_scopes
 from promptlint.extract.signatures import by_signature
 from promptlint.extract.text import TextResolver
+from promptlint.extract.through_callers import Callers, caller_requests, imported_caller_requests
 from promptlint.extract.turn_values import with_turn_values
 from promptlint.extract.wrappers import Wrapper, find_wrapper, through_wrappers
 from promptlint.ir import Confidence, LLMCall, ModuleFacts, Platform
@@ -48,16 +50,28 @@ def extract_calls(
     facts = ModuleFacts(lambda: string_literals(module))
     calls: List[LLMCall] = []
     wrappers: List[Wrapper] = []
+    recognised: Dict[int, LLMCall] = {}
+    chains: List[CallSite] = []
+    made_at: List[Tuple[LLMCall, CallSite]] = []
     for site in builder.calls:
         call = _recognise(site, context, signatures)
+        if call is None and chain_candidate(site):
+            chains.append(site)
         if call is not None:
+            recognised[id(site.node)] = call
             with_facts = _with_facts(call, site.scope, context.resolver.hole_scopes, facts, index)
             with_loops = context.caller_loops.add_to(with_facts, site)
             recursion = context.recursions.of(site, site.node)
             calls.append(replace(with_loops, recursion=recursion) if recursion is not None else with_loops)
+            made_at.append((calls[-1], site))
             wrapper = find_wrapper(call, site, lambda name, site=site: _without_splat(site, context, name))
             if wrapper is not None:
                 wrappers.append(wrapper)
+    for site in chains:
+        call = chain_request(site, context.resolver, lambda node: recognised.get(id(node)))
+        if call is not None:
+            calls.append(_with_facts(call, site.scope, context.resolver.hole_scopes, facts, index))
+    calls.extend(caller_requests(made_at, Callers(builder.calls)))
     calls.extend(through_wrappers(wrappers, builder.calls))
     imports = context.resolver.imports
     if imports is not None and context.resolver.source_path is not None:
@@ -70,6 +84,16 @@ def extract_calls(
 
         calls.extend(
             imported_wrapper_calls(builder.calls, imports, context.resolver.source_path, wrappers_of)
+        )
+        made_in: Dict[Path, Dict[int, List[Tuple[LLMCall, CallSite]]]] = {}
+
+        def requests_of(other: ProjectModule) -> Dict[int, List[Tuple[LLMCall, CallSite]]]:
+            if other.path not in made_in:
+                made_in[other.path] = _module_requests(other, imports, signatures)
+            return made_in[other.path]
+
+        calls.extend(
+            imported_caller_requests(builder.calls, imports, context.resolver.source_path, requests_of)
         )
     return calls, context.resolver
 
@@ -92,6 +116,29 @@ def _module_wrappers(other: ProjectModule, imports: ProjectImports, signatures: 
         wrapper = find_wrapper(call, site, lambda name, site=site: _without_splat(site, context, name))
         if wrapper is not None:
             found[wrapper.name] = replace(wrapper, module=other.module, path=str(other.path))
+    for path in context.resolver.files_read:
+        if path not in imports.read:
+            imports.read.append(path)
+    return found
+
+
+def _module_requests(
+    other: ProjectModule, imports: ProjectImports, signatures: bool
+) -> Dict[int, List[Tuple[LLMCall, CallSite]]]:
+    """The requests the module-level functions of another module of the project make, by ``id`` of the
+    function, recognised in that module with its own context (its files read join the dependencies)."""
+    builder = build_scopes(other.module)
+    context = ModuleContext(
+        other.module, builder.calls, other.path.parent, imports.root, other.path, builder.module_scope
+    )
+    found: Dict[int, List[Tuple[LLMCall, CallSite]]] = {}
+    for site in builder.calls:
+        scope = site.scope
+        if scope.kind != "function" or scope.parent is None or scope.parent.kind != "module":
+            continue
+        call = _recognise(site, context, signatures)
+        if call is not None:
+            found.setdefault(id(scope.node), []).append((call, site))
     for path in context.resolver.files_read:
         if path not in imports.read:
             imports.read.append(path)

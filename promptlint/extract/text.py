@@ -16,7 +16,7 @@ import string
 import textwrap
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, TypeVar
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple, TypeVar
 
 import libcst as cst
 
@@ -543,6 +543,20 @@ class TextResolver:
         positional = [a.value for a in call.args if a.keyword is None and not a.star]
         named = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
         has_splat = any(a.star for a in call.args)
+        return self.format_fields(template, positional, named, has_splat, call, scope, depth)
+
+    def format_fields(
+        self,
+        template: str,
+        positional: Sequence[cst.BaseExpression],
+        named: Mapping[str, cst.BaseExpression],
+        has_splat: bool,
+        call: cst.CSTNode,
+        scope: Scope,
+        depth: int = 0,
+    ) -> Optional[PromptText]:
+        """``template`` (``str.format`` syntax) with its fields bound to the values given; a field with no
+        value is unknown (at ``call``) when ``has_splat`` may pass it, else the whole text is unknown (None)."""
         try:
             fields = list(string.Formatter().parse(template))
         except ValueError:

@@ -1,0 +1,345 @@
+"""Requests made one or more calls away from the loop that repeats them: a loop in one function that calls a
+function or method of the module (``reply = ask(history)``, ``self._send(...)``) which makes the request.
+
+Each such call in a loop is analysed as the request it sends, at the caller: its loops are the caller's, read
+with the caller's argument for the history the request re-sends (``messages=messages`` where the caller
+passes ``history``), so that LLM303 (history grown and re-sent), LLM501 and LLM502 see the loop, its exit
+and its history where they are written. The request carries no prompt, output cap or model node of its own:
+those stay with the SDK call, reported once there; the SDK call is its related location.
+
+Followed: a module-level function called by its name, a method called as ``self.m(...)``/``cls.m(...)`` from
+another method of its class, through up to three such calls (outside loops) on the way. Not followed: a name
+bound more than once, a method defined by more than one class of the module (an override may run instead),
+a call with ``*args``/``**kwargs``, recursion, a request in a loop of its own function (its loops are its
+own). A module-level function imported from another module of the project is followed one call away
+(``imported_caller_requests``); methods of classes of other modules are not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+
+import libcst as cst
+
+from promptlint.extract.history import never_trimmed
+from promptlint.extract.loops import loop_facts
+from promptlint.extract.project import ProjectImports, ProjectModule
+from promptlint.extract.provenance import single_binding
+from promptlint.extract.scopes import CallSite, Scope
+from promptlint.extract.tree import one_line
+from promptlint.ir import LimitStatus, LLMCall, LoopKind, OutputLimit, Related
+from promptlint.prefilter import may_call_llm
+
+_MAX_HOPS = 3
+_HISTORY_KEYWORDS = ("messages", "contents", "input")
+
+
+class Callers:
+    """The module's calls of its own functions and methods, indexed on first use."""
+
+    def __init__(self, sites: Sequence[CallSite]) -> None:
+        self._sites = sites
+        self._by_name: Optional[Dict[str, List[CallSite]]] = None
+        self._methods: Optional[Dict[str, int]] = None
+
+    def _index(self) -> None:
+        self._by_name, self._methods = {}, {}
+        for site in self._sites:
+            func = site.node.func
+            name = func.value if isinstance(func, cst.Name) else None
+            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+                name = func.attr.value
+            if name is not None:
+                self._by_name.setdefault(name, []).append(site)
+
+    def of(self, function: Scope) -> Optional[List[CallSite]]:
+        """Every call of ``function`` in the module, or None when which function a call runs is unclear."""
+        node = function.node
+        if not isinstance(node, cst.FunctionDef) or node.decorators and function.owner_class is None:
+            return None
+        if self._by_name is None:
+            self._index()
+        assert self._by_name is not None
+        name = node.name.value
+        parent = function.parent
+        if parent is None:
+            return None
+        bindings = parent.bindings.get(name, [])
+        if len(bindings) != 1 or bindings[0].kind != "def" or bindings[0].body is not function:
+            return None
+        owner = function.owner_class
+        if owner is not None and (parent is not owner or not _plain_method(node) or _overridden(owner, name)):
+            return None
+        found: List[CallSite] = []
+        for site in self._by_name.get(name, []):
+            func = site.node.func
+            if owner is None and isinstance(func, cst.Name):
+                if parent.kind == "module" and site.scope.lookup(name)[1] is bindings:
+                    found.append(site)
+            elif owner is not None and isinstance(func, cst.Attribute):
+                caller = site.scope.enclosing_function()
+                receiver = func.value.value if isinstance(func.value, cst.Name) else ""
+                if caller is not None and caller.owner_class is owner and receiver == caller.self_name:
+                    found.append(site)
+        return found
+
+
+def _plain_method(node: cst.FunctionDef) -> bool:
+    """An instance method (no decorator that changes what ``self.m(...)`` runs)."""
+    return not node.decorators
+
+
+def _overridden(owner: Scope, name: str) -> bool:
+    """Another class of the module defines a method of the same name (a subclass may override it)."""
+    module = owner
+    while module.parent is not None:
+        module = module.parent
+    count = 0
+    for scope in _classes(module):
+        if any(binding.kind == "def" for binding in scope.bindings.get(name, [])):
+            count += 1
+    return count != 1
+
+
+def _classes(scope: Scope) -> Iterable[Scope]:
+    for child in scope.children:
+        if child.kind == "class":
+            yield child
+        yield from _classes(child)
+
+
+def history_argument(call: LLMCall) -> Optional[cst.BaseExpression]:
+    """The expression the SDK call sends its conversation with (``messages=...``), when it is a keyword."""
+    for keyword in _HISTORY_KEYWORDS:
+        value = call.argument_nodes.get(keyword)
+        if isinstance(value, cst.BaseExpression):
+            return value
+    return None
+
+
+def _bound_argument(
+    function: cst.FunctionDef, call: cst.Call, name: str, method: bool
+) -> Tuple[bool, Optional[cst.BaseExpression]]:
+    """(the call fits, the caller's argument for parameter ``name`` or None when it passes none)."""
+    params = function.params
+    positional = [p.name.value for p in list(params.posonly_params) + list(params.params)]
+    if method and positional:
+        positional = positional[1:]
+    keywords = {p.name.value for p in list(params.params) + list(params.kwonly_params)}
+    found: Optional[cst.BaseExpression] = None
+    index = 0
+    for arg in call.args:
+        if arg.star:
+            return False, None
+        if arg.keyword is None:
+            if index >= len(positional):
+                return False, None
+            if positional[index] == name:
+                found = arg.value
+            index += 1
+        elif arg.keyword.value in keywords:
+            if arg.keyword.value == name:
+                found = arg.value
+        elif not isinstance(params.star_kwarg, cst.Param):
+            return False, None
+    return True, found
+
+
+def _parameter(expr: Optional[cst.BaseExpression], function: Scope, forward: cst.Call) -> Optional[str]:
+    """The parameter of ``function`` that ``expr`` is, when it is one that the function passes on whole in
+    ``forward`` (the request, or the call of the next function) and never shortens."""
+    if not isinstance(expr, cst.Name):
+        return None
+    bindings = function.bindings.get(expr.value, [])
+    if len(bindings) != 1 or bindings[0].kind != "param" or function.node is None:
+        return None
+    if not never_trimmed(expr.value, function.node, forward, function):
+        return None  # the function may trim the list it is given
+    return expr.value
+
+
+def caller_requests(found: Sequence[Tuple[LLMCall, CallSite]], callers: Callers) -> List[LLMCall]:
+    """The requests the module's calls of its request-making functions send from inside loops."""
+    requests: List[LLMCall] = []
+    seen: set = set()
+    for call, site in found:
+        if site.loops or call.loops or call.provider == "langchain" or call.related:
+            continue
+        function = site.scope
+        if function.kind != "function":
+            continue
+        history = history_argument(call)
+        chain: List[cst.Call] = []
+        parameter = _parameter(history, function, call.node) if call.node is not None else None
+        for request in _through(function, parameter, history, callers, 0, chain):
+            caller, argument, hops = request
+            if id(caller.node) in seen:
+                continue
+            seen.add(id(caller.node))
+            made = _request(call, caller, argument, function, direct=hops == 0)
+            if made is not None:
+                requests.append(made)
+    return requests
+
+
+def _through(
+    function: Scope,
+    parameter: Optional[str],
+    history: Optional[cst.BaseExpression],
+    callers: Callers,
+    hops: int,
+    chain: List[cst.Call],
+) -> Iterable[Tuple[CallSite, Optional[cst.BaseExpression], int]]:
+    """(call site in a loop, its argument for the history) for every path of calls from the module's loops
+    to ``function``."""
+    if hops >= _MAX_HOPS:
+        return
+    sites = callers.of(function)
+    if not sites:
+        return
+    node = function.node
+    assert isinstance(node, cst.FunctionDef)
+    for site in sites:
+        outer = site.scope.enclosing_function()
+        if outer is function or any(site.node is seen for seen in chain):
+            continue  # recursion: ``recursion.py``
+        fits, argument = _bound_argument(node, site.node, parameter or "", function.owner_class is not None)
+        if not fits:
+            continue
+        if parameter is None:
+            argument = None
+        if site.loops:
+            yield site, argument, hops
+        elif outer is not None and outer.kind == "function":
+            yield from _through(
+                outer,
+                _parameter(argument, outer, site.node),
+                argument,
+                callers,
+                hops + 1,
+                chain + [site.node],
+            )
+
+
+def _request(
+    call: LLMCall, site: CallSite, history: Optional[cst.BaseExpression], function: Scope, direct: bool
+) -> Optional[LLMCall]:
+    """The request ``call`` (an SDK call) as the loops around ``site`` repeat it. ``direct``: ``site`` calls
+    the function that makes the request (its model parameter is then bound to what the caller passes)."""
+    loops = loop_facts(site.loops, site.node, site.scope, history)
+    if not any(_matters(loop) for loop in loops):
+        return None
+    model = call.model
+    if model is None and direct:
+        model = _bound_model(call, function, site)
+    name = function.node.name.value if isinstance(function.node, cst.FunctionDef) else "?"
+    related = Related(f"request `{call.callee}` made in `{name}()`", call.node)
+    return replace(
+        call,
+        callee=one_line(site.node.func),
+        node=site.node,
+        model=model,
+        model_node=None,
+        model_candidates=(),
+        keywords=(),
+        has_unresolved_splat=False,
+        prompt=(),
+        prompt_complete=False,
+        tools=None,
+        schemas=(),
+        output_limit=OutputLimit(LimitStatus.UNKNOWN),
+        in_loop=True,
+        loops=loops,
+        caller_loops=(),
+        recursion=None,
+        kept_history=None,
+        turn_values=(),
+        literal_arguments={},
+        argument_nodes={},
+        reads_first_choice_only=False,
+        is_async=site.awaited,
+        related=(related,),
+    )
+
+
+def _bound_model(call: LLMCall, function: Scope, site: CallSite) -> Optional[str]:
+    """The literal model the caller passes for the function's model parameter, or its literal default."""
+    node = function.node
+    expr = call.model_node
+    if not isinstance(expr, cst.Name) or not isinstance(node, cst.FunctionDef):
+        return None
+    name = expr.value
+    bindings = function.bindings.get(name, [])
+    if len(bindings) != 1 or bindings[0].kind != "param":
+        return None
+    fits, passed = _bound_argument(node, site.node, name, function.owner_class is not None)
+    if not fits:
+        return None
+    if passed is None:
+        every = list(node.params.posonly_params) + list(node.params.params) + list(node.params.kwonly_params)
+        passed = next((p.default for p in every if p.name.value == name), None)
+    if isinstance(passed, cst.SimpleString):
+        value = passed.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _matters(loop) -> bool:
+    """A loop fact a loop rule reads at the caller: a history re-sent, or an exit only the output takes."""
+    return bool(loop.history) or (loop.kind in (LoopKind.WHILE, LoopKind.WHILE_TRUE) and loop.exits_on_output)
+
+
+# -- functions imported from the project's other modules ---------------------------------------------------------
+
+RequestsOf = Callable[[ProjectModule], Dict[int, List[Tuple[LLMCall, CallSite]]]]
+
+
+def imported_caller_requests(
+    sites: Iterable[CallSite], imports: ProjectImports, source_path: Path, requests_of: RequestsOf
+) -> List[LLMCall]:
+    """The requests that the module's loops send through a function imported from another module of the
+    project (``from .llm import ask`` then ``ask(history)`` in a loop), which makes the request itself (not
+    in a loop of its own). ``requests_of`` gives a module's requests by ``id`` of the function making them.
+    The other module is read only when its bytes import an LLM SDK."""
+    requests: List[LLMCall] = []
+    for site in sites:
+        if not site.loops:
+            continue
+        func = site.node.func
+        if isinstance(func, cst.Name):
+            name, attributes = func.value, ()
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            name, attributes = func.value.value, (func.attr.value,)
+        else:
+            continue
+        owner, bindings = site.scope.lookup(name)
+        binding = single_binding(bindings)
+        if owner is None or binding is None or binding.imported is None or owner.mutations.get(name):
+            continue
+        defined = imports.definition(source_path, binding, attributes, gate=may_call_llm)
+        if defined is None or defined.binding.kind != "def" or defined.binding.body is None:
+            continue
+        function = defined.binding.body
+        node = function.node
+        if not isinstance(node, cst.FunctionDef) or node.decorators or function.parent is None:
+            continue
+        if function.parent.kind != "module":
+            continue
+        for call, made in requests_of(defined.module).get(id(node), [])[:1]:
+            if made.loops or call.loops or call.provider == "langchain" or call.related or call.node is None:
+                continue
+            history = history_argument(call)
+            parameter = _parameter(history, function, call.node)
+            fits, argument = _bound_argument(node, site.node, parameter or "", False)
+            if not fits:
+                continue
+            made_request = _request(call, site, argument if parameter else None, function, direct=True)
+            if made_request is not None:
+                module = defined.module
+                related = tuple(
+                    replace(r, module=module.module, path=str(module.path)) for r in made_request.related
+                )
+                requests.append(replace(made_request, related=related))
+    return requests
