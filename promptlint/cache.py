@@ -14,7 +14,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from promptlint import __version__
 from promptlint.diagnostics import Diagnostic, FileError, from_plain, to_plain
@@ -123,6 +123,7 @@ def settings_fingerprint(
     models: Dict[str, Any],
     project_root: Path,
     signature_recognition: bool = True,
+    exclude: Tuple[str, ...] = (),
 ) -> str:
     return json.dumps(
         {
@@ -131,6 +132,7 @@ def settings_fingerprint(
             "models": models,
             "root": str(project_root),
             "signature_recognition": signature_recognition,
+            **({"exclude": list(exclude)} if exclude else {}),
         },
         sort_keys=True,
         default=str,
