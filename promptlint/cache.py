@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple
 
 from promptlint import __version__
 from promptlint.diagnostics import FileError, from_plain, to_plain
@@ -135,6 +135,7 @@ def settings_fingerprint(
     models: Dict[str, Any],
     project_root: Path,
     signature_recognition: bool = True,
+    exclude: Tuple[str, ...] = (),
 ) -> str:
     return json.dumps(
         {
@@ -143,6 +144,7 @@ def settings_fingerprint(
             "models": models,
             "root": str(project_root),
             "signature_recognition": signature_recognition,
+            **({"exclude": list(exclude)} if exclude else {}),
         },
         sort_keys=True,
         default=str,

@@ -31,7 +31,7 @@ import errno
 import os
 import re
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
@@ -87,6 +87,10 @@ class DiscoveryError:
 class Discovered:
     files: Tuple[Path, ...]
     errors: Tuple[DiscoveryError, ...]
+    # For the cheap pass in front of the parser (``promptlint.reach``): the directories walked (real
+    # paths), and the Python files and directories inside them a ``.gitignore`` hid (absolute paths).
+    walked: Tuple[str, ...] = field(default=(), compare=False)
+    hidden: Tuple[str, ...] = field(default=(), compare=False)
 
 
 def discover(
@@ -127,6 +131,51 @@ def display_path(path: str) -> str:
     """``path`` as files found on the command line are shown: relative to the working directory when under
     it, else absolute."""
     return _Walker(Path.cwd(), _PatternSet([]), False, False).display(os.path.abspath(path))
+
+
+class ExcludedPaths:
+    """``exclude`` and ``extend-exclude`` as a predicate on paths, for files that are not walked: the
+    project modules an import reaches (see ``promptlint.modules``). A path is excluded when it or one of
+    its directories below ``root`` matches, as ``force-exclude`` decides for a named file; outside
+    ``root``, by its own name. A match on a directory that also holds the linted file (``within``) does not
+    count: excluded code is no source of facts for code outside it, but a file linted there (named on the
+    command line) still reads its neighbours. Picklable (plain strings), so it crosses to worker
+    processes."""
+
+    def __init__(self, root: Path, patterns: Sequence[str], within: str = "") -> None:
+        self.root = str(root.resolve())
+        self.patterns = tuple(patterns)
+        self.within = within
+        self._set: Optional[_PatternSet] = None
+
+    def __getstate__(self):
+        return (self.root, self.patterns, self.within)
+
+    def __setstate__(self, state) -> None:
+        self.root, self.patterns, self.within = state
+        self._set = None
+
+    def __call__(self, path: Path, is_dir: bool) -> bool:
+        if self._set is None:
+            self._set = _PatternSet([p for p in map(_exclude_pattern, self.patterns) if p is not None])
+        if self._set.empty:
+            return False
+        text = str(path)
+        prefix = _prefix(self.root)
+        if not text.startswith(prefix):
+            return bool(self._set.decide(None, os.path.basename(text), is_dir))
+        parts = text[len(prefix) :].replace(os.sep, "/").split("/")
+        within = _prefix(self.within) if self.within else ""
+        return any(
+            self._set.decide("/".join(parts[:end]), parts[end - 1], is_dir or end < len(parts))
+            for end in range(1, len(parts) + 1)
+            if not (within and within.startswith(prefix + os.sep.join(parts[:end]) + os.sep))
+        )
+
+
+def configured_excludes(exclude: Optional[Sequence[str]], extend_exclude: Sequence[str]) -> Tuple[str, ...]:
+    """The patterns ``discover`` applies: ``exclude`` (``DEFAULT_EXCLUDE`` when unset) and ``extend-exclude``."""
+    return tuple(DEFAULT_EXCLUDE if exclude is None else exclude) + tuple(extend_exclude)
 
 
 # --- glob patterns --------------------------------------------------------------------------------------
@@ -333,10 +382,17 @@ class _Walker:
         self._seen_errors: Set[DiscoveryError] = set()
         self._ignore_files: Dict[str, Optional[_PatternSet]] = {}
         self._git_tops: Dict[str, Optional[str]] = {}
+        self.walked: List[str] = []
+        self.hidden: List[str] = []
 
     def result(self) -> Discovered:
         files = sorted(self.found.values(), key=lambda item: item[1])
-        return Discovered(tuple(Path(shown) for _, _, shown in files), tuple(self.errors))
+        return Discovered(
+            tuple(Path(shown) for _, _, shown in files),
+            tuple(self.errors),
+            tuple(self.walked),
+            tuple(self.hidden),
+        )
 
     def error(self, path: str, kind: PathProblem, exc: Optional[OSError] = None) -> None:
         detail = problem_reason(kind, exc) if kind is PathProblem.OTHER else ""
@@ -367,6 +423,7 @@ class _Walker:
         if not is_dir:
             self.keep(real, real != abs_path, shown)
             return
+        self.walked.append(real)
         ancestors = set()
         up = real
         while up not in ancestors:
@@ -420,6 +477,8 @@ class _Walker:
         if self.excludes.decide(rel, name, is_dir):
             return None
         if layers and _gitignored(layers, abs_path, name, is_dir):
+            if is_dir or name.endswith(".py"):
+                self.hidden.append(abs_path)
             return None
         real = os.path.realpath(abs_path) if is_link else real_prefix + name
         via_link = frame.via_link or is_link

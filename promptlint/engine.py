@@ -35,6 +35,7 @@ class LintOptions:
     models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     signature_recognition: bool = True  # recognise requests by their signature when the client is unknown
     timeout: Optional[float] = None  # seconds for one file's analysis; None: no limit
+    exclude: Tuple[str, ...] = ()  # exclude and extend-exclude: project modules there are never read
 
 
 def lint_file(
@@ -50,14 +51,23 @@ def lint_file(
 
 
 def lint_source(
-    source: SourceFile, display: str, options: LintOptions, models: Optional[ModelData] = None
+    source: SourceFile,
+    display: str,
+    options: LintOptions,
+    models: Optional[ModelData] = None,
+    through: Tuple[Path, ...] = (),
 ) -> FileResult:
     """Lint a file that has been read. A failure of promptlint's own on this file (in the parser, the
-    extraction, a rule, placing findings or lowering fixes) becomes this file's one error."""
+    extraction, a rule, placing findings or lowering fixes) becomes this file's one error. ``through``:
+    the project modules through which a file that imports no SDK may send requests (``reach``), found by
+    the caller; such a file is linted, and its result depends on them."""
     from promptlint.deep import DeepTimeout
 
     try:
-        return _lint_source(source, display, options, models)
+        result = _lint_source(source, display, options, models, bool(through))
+        if through and result.parsed:
+            result.dependencies = sorted(set(result.dependencies) | set(through))
+        return result
     except DeepTimeout:
         return FileResult(errors=[timeout_error(display, options.timeout or 0)], parsed=True)
     except Exception as error:
@@ -73,10 +83,10 @@ def timeout_error(display: str, seconds: float) -> FileError:
 
 
 def _lint_source(
-    source: SourceFile, display: str, options: LintOptions, models: Optional[ModelData]
+    source: SourceFile, display: str, options: LintOptions, models: Optional[ModelData], reached: bool = False
 ) -> FileResult:
     result = FileResult()
-    if not may_call_llm(source.raw):
+    if not reached and not may_call_llm(source.raw):
         return result
     result.parsed = True
     from promptlint.deep import MAX_BRACKET_DEPTH, bracket_depth, run_deep
@@ -156,6 +166,7 @@ def _analyse_collected(
             path,
             prompt_root(path.resolve(), options.project_root.resolve()),
             signatures=options.signature_recognition,
+            excluded=excluded_paths(options.project_root, options.exclude, str(path.resolve().parent)),
         )
     except RecursionError:
         result.errors.append(FileError(display, "too deeply nested to analyse"))
@@ -199,6 +210,17 @@ def _analyse_collected(
     if findings:
         result.diagnostics = _place(findings, module, text, display)
     return result
+
+
+@lru_cache(maxsize=256)
+def excluded_paths(root: Path, patterns: Tuple[str, ...], within: str = ""):
+    """The configured excludes as a predicate on the project modules a file in the directory ``within``
+    reads (None when there are none)."""
+    if not patterns:
+        return None
+    from promptlint.discover import ExcludedPaths
+
+    return ExcludedPaths(root, patterns, within)
 
 
 def _is_project(directory: Path) -> bool:

@@ -106,7 +106,7 @@ def check(request: CheckRequest, on_progress: Optional[Progress] = None) -> Outc
     narrowing = _narrowing(request)
     context = _run_context(request)
     tasks = _tasks(found.files, request)
-    results = _lint(request, context, tasks, on_progress)
+    results = _lint(request, context, tasks, on_progress, found)
     _collect(request, context, tasks, results, narrowing, outcome)
     outcome.errors[:0] = [FileError(e.path, e.reason) for e in found.errors if e not in missing]
     if request.price and outcome.reported:
@@ -160,6 +160,7 @@ def _narrowing(request: CheckRequest) -> Narrowing:
 
 def _run_context(request: CheckRequest) -> RunContext:
     """Everything a worker needs besides its task; built once per run."""
+    from promptlint.discover import configured_excludes
     from promptlint.runner import RunContext
 
     settings = request.settings
@@ -171,6 +172,7 @@ def _run_context(request: CheckRequest) -> RunContext:
         max_file_size=settings.max_file_size,
         file_timeout=settings.file_timeout,
         signature_recognition=settings.signature_recognition,
+        exclude=configured_excludes(settings.exclude, settings.extend_exclude),
     )
 
 
@@ -191,8 +193,10 @@ def _tasks(files: Sequence[Path], request: CheckRequest) -> List[Task]:
     return tasks
 
 
-def _lint(request: CheckRequest, context: RunContext, tasks: List[Task], on_progress) -> List[FileResult]:
-    from promptlint.runner import lint_tasks
+def _lint(
+    request: CheckRequest, context: RunContext, tasks: List[Task], on_progress, found=None
+) -> List[FileResult]:
+    from promptlint.runner import Coverage, lint_tasks
 
     cache = None
     if request.use_cache:
@@ -205,9 +209,11 @@ def _lint(request: CheckRequest, context: RunContext, tasks: List[Task], on_prog
             dict(context.models),
             root,
             context.signature_recognition,
+            context.exclude,
         )
         cache = Cache(root / CACHE_DIRECTORY, fingerprint)
-    return lint_tasks(tasks, context, request.registry, request.jobs, cache, on_progress)
+    coverage = Coverage(found.walked, found.hidden) if found is not None and found.walked else None
+    return lint_tasks(tasks, context, request.registry, request.jobs, cache, on_progress, coverage)
 
 
 def _collect(request, context, tasks, results, narrowing, outcome: Outcome) -> None:

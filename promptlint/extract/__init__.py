@@ -28,6 +28,7 @@ from promptlint.extract.through_callers import Callers, caller_requests, importe
 from promptlint.extract.turn_values import with_turn_values
 from promptlint.extract.wrappers import Wrapper, find_wrapper, through_wrappers
 from promptlint.ir import Confidence, LLMCall, ModuleFacts, Platform
+from promptlint.modules import Excluded
 
 # Calls that run another callable with the arguments that follow it.
 _TRAMPOLINES = {"asyncio.to_thread"}
@@ -38,13 +39,15 @@ def extract_calls(
     source_path: Optional[Path] = None,
     project_root: Optional[Path] = None,
     signatures: bool = True,
+    excluded: Optional[Excluded] = None,
 ) -> Tuple[List[LLMCall], TextResolver]:
     """Every LLM request the module makes, in source order, and the resolver (which lists prompt files read).
-    ``signatures``: also the requests recognised by their signature alone (see ``signatures.py``)."""
+    ``signatures``: also the requests recognised by their signature alone (see ``signatures.py``).
+    ``excluded``: project paths the configuration excludes, never read for a name (see ``modules``)."""
     builder = build_scopes(module)
     source_dir = source_path.parent if source_path is not None else None
     context = ModuleContext(
-        module, builder.calls, source_dir, project_root, source_path, builder.module_scope
+        module, builder.calls, source_dir, project_root, source_path, builder.module_scope, excluded
     )
     index = ModuleIndex(module)  # parent links, computed only if a fact needs them
     facts = ModuleFacts(lambda: string_literals(module))
@@ -103,7 +106,13 @@ def _module_wrappers(other: ProjectModule, imports: ProjectImports, signatures: 
     context; what it was resolved through joins the linted module's dependencies."""
     builder = build_scopes(other.module)
     context = ModuleContext(
-        other.module, builder.calls, other.path.parent, imports.root, other.path, builder.module_scope
+        other.module,
+        builder.calls,
+        other.path.parent,
+        imports.root,
+        other.path,
+        builder.module_scope,
+        imports.finder.excluded,
     )
     found: Dict[str, Wrapper] = {}
     for site in builder.calls:

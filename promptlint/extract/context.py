@@ -19,6 +19,7 @@ from promptlint.extract.recursion import Recursions
 from promptlint.extract.runs_in import RunsIn
 from promptlint.extract.scopes import CallSite, Scope
 from promptlint.extract.text import TextResolver
+from promptlint.modules import Excluded
 
 
 class ModuleContext:
@@ -32,12 +33,13 @@ class ModuleContext:
         project_root: Optional[Path],
         source_path: Optional[Path] = None,
         module_scope: Optional[Scope] = None,
+        excluded: Optional[Excluded] = None,
     ) -> None:
         """``module_scope``: given, its classes' bases and its imported factories are also looked for in
         the project's other modules (see ``project_classes``)."""
         imports = None
         if source_path is not None and project_root is not None:
-            imports = ProjectImports(project_root)
+            imports = ProjectImports(project_root, excluded)
             source_path = source_path.resolve()
             if module_scope is not None:
                 module_scope.class_table = ProjectClasses(imports, source_path, module_scope)

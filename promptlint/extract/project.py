@@ -9,11 +9,10 @@ Modules are found lazily on the filesystem, never by walking the repository: a m
 only when a prompt position needs a name imported from it, and a module is parsed only when a name is read
 from it (once per process, while its file is unchanged). The code is never imported or run.
 
-Where a module is looked for (``search_roots``): a relative import from the importing file's package; an
-absolute one from the directory above the file's top-level package (the directory Python runs it from),
-then each directory from the file's own up to the project root, each with its ``src/`` directory. Only
-files inside the project root are read, and never in directories that hold environments, build output or
-caches (``DEFAULT_EXCLUDE``): a module installed in site-packages, or not found, is unknown. A name bound
+Where a module is looked for, and which files are never read (environments, build output, caches, paths
+the configuration excludes), is ``promptlint.modules``' business, shared with the cheap pass in front of the
+parser; package folders a ``pyproject.toml`` maps are followed (``promptlint.layout``). A module installed in
+site-packages, excluded, or not found, is unknown. A name bound
 more than once in its module, bound by ``*`` or by anything but an assignment of a value, is unknown too.
 
 Later parts of the whole-program analysis (helpers, wrappers, classes across modules) reach other modules
@@ -23,7 +22,6 @@ class or function an imported name stands for (a base class, a client factory).
 
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
@@ -31,6 +29,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 import libcst as cst
 
 from promptlint.extract.scopes import Binding, Scope, build_scopes, only_assignment
+from promptlint.modules import Excluded, Module, ModuleFinder, Package, Ref
+from promptlint.modules import search_roots as search_roots
 
 _MAX_HOPS = 8  # imports followed from one name: re-exports of re-exports, and no cycle runs forever
 _MAX_MODULE_SIZE = 2 * 1024 * 1024
@@ -46,22 +46,6 @@ class ProjectModule:
     scope: Scope
 
 
-@dataclass(frozen=True)
-class Package:
-    """A package directory, with its ``__init__.py`` when it has one (a namespace package has none)."""
-
-    directory: Path
-    init: Optional[Path]
-
-
-@dataclass(frozen=True)
-class Module:
-    """A module file that is not a package."""
-
-    path: Path
-
-
-Ref = Union[Package, Module]
 Gate = Callable[[bytes], bool]
 
 
@@ -133,62 +117,6 @@ def _parse(path: Path, raw: bytes) -> Optional[ProjectModule]:
     return ProjectModule(path, module, scope)
 
 
-# -- finding modules ----------------------------------------------------------------------------------------
-
-
-def _never_source(relative: Sequence[str]) -> bool:
-    """A path (relative to the project root) inside an environment, build output or cache directory."""
-    from promptlint.discover import DEFAULT_EXCLUDE
-
-    return any(fnmatch.fnmatchcase(part, pattern) for part in relative for pattern in DEFAULT_EXCLUDE)
-
-
-def _child(directory: Path, name: str, root: Path) -> Optional[Ref]:
-    """The module or package ``name`` in ``directory``, in the order Python's path finder prefers: a
-    regular package, a module file, a namespace package."""
-    if not name.isidentifier():
-        return None
-    package = directory / name
-    module = directory / f"{name}.py"
-    if package.is_dir():
-        init = package / "__init__.py"
-        if init.is_file():
-            return _inside(Package(package, init), root)
-    if module.is_file():
-        return _inside(Module(module), root)
-    if package.is_dir():
-        return _inside(Package(package, None), root)
-    return None
-
-
-def _inside(ref: Ref, root: Path) -> Optional[Ref]:
-    where = ref.directory if isinstance(ref, Package) else ref.path
-    try:
-        relative = where.resolve().relative_to(root)
-    except (OSError, ValueError, RuntimeError):
-        return None  # outside the project (a symlink out of it included)
-    return None if _never_source(relative.parts) else ref
-
-
-def search_roots(directory: Path, root: Path) -> Tuple[Path, ...]:
-    """Where an absolute import in a file of ``directory`` is looked for, first match wins."""
-    top = directory
-    while (top / "__init__.py").is_file() and top != root and root in top.parents:
-        top = top.parent
-    roots: List[Path] = [top]
-    current = directory
-    while True:
-        roots += [current, current / "src"]
-        if current == root or root not in current.parents:
-            break
-        current = current.parent
-    unique: List[Path] = []
-    for candidate in roots:
-        if candidate not in unique and (candidate == root or root in candidate.parents):
-            unique.append(candidate)
-    return tuple(unique)
-
-
 # -- following imports --------------------------------------------------------------------------------------
 
 
@@ -196,18 +124,25 @@ class ProjectImports:
     """What names imported into the modules of one lint run stand for in the project's other modules.
     ``read`` lists every module file used so far: the result's dependencies for the cache."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root.resolve()
+    def __init__(self, root: Path, excluded: Optional[Excluded] = None) -> None:
+        """``excluded``: the paths the configuration excludes, never read (see ``modules``)."""
+        self.finder = ModuleFinder(root, excluded)
+        self.root = self.finder.root
         self.read: List[Path] = []
         self.files_read: List[Path] = []  # prompt files, shared by the resolvers of every module
-        self.absent: List[Path] = []  # module files looked for and not found (cache dependencies too)
+        self._gated: List[Path] = []  # module files not read because their bytes failed a gate
         self._resolvers: Dict[Path, Any] = {}
-        self._children: Dict[Tuple[Path, str], Optional[Ref]] = {}
-        self._roots: Dict[Path, Tuple[Path, ...]] = {}
         # The modules read so far, by ``id`` of their module scope (the module is kept, so the id stays its
         # own): which file a scope met while following a class or a client belongs to.
         self._homes: Dict[int, ProjectModule] = {}
         self._loaded: Dict[Tuple[Path, Optional[Gate]], Optional[ProjectModule]] = {}
+
+    @property
+    def absent(self) -> List[Path]:
+        """Module files looked for and not found, those not read because their bytes failed a gate, and the
+        ``pyproject.toml`` files consulted for package folders: cache dependencies too (adding a module,
+        an SDK import or a mapping must invalidate what was resolved without it)."""
+        return self.finder.absent + self._gated + self.finder.layouts
 
     def resolver(self, path: Path, make: Callable[[], Any]) -> Any:
         """The prompt resolver of the module at ``path``, made once per lint run."""
@@ -261,29 +196,11 @@ class ProjectImports:
             return None
         dots = len(spelled) - len(spelled.lstrip("."))
         names = tuple(part for part in spelled[dots:].split(".") if part)
-        if dots:
-            base = importer.parent
-            for _ in range(dots - 1):
-                base = base.parent
-            init = base / "__init__.py"
-            start: Optional[Ref] = _inside(Package(base, init if init.is_file() else None), self.root)
-            parts = names + rest
-        else:
-            if not names:
-                return None
-            start = next(
-                (
-                    found
-                    for directory in self._search_roots(importer.parent)
-                    for found in (self._child(directory, names[0]),)
-                    if found is not None
-                ),
-                None,
-            )
-            parts = names[1:] + rest
-        if start is None:
+        started = self.finder.start(importer, dots, names)
+        if started is None:
             return None
-        return self._lookup(start, parts, hops + 1, definitions, gate)
+        start, parts = started
+        return self._lookup(start, parts + rest, hops + 1, definitions, gate)
 
     def _lookup(
         self,
@@ -339,19 +256,7 @@ class ProjectImports:
         return None
 
     def _child(self, directory: Path, name: str) -> Optional[Ref]:
-        key = (directory, name)
-        if key not in self._children:
-            found = _child(directory, name, self.root)
-            self._children[key] = found
-            if found is None and name.isidentifier():
-                # Looked for and not there: creating it later must invalidate what was resolved without it.
-                self.absent.extend((directory / f"{name}.py", directory / name / "__init__.py"))
-        return self._children[key]
-
-    def _search_roots(self, directory: Path) -> Tuple[Path, ...]:
-        if directory not in self._roots:
-            self._roots[directory] = search_roots(directory, self.root)
-        return self._roots[directory]
+        return self.finder.child(directory, name)
 
     def _load(self, path: Path, gate: Optional[Gate] = None) -> Optional[ProjectModule]:
         key = (path, gate)
@@ -359,6 +264,8 @@ class ProjectImports:
             return self._loaded[key]
         module = load(path, gate)
         self._loaded[key] = module
+        if module is None and gate is not None and path not in self._gated and path.is_file():
+            self._gated.append(path)
         if module is not None and path not in self.read:
             self.read.append(path)
         if module is not None:

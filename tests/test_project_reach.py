@@ -1,0 +1,154 @@
+"""The cheap pass behind the byte prefilter (``promptlint.reach``): a file that imports no SDK but calls a
+wrapper of the project, or subclasses a project class that builds a client, is linted; one that imports only
+project modules without LLM code is not. Package folders a ``pyproject.toml`` maps are followed, configured
+excludes are no source of facts, and the decision follows the wrapper module's edits in a cached run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from promptlint.cli import main
+
+LLM = """from typing import Optional
+
+from openai import OpenAI
+
+client = OpenAI()
+
+
+def ask(question: str, max_tokens: Optional[int] = None) -> str:
+    response = client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": question}],
+        max_tokens=max_tokens,
+    )
+    return response.choices[0].message.content or ""
+"""
+TOOLS = """def ask(question: str, max_tokens: int = 0) -> str:
+    return question[:max_tokens]
+"""
+CALLER = """from {module} import ask
+
+
+def answer(question: str) -> str:
+    return ask(question)
+"""
+BASE = """import openai
+
+
+class Base:
+    def __init__(self) -> None:
+        self.client = openai.OpenAI()
+"""
+CHILD = """from .base import Base
+
+
+class Child(Base):
+    def reply(self, text: str) -> str:
+        response = self.client.chat.completions.create(
+            model="gpt-4o",
+            messages=[{"role": "user", "content": text}],
+        )
+        return response.choices[0].message.content or ""
+"""
+
+
+def write(root: Path, files: dict) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def run(capsys, *args: str) -> list:
+    main(["check", "--output-format", "json", "--select", "LLM201", *args])
+    document = json.loads(capsys.readouterr().out)
+    return [(d["path"], d["line"], d["column"]) for d in document["diagnostics"]]
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.promptlint]\n",
+            "app/__init__.py": "",
+            "app/llm.py": LLM,
+            "app/tools.py": TOOLS,
+            "app/caller.py": CALLER.format(module=".llm"),
+            "app/lookalike.py": CALLER.format(module=".tools"),
+            "app/base.py": BASE,
+            "app/child.py": CHILD,
+        },
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NO_COLOR", "1")
+    return tmp_path
+
+
+def test_a_caller_that_imports_only_a_project_wrapper_is_linted(project: Path, capsys) -> None:
+    assert run(capsys, "--no-cache", "app/caller.py") == [("app/caller.py", 5, 12)]
+    assert run(capsys, "--no-cache", ".") == [("app/caller.py", 5, 12), ("app/child.py", 6, 20)]
+    assert run(capsys, "--no-cache", "--jobs", "2", ".") == [
+        ("app/caller.py", 5, 12),
+        ("app/child.py", 6, 20),
+    ]
+
+
+def test_a_caller_of_a_project_module_without_llm_code_stays_skipped(project: Path, capsys) -> None:
+    assert run(capsys, "--no-cache", "app/lookalike.py") == []
+
+
+def test_a_subclass_of_a_project_class_that_builds_the_client_is_linted(project: Path, capsys) -> None:
+    assert run(capsys, "--no-cache", "app/child.py") == [("app/child.py", 6, 20)]
+
+
+def test_editing_the_wrapper_module_invalidates_the_cached_decision(project: Path, capsys) -> None:
+    assert run(capsys, "app/caller.py") == [("app/caller.py", 5, 12)]
+    assert run(capsys, "app/caller.py") == [("app/caller.py", 5, 12)]  # served warm
+    llm = project / "app" / "llm.py"
+    llm.write_text(TOOLS, encoding="utf-8")  # no SDK any more: the caller cannot matter
+    assert run(capsys, "app/caller.py") == []
+    llm.write_text(LLM, encoding="utf-8")
+    assert run(capsys, "app/caller.py") == [("app/caller.py", 5, 12)]
+    llm.write_text(LLM.replace("max_tokens: Optional[int] = None", "max_tokens: int = 400"), encoding="utf-8")
+    assert run(capsys, "app/caller.py") == []
+
+
+def test_a_package_folder_mapped_by_setuptools_is_found(tmp_path: Path, monkeypatch, capsys) -> None:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.promptlint]\n\n[tool.setuptools]\npackage-dir = {"Acme" = "."}\n',
+            "__init__.py": "",
+            "llm.py": LLM,
+            "screens/__init__.py": "",
+            "screens/caller.py": CALLER.format(module="Acme.llm"),
+        },
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "--no-cache", "screens/caller.py") == [("screens/caller.py", 5, 12)]
+    (tmp_path / "pyproject.toml").write_text("[tool.promptlint]\n", encoding="utf-8")
+    assert run(capsys, "--no-cache", "screens/caller.py") == []
+
+
+def test_an_excluded_module_is_no_source_of_facts(tmp_path: Path, monkeypatch, capsys) -> None:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.promptlint]\nextend-exclude = ["vendor"]\n',
+            "vendor/__init__.py": "",
+            "vendor/llm.py": LLM,
+            "app/__init__.py": "",
+            "app/caller.py": CALLER.format(module="vendor.llm"),
+            "app/direct.py": "import openai\n\n" + CALLER.format(module="vendor.llm"),
+        },
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "--no-cache", "app") == []
+    assert run(capsys, "--no-cache", "vendor/llm.py") == []  # named, so linted; its own caps are passed
+    (tmp_path / "pyproject.toml").write_text("[tool.promptlint]\n", encoding="utf-8")
+    assert run(capsys, "--no-cache", "app") == [("app/caller.py", 5, 12), ("app/direct.py", 7, 12)]
