@@ -181,3 +181,54 @@ def test_an_imported_wrapper_reports_at_the_caller_pointing_into_the_wrappers_fi
         ("LLM301", 20, 29, related),
     ]
     assert diagnostics[1]["savings"]["model"] == "gpt-4o-mini"
+
+
+MODELS = """\
+from openai import OpenAI
+
+client = OpenAI()
+DEFAULT = "gpt-4o"
+MINI = "gpt-4o-mini"
+
+
+def ask(prompt, model=DEFAULT, max_tokens=None):
+    reply = client.chat.completions.create(
+        model=model, messages=[{"role": "user", "content": prompt}], max_tokens=max_tokens
+    )
+    return reply.choices[0].message.content
+
+
+ask("Hello")
+ask("Hello", MINI)
+"""
+
+
+def test_the_model_is_the_constant_the_caller_passes_or_the_wrappers_default(tmp_path: Path) -> None:
+    diagnostics = _diagnostics(_app(tmp_path, MODELS), "--select", "LLM201")
+    assert [(d["line"], d["column"], d["savings"]["model"]) for d in diagnostics] == [
+        (15, 1, "gpt-4o"),
+        (16, 1, "gpt-4o-mini"),
+    ]
+    assert diagnostics[1]["message"] == (
+        "`ask()` is called without `max_tokens`: the request it sends sets no output limit and is bounded"
+        " only by the model maximum (16,384 tokens for `gpt-4o-mini`)"
+    )
+
+
+def test_a_retired_model_passed_as_a_constant_is_reported_at_the_caller() -> None:
+    result = run_cli(
+        "check", "--output-format", "json", "--select", "LLM401", "fixtures/LLM401/model_through_wrapper.py"
+    )
+    diagnostics = json.loads(result.stdout)["diagnostics"]
+    assert [(d["line"], d["column"], d["fix"] is None) for d in diagnostics] == [
+        (23, 26, True),
+        (27, 32, False),
+    ]
+    assert diagnostics[0]["related"] == [
+        {
+            "path": "fixtures/LLM401/model_through_wrapper.py",
+            "line": 14,
+            "column": 16,
+            "message": "sent through `ask()`",
+        }
+    ]

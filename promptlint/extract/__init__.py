@@ -58,7 +58,7 @@ def extract_calls(
             calls.append(replace(with_loops, recursion=recursion) if recursion is not None else with_loops)
             wrapper = find_wrapper(call, site, lambda name, site=site: _without_splat(site, context, name))
             if wrapper is not None:
-                wrappers.append(replace(wrapper, context=context))
+                wrappers.append(replace(wrapper, context=context, caller_literal=context.resolver.literal))
     prompted = _Prompted(context.resolver, index, signatures)
     calls.extend(through_wrappers(_one_request_each(wrappers), builder.calls, prompted))
     imports = context.resolver.imports
@@ -67,7 +67,11 @@ def extract_calls(
 
         def wrappers_of(other: ProjectModule) -> Dict[str, Wrapper]:
             if other.path not in known:
-                known[other.path] = _module_wrappers(other, imports, signatures)
+                found = _module_wrappers(other, imports, signatures)
+                known[other.path] = {
+                    name: replace(wrapper, caller_literal=context.resolver.literal)
+                    for name, wrapper in found.items()
+                }
             return known[other.path]
 
         calls.extend(

@@ -60,6 +60,11 @@ class Wrapper:
     prompt_parameters: Tuple[str, ...] = ()
     site: Any = field(default=None, compare=False, repr=False)
     context: Any = field(default=None, compare=False, repr=False)
+    # The text of a caller's argument when it is fixed (the linted module's resolver), for a model passed
+    # as a constant; None: literals only.
+    caller_literal: Optional[Callable[[cst.BaseExpression, Scope], Optional[str]]] = field(
+        default=None, compare=False, repr=False
+    )
 
 
 def _parameters(function: cst.FunctionDef) -> Dict[str, cst.Param]:
@@ -263,20 +268,34 @@ def requests_through(wrapper: Wrapper, site: CallSite, prompted: Optional[Prompt
     if prompted is not None and wrapper.prompt_parameters:
         binding = bind(wrapper, site.node)
         if binding is not None:
-            sent = prompted(wrapper, site, caller_model(wrapper, binding[0]))
+            sent = prompted(wrapper, site, caller_model(wrapper, binding[0], site)[0])
             if sent is not None:
                 found.append(sent)
     return found
 
 
-def caller_model(wrapper: Wrapper, passed: Dict[str, cst.BaseExpression]) -> Optional[str]:
-    """The model the request uses: the literal the caller passes for the wrapper's model parameter, else
-    its default; the wrapper's own model when it takes none."""
+def caller_model(
+    wrapper: Wrapper, passed: Dict[str, cst.BaseExpression], site: Optional[CallSite] = None
+) -> Tuple[Optional[str], Optional[cst.BaseExpression]]:
+    """The model the request uses, and the caller's argument that names it (None for the wrapper's
+    default): the literal or constant the caller passes for the wrapper's model parameter (a module or
+    imported constant, resolved with the caller's resolver), else its default (resolved in the wrapper's
+    module); the wrapper's own model when it takes none."""
     param = wrapper.model_parameter
     if param is None:
-        return wrapper.call.model
+        return wrapper.call.model, None
     value = passed.get(param.name.value)
-    return _string(value if value is not None else param.default)
+    if value is not None:
+        model = _string(value)
+        if model is None and site is not None and wrapper.caller_literal is not None:
+            model = wrapper.caller_literal(value, site.scope)
+        return model, value if model is not None else None
+    model = _string(param.default)
+    function = wrapper.site.scope if wrapper.site is not None else None
+    if model is None and param.default is not None and function is not None and wrapper.context is not None:
+        if function.parent is not None:
+            model = wrapper.context.resolver.literal(param.default, function.parent)
+    return model, None
 
 
 def request_through(wrapper: Wrapper, site: CallSite) -> Optional[LLMCall]:
@@ -286,12 +305,7 @@ def request_through(wrapper: Wrapper, site: CallSite) -> Optional[LLMCall]:
         return None
     bound, extra = binding
     limit = _limit(wrapper, bound, extra)
-    model, model_node = wrapper.call.model, None
-    param = wrapper.model_parameter
-    if param is not None:
-        passed = bound.get(param.name.value)
-        model = _string(passed if passed is not None else param.default)
-        model_node = passed if model is not None and passed is not None else None
+    model, model_node = caller_model(wrapper, bound, site)
     if limit is None and model_node is None:
         return None
     base = wrapper.call
