@@ -179,7 +179,9 @@ def _analyse_collected(
 
         models = ModelData(options.models)
     findings: List[Tuple[Type[Rule], Finding, str, str, tuple]] = []
-    anchor = ModuleIndex(module).report_node  # one per file: line facts are computed once, on first use
+    owners: List[Any] = []  # the request of each finding
+    index = ModuleIndex(module)
+    anchor = index.report_node  # one per file: line facts are computed once, on first use
     for rule_class in options.rules:
         rule_options = {**rule_class.options, **options.rule_options.get(rule_class.code, {})}
         context = RuleContext(
@@ -188,7 +190,7 @@ def _analyse_collected(
         rule = rule_class()
         for call in calls:
             try:
-                findings.extend(
+                found = [
                     (
                         rule_class,
                         served_as(finding, call),
@@ -197,7 +199,9 @@ def _analyse_collected(
                         _shown_related(call.related, path, display),
                     )
                     for finding in rule.check(call, context)
-                )
+                ]
+                findings.extend(found)
+                owners.extend(call for _ in found)
             except Exception as error:  # a crashing rule is reported, and the other rules still run
                 result.errors.append(
                     FileError(
@@ -208,6 +212,7 @@ def _analyse_collected(
                 )
                 break
     if findings:
+        findings = _once(findings, owners, index)
         result.diagnostics = _place(findings, module, text, display)
     return result
 
@@ -221,6 +226,34 @@ def excluded_paths(root: Path, patterns: Tuple[str, ...], within: str = ""):
     from promptlint.discover import ExcludedPaths
 
     return ExcludedPaths(root, patterns, within)
+
+
+def _once(findings: list, owners: List[Any], index: Any) -> list:
+    """The findings without those of a wrapper's own request placed on a parameter its prompt is built
+    from, when a request through the wrapper reports the same rule where a caller writes the value: one
+    defect, reported where it is written (``Related.parameters``)."""
+    import libcst as cst
+
+    at_callers = set()
+    for (rule_class, finding, *_), call in zip(findings, owners):
+        for place in call.related:
+            if place.within is None or place.module is not None or index.parent(finding.node) is None:
+                continue
+            if not index.inside(finding.node, place.within):
+                at_callers.add((id(place.node), rule_class.code, place.parameters))
+    if not at_callers:
+        return findings
+    kept = []
+    for item, call in zip(findings, owners):
+        rule_class, finding = item[0], item[1]
+        node = finding.node
+        if isinstance(node, cst.Name) and any(
+            key == id(call.node) and code == rule_class.code and node.value in parameters
+            for key, code, parameters in at_callers
+        ):
+            continue
+        kept.append(item)
+    return kept
 
 
 def _is_project(directory: Path) -> bool:
@@ -288,6 +321,34 @@ def _related(related, positions, display: str) -> Tuple[RelatedLocation, ...]:
     return tuple(places)
 
 
+def _written_within(where, related, positions) -> bool:
+    """The finding is placed inside the wrapper a request is sent through (``Related.within``): the
+    wrapper's own request reports what is written there."""
+    for place in related:
+        if place.within is None or place.module is not None:
+            continue
+        span = positions.get(place.within)
+        if span is not None and _at(span.start) <= _at(where.start) and _at(where.end) <= _at(span.end):
+            return True
+    return False
+
+
+def _rewrites_text_only(fix, related) -> bool:
+    """A fix on a prompt sent through a wrapper is kept only when it rewrites string literals where they
+    are written: what else the wrapper does with the value (a list of blocks instead of a string) is not
+    known."""
+    if not any(place.within is not None for place in related):
+        return True
+    import libcst as cst
+
+    texts = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
+    return all(isinstance(replacement.old, texts) for replacement in fix.replacements)
+
+
+def _at(position) -> Tuple[int, int]:
+    return position.line, position.column
+
+
 def _syntax_error(error, limit: int = 100) -> str:
     """One short line: libcst's parser messages can list every token it expected."""
     message = (error.message or "").splitlines()[0] if error.message else ""
@@ -309,6 +370,7 @@ def _place(findings, module, text: str, display: str) -> List[Diagnostic]:
         r.old for _, finding, *_ in findings if finding.fix is not None for r in finding.fix.replacements
     ]
     wanted += [r.node for *_, related in findings for r in related if r.module is None]
+    wanted += [r.within for *_, related in findings for r in related if r.module is None and r.within]
     positions = positions_of(module, wanted)
     lines = split_lines(text)
     table = suppressions(text)
@@ -319,13 +381,13 @@ def _place(findings, module, text: str, display: str) -> List[Diagnostic]:
         if ignored_file and is_suppressed({0: ignored_file}, 0, rule_class.code, rule_class.name):
             continue
         where = positions.get(finding.node)
-        if where is None:
+        if where is None or _written_within(where, related, positions):
             continue
         line, column = where.start.line, where.start.column + 1
         if is_suppressed(table, line, rule_class.code, rule_class.name):
             continue
         fix = None
-        if finding.fix is not None:
+        if finding.fix is not None and _rewrites_text_only(finding.fix, related):
             from promptlint.fixes import lower_fix
 
             fix = lower_fix(finding.fix, module, text, positions, offsets)

@@ -357,6 +357,13 @@ class Related:
     # finding's own path is); None and "" for the call's own.
     module: Any = field(default=None, compare=False, repr=False)
     path: str = ""
+    # For a request whose prompt the caller passes through the project's wrapper: the wrapper's function.
+    # What is written inside it is reported by the wrapper's own request, so a finding of this request
+    # placed there is not reported again; None for other related places.
+    within: Any = field(default=None, compare=False, repr=False)
+    # With ``within``: the wrapper's parameters its prompt is built from. A finding of the wrapper's own
+    # request placed on one of them is the one its callers' requests report where the value is written.
+    parameters: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

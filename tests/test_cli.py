@@ -445,6 +445,7 @@ def test_prompt_files_resolve_from_outside_the_project(project: Path, capsys) ->
         "catalog_from_helper.py",
         "catalog_in_system_prompt.py",
         "catalog_open_relative.py",
+        "sent_through_wrapper.py",
     ]
 
 

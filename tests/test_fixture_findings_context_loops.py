@@ -104,6 +104,18 @@ FIXTURE_FINDINGS = [
     ),
     (
         "LLM302",
+        "fixtures/LLM302/sent_through_wrapper.py",
+        28,
+        12,
+        DOCUMENT_MESSAGE.format(
+            source='Path(args.path).read_text(encoding="utf-8")',
+            what="a whole file",
+            callee="client.chat.completions.create",
+        ),
+        ("gpt-5.4-mini", 8000, 6.0),
+    ),
+    (
+        "LLM302",
         "fixtures/LLM302/summarise_file.py",
         18,
         12,

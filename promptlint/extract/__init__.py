@@ -20,6 +20,7 @@ from promptlint.extract.ordering import with_order_risks
 from promptlint.extract.project import ProjectImports, ProjectModule
 from promptlint.extract.project_wrappers import imported_wrapper_calls
 from promptlint.extract.prompt_literals import with_prompt_literals
+from promptlint.extract.prompt_wrappers import prompt_through
 from promptlint.extract.provenance import Alternatives, Qualified, qualify
 from promptlint.extract.scopes import CallSite, Scope, build_scopes
 from promptlint.extract.signatures import by_signature
@@ -69,24 +70,31 @@ def extract_calls(
             made_at.append((calls[-1], site))
             wrapper = find_wrapper(call, site, lambda name, site=site: _without_splat(site, context, name))
             if wrapper is not None:
-                wrappers.append(wrapper)
+                wrappers.append(replace(wrapper, context=context, caller_literal=context.resolver.literal))
     for site in chains:
         call = chain_request(site, context.resolver, lambda node: recognised.get(id(node)))
         if call is not None:
             calls.append(_with_facts(call, site.scope, context.resolver.hole_scopes, facts, index))
     calls.extend(caller_requests(made_at, Callers(builder.calls)))
-    calls.extend(through_wrappers(wrappers, builder.calls))
+    prompted = _Prompted(context.resolver, index, signatures)
+    calls.extend(through_wrappers(_one_request_each(wrappers), builder.calls, prompted))
     imports = context.resolver.imports
     if imports is not None and context.resolver.source_path is not None:
         known: Dict[Path, Dict[str, Wrapper]] = {}
 
         def wrappers_of(other: ProjectModule) -> Dict[str, Wrapper]:
             if other.path not in known:
-                known[other.path] = _module_wrappers(other, imports, signatures)
+                found = _module_wrappers(other, imports, signatures)
+                known[other.path] = {
+                    name: replace(wrapper, caller_literal=context.resolver.literal)
+                    for name, wrapper in found.items()
+                }
             return known[other.path]
 
         calls.extend(
-            imported_wrapper_calls(builder.calls, imports, context.resolver.source_path, wrappers_of)
+            imported_wrapper_calls(
+                builder.calls, imports, context.resolver.source_path, wrappers_of, prompted
+            )
         )
         made_in: Dict[Path, Dict[int, List[Tuple[LLMCall, CallSite]]]] = {}
 
@@ -99,6 +107,41 @@ def extract_calls(
             imported_caller_requests(builder.calls, imports, context.resolver.source_path, requests_of)
         )
     return calls, context.resolver
+
+
+class _Prompted:
+    """The request a call of a wrapper sends with its prompt read through the caller's arguments (see
+    ``prompt_wrappers``), for the linted module's resolver and parent links."""
+
+    def __init__(self, resolver: TextResolver, index: ModuleIndex, signatures: bool) -> None:
+        self.resolver = resolver
+        self.index = index
+        self.signatures = signatures
+
+    def __call__(self, wrapper: Wrapper, site: CallSite, model: Optional[str]) -> Optional[LLMCall]:
+        own, context = wrapper.site, wrapper.context
+        if own is None or context is None:
+            return None
+        return prompt_through(
+            wrapper,
+            site,
+            self.resolver,
+            self.index,
+            lambda: _recognise(own, context, self.signatures),
+            model,
+        )
+
+
+def _one_request_each(wrappers: List[Wrapper]) -> List[Wrapper]:
+    """The wrappers, the prompt of one that makes several requests left unread (which one a caller's
+    arguments reach is not known)."""
+    counts: Dict[int, int] = {}
+    for wrapper in wrappers:
+        counts[id(wrapper.node)] = counts.get(id(wrapper.node), 0) + 1
+    return [
+        replace(wrapper, prompt_parameters=()) if counts[id(wrapper.node)] > 1 else wrapper
+        for wrapper in wrappers
+    ]
 
 
 def _module_wrappers(other: ProjectModule, imports: ProjectImports, signatures: bool) -> Dict[str, Wrapper]:
@@ -115,6 +158,7 @@ def _module_wrappers(other: ProjectModule, imports: ProjectImports, signatures: 
         imports.finder.excluded,
     )
     found: Dict[str, Wrapper] = {}
+    requests: Dict[str, int] = {}
     for site in builder.calls:
         scope = site.scope
         if scope.kind != "function" or scope.parent is None or scope.parent.kind != "module":
@@ -124,7 +168,11 @@ def _module_wrappers(other: ProjectModule, imports: ProjectImports, signatures: 
             continue
         wrapper = find_wrapper(call, site, lambda name, site=site: _without_splat(site, context, name))
         if wrapper is not None:
-            found[wrapper.name] = replace(wrapper, module=other.module, path=str(other.path))
+            found[wrapper.name] = replace(wrapper, module=other.module, path=str(other.path), context=context)
+            requests[wrapper.name] = requests.get(wrapper.name, 0) + 1
+    for name, count in requests.items():
+        if count > 1:
+            found[name] = replace(found[name], prompt_parameters=())
     for path in context.resolver.files_read:
         if path not in imports.read:
             imports.read.append(path)

@@ -26,9 +26,9 @@ def message_list(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver,
         return [], False
     if isinstance(expr, cst.Name):
         binding = single_binding(scope.lookup(expr.value)[1])
-        argument = resolver.bound_argument(expr.value, scope)
-        if argument is not None:
-            return message_list(argument[0], argument[1], resolver, depth + 1)  # a helper's parameter
+        argument = resolver.bound_value(expr.value, scope)
+        if argument is not None:  # a helper's or wrapper's parameter: the caller's list, in its module
+            return message_list(argument[0], argument[1], argument[2], depth + 1)
         if binding is not None and binding.kind == "param":
             return [_unknown(expr, "unknown", Volatility.PER_REQUEST, expr.value)], True
         binding = scope.assigned_once(expr.value)

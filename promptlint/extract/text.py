@@ -724,21 +724,29 @@ class TextResolver:
                 resolver = self._for_module(imported[1])
         if found is None:
             return None
-        key = id(found.function)
-        if key in self._active:
-            self._recursive.add(key)
-            return None
         home = module_of(scope)
         bound = {
             binding: (expr, where, self if module_of(where) is home else resolver)
             for binding, (expr, where) in found.bound.items()
         }
+        return self.with_bindings(bound, resolver, id(found.function), lambda: evaluate(found, resolver))
+
+    def with_bindings(
+        self, bound: Dict[int, _Bound], resolver: TextResolver, key: int, evaluate: Callable[[], T]
+    ) -> Optional[T]:
+        """``evaluate`` run with the parameters ``bound`` (``id`` of each parameter's binding -> the value,
+        its scope and the resolver of its module) while ``resolver``, that of the function's module, shares
+        this resolver's state; None when the function ``key`` is reached again while it is evaluated (a
+        helper or wrapper calling itself). Used for prompt helpers and for the project's own wrappers."""
+        if key in self._active:
+            self._recursive.add(key)
+            return None
         saved = {binding: self._bound.get(binding) for binding in bound}
         self._bound.update(bound)
         self._active.append(key)
         shared = resolver._share(self) if resolver is not self else None
         try:
-            result = evaluate(found, resolver)
+            result = evaluate()
         finally:
             if shared is not None:
                 resolver._restore(shared)
@@ -771,11 +779,16 @@ class TextResolver:
 
     def bound_argument(self, name: str, scope: Scope) -> Optional[Argument]:
         """The caller's argument a helper's parameter ``name`` (seen from ``scope``) is bound to."""
+        argument = self.bound_value(name, scope)
+        return (argument[0], argument[1]) if argument is not None else None
+
+    def bound_value(self, name: str, scope: Scope) -> Optional[_Bound]:
+        """The caller's argument a parameter ``name`` is bound to, with the resolver of the caller's module
+        (another module's names and imports resolve there)."""
         if not self._bound:
             return None
         binding = single_binding(scope.lookup(name)[1])
-        argument = self._bound.get(id(binding)) if binding is not None else None
-        return (argument[0], argument[1]) if argument is not None else None
+        return self._bound.get(id(binding)) if binding is not None else None
 
     def _is_bound(self, expr: cst.BaseExpression, scope: Scope) -> bool:
         """``expr`` names a parameter of a helper being resolved: its value is the caller's argument,

@@ -9,13 +9,13 @@ passes ``*args`` or ``**opts`` may pass anything: it is not analysed (precision 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 import libcst as cst
 
 from promptlint.extract.scopes import CallSite, Scope
-from promptlint.ir import FixTarget, LimitStatus, LLMCall, OutputLimit, Related
+from promptlint.ir import Dynamic, FixTarget, LimitStatus, LLMCall, OutputLimit, Related
 
 # Keywords a caller may forward through ``**kwargs`` that cannot carry an output cap: anything else (a
 # ``max_tokens``, a ``config``, an ``extra_body``...) may, and the caller is then left alone.
@@ -54,6 +54,17 @@ class Wrapper:
     # ``project_wrappers``); None and "" for one of the linted module.
     module: Any = None
     path: str = ""
+    # The parameters the request's prompt is built from (``messages``, ``system``, a question put into a
+    # message), and what re-reading the request with them bound needs: its call site in the wrapper and
+    # the extraction context of the wrapper's module (see ``prompt_wrappers``).
+    prompt_parameters: Tuple[str, ...] = ()
+    site: Any = field(default=None, compare=False, repr=False)
+    context: Any = field(default=None, compare=False, repr=False)
+    # The text of a caller's argument when it is fixed (the linted module's resolver), for a model passed
+    # as a constant; None: literals only.
+    caller_literal: Optional[Callable[[cst.BaseExpression, Scope], Optional[str]]] = field(
+        default=None, compare=False, repr=False
+    )
 
 
 def _parameters(function: cst.FunctionDef) -> Dict[str, cst.Param]:
@@ -113,9 +124,48 @@ def find_wrapper(
         if again is not None and again.output_limit.status is LimitStatus.MISSING:
             kwargs_parameter, base = star.name.value, again
     model_parameter = _parameter_of(call.model_node, function, params) if call.model is None else None
-    if limit_parameter is None and not kwargs_parameter and model_parameter is None:
+    prompt_parameters = _prompt_parameters(call, function, params)
+    if limit_parameter is None and not kwargs_parameter and model_parameter is None and not prompt_parameters:
         return None
-    return Wrapper(name, node, base, limit_parameter, kwargs_parameter, model_parameter)
+    return Wrapper(
+        name,
+        node,
+        base,
+        limit_parameter,
+        kwargs_parameter,
+        model_parameter,
+        prompt_parameters=prompt_parameters,
+        site=site,
+    )
+
+
+def _prompt_parameters(call: LLMCall, function: Scope, params: Dict[str, cst.Param]) -> Tuple[str, ...]:
+    """The function's parameters (bound once) that a dynamic part of the request's prompt reads."""
+    found = set()
+    for part in call.cache_order:
+        for segment in part.text.segments:
+            if isinstance(segment, Dynamic) and isinstance(segment.node, cst.CSTNode):
+                for name in _names(segment.node):
+                    if name in params and name != function.self_name and _bound_once(function, name):
+                        found.add(name)
+    return tuple(sorted(found))
+
+
+def _names(node: cst.CSTNode) -> List[str]:
+    """The names read in ``node`` (not attribute names, not a lambda's or comprehension's own)."""
+    names: List[str] = []
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, cst.Name):
+            names.append(current.value)
+        elif isinstance(current, cst.Attribute):
+            pending.append(current.value)
+        elif isinstance(current, cst.Arg):
+            pending.append(current.value)  # not the keyword's name
+        elif not isinstance(current, (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+            pending.extend(current.children)
+    return names
 
 
 def _is_none(expr: Optional[cst.BaseExpression]) -> bool:
@@ -129,7 +179,7 @@ def _string(expr: Optional[cst.BaseExpression]) -> Optional[str]:
     return None
 
 
-def _bind(wrapper: Wrapper, node: cst.Call) -> Optional[Tuple[Dict[str, cst.BaseExpression], List[str]]]:
+def bind(wrapper: Wrapper, node: cst.Call) -> Optional[Tuple[Dict[str, cst.BaseExpression], List[str]]]:
     """The caller's arguments by parameter name, and the keywords that go to ``**kwargs``; None when the
     call passes ``*args``/``**opts`` or does not fit the signature."""
     params = wrapper.node.params
@@ -180,7 +230,14 @@ def _limit(wrapper: Wrapper, bound: Dict[str, cst.BaseExpression], extra: List[s
     return None
 
 
-def through_wrappers(wrappers: Iterable[Wrapper], sites: Iterable[CallSite]) -> List[LLMCall]:
+# The request a call of a wrapper sends with its prompt read through the caller's arguments, given the
+# model it uses (see ``prompt_wrappers``); None when it cannot be read.
+Prompted = Callable[[Wrapper, CallSite, Optional[str]], Optional[LLMCall]]
+
+
+def through_wrappers(
+    wrappers: Iterable[Wrapper], sites: Iterable[CallSite], prompted: Optional[Prompted] = None
+) -> List[LLMCall]:
     """The requests the module's calls of its own wrappers send, in source order."""
     by_name = {wrapper.name: wrapper for wrapper in wrappers}
     if not by_name:
@@ -196,25 +253,59 @@ def through_wrappers(wrappers: Iterable[Wrapper], sites: Iterable[CallSite]) -> 
             continue
         if bindings[0].body.node is not wrapper.node:
             continue
-        call = request_through(wrapper, site)
-        if call is not None:
-            calls.append(call)
+        calls.extend(requests_through(wrapper, site, prompted))
     return calls
+
+
+def requests_through(wrapper: Wrapper, site: CallSite, prompted: Optional[Prompted]) -> List[LLMCall]:
+    """What the call ``site`` of ``wrapper`` sends: the request with the cap and model the caller decides
+    (reported at the caller), and the request with the prompt the caller passes (reported where the
+    caller writes it)."""
+    found: List[LLMCall] = []
+    call = request_through(wrapper, site)
+    if call is not None:
+        found.append(call)
+    if prompted is not None and wrapper.prompt_parameters:
+        binding = bind(wrapper, site.node)
+        if binding is not None:
+            sent = prompted(wrapper, site, caller_model(wrapper, binding[0], site)[0])
+            if sent is not None:
+                found.append(sent)
+    return found
+
+
+def caller_model(
+    wrapper: Wrapper, passed: Dict[str, cst.BaseExpression], site: Optional[CallSite] = None
+) -> Tuple[Optional[str], Optional[cst.BaseExpression]]:
+    """The model the request uses, and the caller's argument that names it (None for the wrapper's
+    default): the literal or constant the caller passes for the wrapper's model parameter (a module or
+    imported constant, resolved with the caller's resolver), else its default (resolved in the wrapper's
+    module); the wrapper's own model when it takes none."""
+    param = wrapper.model_parameter
+    if param is None:
+        return wrapper.call.model, None
+    value = passed.get(param.name.value)
+    if value is not None:
+        model = _string(value)
+        if model is None and site is not None and wrapper.caller_literal is not None:
+            model = wrapper.caller_literal(value, site.scope)
+        return model, value if model is not None else None
+    model = _string(param.default)
+    function = wrapper.site.scope if wrapper.site is not None else None
+    if model is None and param.default is not None and function is not None and wrapper.context is not None:
+        if function.parent is not None:
+            model = wrapper.context.resolver.literal(param.default, function.parent)
+    return model, None
 
 
 def request_through(wrapper: Wrapper, site: CallSite) -> Optional[LLMCall]:
     """The request the call ``site`` of ``wrapper`` sends, when the caller decides its cap or its model."""
-    binding = _bind(wrapper, site.node)
+    binding = bind(wrapper, site.node)
     if binding is None:
         return None
     bound, extra = binding
     limit = _limit(wrapper, bound, extra)
-    model, model_node = wrapper.call.model, None
-    param = wrapper.model_parameter
-    if param is not None:
-        passed = bound.get(param.name.value)
-        model = _string(passed if passed is not None else param.default)
-        model_node = passed if model is not None and passed is not None else None
+    model, model_node = caller_model(wrapper, bound, site)
     if limit is None and model_node is None:
         return None
     base = wrapper.call
