@@ -5,8 +5,9 @@ It reads the inputs from ``INPUT_*`` variables and the event from ``GITHUB_EVENT
 the pull request (or push) starts from, and runs ``promptlint check`` three times on the same files (the
 result cache makes the second and third runs cheap): SARIF for code scanning, Markdown for the job summary,
 rdjson for reviewdog. With ``changed-only`` (the default) only the Python files changed since that commit
-are linted, and only the lines changed are reported. It writes the files' paths to ``GITHUB_OUTPUT``,
-appends the summary to ``GITHUB_STEP_SUMMARY`` and exits with the code ``fail-on`` asks for.
+are linted, and only the lines changed are reported. It writes the files' paths and the code-scanning
+category (``promptlint-changed-lines`` or ``promptlint``) to ``GITHUB_OUTPUT``, appends the summary to
+``GITHUB_STEP_SUMMARY`` and exits with the code ``fail-on`` asks for.
 """
 
 from __future__ import annotations
@@ -165,6 +166,8 @@ def _main(environ: Mapping[str, str]) -> int:
     chosen = plan(inputs, environ.get("GITHUB_EVENT_NAME", ""), event, cwd)
     out = Path(environ.get("RUNNER_TEMP") or tempfile.mkdtemp(prefix="promptlint-"))
     outputs: Dict[str, str] = {"sarif": "", "rdjson": ""}
+    # A changed-lines analysis goes to code scanning apart from analyses of the whole tree.
+    category = "promptlint-changed-lines" if chosen.base is not None else "promptlint"
     if chosen.base is not None and not chosen.targets:
         summary = f"## promptlint\n\nNo Python file changed since `{chosen.base[:12]}`.\n"
         code = 0
@@ -179,6 +182,7 @@ def _main(environ: Mapping[str, str]) -> int:
             if chosen.scope:
                 summary += f"\n{chosen.scope}\n"
     _append(environ.get("GITHUB_STEP_SUMMARY"), summary)
+    outputs["category"] = category
     _append(environ.get("GITHUB_OUTPUT"), "".join(f"{key}={value}\n" for key, value in outputs.items()))
     if inputs.fail_on == "never" and code == 1:
         return 0

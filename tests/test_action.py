@@ -116,7 +116,9 @@ def test_a_pull_request_reports_only_the_lines_it_adds(tmp_path: Path, repo) -> 
     work, base = repo
     code, output, summary, stderr, temp = run_action(tmp_path, work, "pull_request", pull_request(base))
     assert code == 1, stderr
-    assert output == f"sarif={temp / 'promptlint.sarif'}\nrdjson={temp / 'promptlint.rdjson'}\n"
+    assert output == (
+        f"sarif={temp / 'promptlint.sarif'}\nrdjson={temp / 'promptlint.rdjson'}\ncategory=promptlint-changed-lines\n"
+    )
     # The call added to app.py and the new file; not app.py's old call, old.py, or broken.py (unchanged).
     assert located(temp / "promptlint.rdjson") == [("app.py", 12, "LLM204"), ("new.py", 7, "LLM201")]
     sarif = json.loads((temp / "promptlint.sarif").read_text(encoding="utf-8"))
@@ -169,6 +171,10 @@ def test_changed_only_false_reports_the_whole_tree(tmp_path: Path, repo) -> None
         ("broken.py", None, None),
     ]
     assert "Only the lines changed" not in summary
+    assert (
+        output
+        == f"sarif={temp / 'promptlint.sarif'}\nrdjson={temp / 'promptlint.rdjson'}\ncategory=promptlint\n"
+    )
     assert summary.endswith(
         "1 file could not be checked:\n\n- `broken.py`: syntax error at 2:1: invalid syntax\n"
     )
@@ -180,7 +186,7 @@ def test_a_push_without_python_changes_lints_nothing(tmp_path: Path, repo) -> No
     (work / "README.md").write_text("docs only\n", encoding="utf-8")
     git(work, "commit", "-qam", "docs")
     code, output, summary, _, temp = run_action(tmp_path, work, "push", {"before": before})
-    assert (code, output) == (0, "sarif=\nrdjson=\n")
+    assert (code, output) == (0, "sarif=\nrdjson=\ncategory=promptlint-changed-lines\n")
     assert summary == f"## promptlint\n\nNo Python file changed since `{before[:12]}`.\n"
     assert sorted(p.name for p in temp.iterdir()) == []
 
@@ -229,7 +235,7 @@ def test_a_configuration_error_is_exit_2_with_a_summary_that_says_so(tmp_path: P
     code, output, summary, stderr, _ = run_action(
         tmp_path, work, "pull_request", pull_request(base), args="--select NOPE"
     )
-    assert (code, output) == (2, "sarif=\nrdjson=\n")
+    assert (code, output) == (2, "sarif=\nrdjson=\ncategory=promptlint-changed-lines\n")
     assert summary == "## promptlint\n\npromptlint could not run (exit code 2): see the step's log.\n"
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Tuple
 
 import pytest
+from conftest import ROOT, fixture_diagnostics
 
 from promptlint.cli import main
 
@@ -288,3 +289,20 @@ def test_fix_with_an_output_file_writes_the_report_there(project: Path, monkeypa
     assert (project / "report.txt").read_text(encoding="utf-8") == (
         "Fixed 1 issue. All checks passed: 1 file checked, no LLM cost issues found.\n"
     )
+
+
+def test_every_fixture_read_from_stdin_gives_the_findings_of_the_file(
+    fixtures_report: dict, monkeypatch, capsysbinary
+) -> None:
+    """The same engine: a buffer reported as PATH gets exactly the findings (positions, fixes, savings) the
+    whole-fixture run reports for the file PATH."""
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("NO_COLOR", "1")
+    codes = {d["code"] for d in fixtures_report["diagnostics"]}
+    files = sorted((ROOT / "fixtures").rglob("*.py"))
+    assert len(files) > 100
+    for path in files:
+        name = path.relative_to(ROOT).as_posix()
+        args = ("--no-cache", "--select", "ALL", "--output-format", "json", "--stdin-filename", name, "-")
+        _, out, _ = run(monkeypatch, capsysbinary, path.read_bytes(), *args)
+        assert json.loads(out)["diagnostics"] == fixture_diagnostics(fixtures_report, [name], codes), name
