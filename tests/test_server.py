@@ -357,6 +357,19 @@ def test_excluded_files_other_languages_and_files_without_llm_calls_get_no_diagn
     assert [m for m in client.seen if m.get("params", {}).get("uri") == toml] == []  # only Python is linted
 
 
+def test_without_a_configuration_the_defaults_apply_and_closing_clears(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(APP)
+    client = Client(tmp_path)
+    try:
+        client.initialize(tmp_path)
+        uri = client.open(tmp_path / "app.py", APP)
+        assert client.diagnostics(uri, 1) == [llm201(), llm204()]
+        client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+        assert client.diagnostics(uri, None) == []
+    finally:
+        assert client.close() == 0
+
+
 def test_a_broken_configuration_is_reported_in_the_document(client: Client, project: Path) -> None:
     (project / "pyproject.toml").write_text('[tool.promptlint]\nselect = ["LLM999"]\n')
     uri = client.open(project / "app.py", APP)
