@@ -222,10 +222,14 @@ def _main(argv: Optional[Sequence[str]]) -> int:
             return _rule_command(args)
         if args.command == "models":
             return _models_command(args)
-        if args.command in ("server", "mcp"):
-            from importlib import import_module
+        if args.command == "server":
+            from promptlint.lsp import run as serve_editors
 
-            return import_module(f"promptlint.{'lsp' if args.command == 'server' else 'mcp_server'}").run()
+            return serve_editors()
+        if args.command == "mcp":
+            from promptlint.mcp_server import run as serve_agents
+
+            return serve_agents()
         return _check_command(args)
     except UsageError as error:
         print(f"promptlint: error: {error}", file=sys.stderr)

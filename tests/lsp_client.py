@@ -156,8 +156,8 @@ class Client:
                 return message
             self.seen.append(message)
 
-    def diagnostics(self, uri: str, version: int) -> List[dict]:
-        """The diagnostics the server publishes for ``uri`` at ``version``."""
+    def diagnostics(self, uri: str, version: Optional[int]) -> List[dict]:
+        """The diagnostics the server publishes for ``uri`` at ``version`` (None: without a version)."""
         message = self.wait_for(
             lambda m: (
                 m.get("method") == "textDocument/publishDiagnostics"

@@ -167,3 +167,12 @@ def test_without_the_sdk_the_command_says_how_to_install_it(tmp_path: Path) -> N
         "",
         'promptlint: error: the MCP server needs the mcp SDK (Python 3.10+): pip install "promptlint-cost[mcp]"\n',
     )
+
+
+def test_mcp_help() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "promptlint", "mcp", "--help"], capture_output=True, text=True
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: promptlint mcp [-h]\n")
+    assert 'pip install "promptlint-cost[mcp]"' in " ".join(result.stdout.split())

@@ -104,6 +104,18 @@ def test_open_reports_each_finding_with_its_link_saving_and_utf16_range(
     assert client.diagnostics(uri, 1) == [llm201(), llm204()]
 
 
+def test_columns_are_counted_in_the_encoding_the_client_chose(project: Path) -> None:
+    client = Client(project)
+    try:
+        capabilities = {"general": {"positionEncodings": ["utf-8", "utf-16"]}}
+        assert client.initialize(project, capabilities)["capabilities"]["positionEncoding"] == "utf-8"
+        uri = client.open(project / "app.py", APP)
+        # In UTF-8 the 😀 before `max_tokens` is four code units, not two.
+        assert client.diagnostics(uri, 1) == [llm201(), dict(llm204(), range=span(12, 110, 120))]
+    finally:
+        assert client.close() == 0
+
+
 def test_change_lints_the_unsaved_buffer_and_a_broken_one_keeps_the_last_good_findings(
     client: Client, project: Path
 ) -> None:
@@ -184,6 +196,21 @@ def test_an_existing_noqa_gets_the_code_added(client: Client, project: Path) -> 
     assert client.documents[uri]["text"] == APP.replace(
         "max_tokens=500)", "max_tokens=500)  # noqa: E501, LLM204"
     )
+
+
+def test_a_suppression_naming_no_rule_is_flagged_where_it_is_written(client: Client, project: Path) -> None:
+    text = APP.replace("max_tokens=500)", "max_tokens=500)  # noqa: LLM999")
+    uri = client.open(project / "app.py", text)
+    assert client.diagnostics(uri, 1) == [
+        llm201(),
+        llm204(),
+        {
+            "range": span(12, 133, 139),
+            "message": "unknown rule `LLM999` in a suppression comment; it suppresses nothing",
+            "severity": 2,
+            "source": "promptlint",
+        },
+    ]
 
 
 def test_fix_all_as_a_source_action_and_as_a_command(client: Client, project: Path) -> None:
@@ -311,14 +338,36 @@ def test_a_wrapper_in_another_file_is_read_from_disk_and_related(tmp_path: Path)
         assert client.close() == 0
 
 
-def test_excluded_files_and_files_without_llm_calls_get_no_diagnostics(client: Client, project: Path) -> None:
+def test_excluded_files_other_languages_and_files_without_llm_calls_get_no_diagnostics(
+    client: Client, project: Path
+) -> None:
     (project / "pyproject.toml").write_text('[tool.promptlint]\nextend-exclude = ["generated"]\n')
     (project / "generated").mkdir()
     (project / "generated/app.py").write_text(APP)
     uri = client.open(project / "generated/app.py", APP)
     assert client.diagnostics(uri, 1) == []
+    toml = project.as_uri() + "/pyproject.toml"
+    client.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": toml, "languageId": "toml", "version": 1, "text": "[x]\ny = 'openai'\n"}},
+    )
     plain = client.open(project / "plain.py", "import os\n")
     assert client.diagnostics(plain, 1) == []
+    client.drain()
+    assert [m for m in client.seen if m.get("params", {}).get("uri") == toml] == []  # only Python is linted
+
+
+def test_without_a_configuration_the_defaults_apply_and_closing_clears(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(APP)
+    client = Client(tmp_path)
+    try:
+        client.initialize(tmp_path)
+        uri = client.open(tmp_path / "app.py", APP)
+        assert client.diagnostics(uri, 1) == [llm201(), llm204()]
+        client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+        assert client.diagnostics(uri, None) == []
+    finally:
+        assert client.close() == 0
 
 
 def test_a_broken_configuration_is_reported_in_the_document(client: Client, project: Path) -> None:

@@ -98,6 +98,7 @@ class PromptlintServer(LanguageServer):
             state.last_good, state.last_good_text = result.diagnostics, result.text
             state.reported_error = None
             shown = [self.diagnostic(uri, d, result.text, encoding) for d in result.diagnostics]
+            shown += _unknown_suppressions(result, encoding)
         else:
             # Keep what the last complete lint found (at its positions) and say once why it is not new.
             kept, kept_text = (
@@ -118,14 +119,16 @@ class PromptlintServer(LanguageServer):
         )
 
     def encoding(self) -> str:
-        return str(self.workspace.position_encoding or "utf-16")
+        """The negotiated position encoding: "utf-8", "utf-16" (the protocol's default) or "utf-32"."""
+        chosen = self.workspace.position_encoding or "utf-16"
+        return str(getattr(chosen, "value", chosen))
 
     def diagnostic(self, uri: str, d: Diagnostic, text: str, encoding: str) -> lsp.Diagnostic:
         lines = split_lines(text)
         related = []
         for place in d.related:
             place_uri = uri if place.path == d.path else Path(place.path).resolve().as_uri()
-            place_lines = lines if place_uri == uri else None
+            place_lines = lines if place_uri == uri else _lines_on_disk(place.path)
             start = _position(place_lines, place.line, place.column, encoding)
             related.append(
                 lsp.DiagnosticRelatedInformation(
@@ -216,8 +219,18 @@ def _path(uri: str) -> Optional[Path]:
     return Path(path) if path else None
 
 
+def _lines_on_disk(path: str) -> Optional[List[str]]:
+    """Another file's lines, to count a related location's column in the client's encoding."""
+    from promptlint.source import SourceError, read_source
+
+    try:
+        return split_lines(read_source(Path(path)).text)
+    except (SourceError, OSError):
+        return None
+
+
 def _position(lines, line: int, column: int, encoding: str) -> lsp.Position:
-    if lines is None:  # another file: its text is not at hand; columns are code points there
+    if lines is None:  # a file that cannot be read: columns stay in code points
         return lsp.Position(line=line - 1, character=column - 1)
     number, character = to_client(lines, line, column, encoding)
     return lsp.Position(line=number, character=character)
@@ -227,6 +240,25 @@ def _range(lines, line: int, column: int, end_line: int, end_column: int, encodi
     return lsp.Range(
         start=_position(lines, line, column, encoding), end=_position(lines, end_line, end_column, encoding)
     )
+
+
+def _unknown_suppressions(result: BufferResult, encoding: str) -> List[lsp.Diagnostic]:
+    """A suppression comment that names no known rule suppresses nothing: said where it is written."""
+    lines = split_lines(result.text)
+    found = []
+    for line, item in result.unknown_suppressions:
+        text = lines[line - 1] if line <= len(lines) else ""
+        comment = text.find("#")
+        column = text.find(item, comment if comment >= 0 else 0) + 1 or 1
+        found.append(
+            lsp.Diagnostic(
+                range=_range(lines, line, column, line, column + len(item), encoding),
+                message=f"unknown rule `{item}` in a suppression comment; it suppresses nothing",
+                severity=lsp.DiagnosticSeverity.Warning,
+                source=SOURCE,
+            )
+        )
+    return found
 
 
 def _failure(reason: str) -> lsp.Diagnostic:
@@ -269,8 +301,11 @@ def build(registry) -> PromptlintServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: PromptlintServer, params: lsp.DidOpenTextDocumentParams) -> None:
-        ls.documents[params.text_document.uri] = _Document()
-        ls.schedule(params.text_document.uri, 0)
+        document = params.text_document
+        if document.language_id != "python" and not document.uri.endswith((".py", ".pyi")):
+            return  # a client that sends every file: only Python is linted
+        ls.documents[document.uri] = _Document()
+        ls.schedule(document.uri, 0)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: PromptlintServer, params: lsp.DidChangeTextDocumentParams) -> None:

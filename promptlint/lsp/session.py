@@ -39,6 +39,8 @@ class BufferResult:
     unsafe_fixes: bool = False
     version: Optional[int] = None  # the editor's version of the text, set by the server
     calls_per_month: Optional[int] = None
+    # (line, item): a rule a suppression comment names that does not exist, as `check` warns of it
+    unknown_suppressions: List[Tuple[int, str]] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -135,6 +137,12 @@ class BufferLinter:
             return result
         models = ModelData(settings.models)
         linted = lint_source(source, display, self.options(document), models)
+        if linted.parsed:
+            from promptlint.suppress import unknown_rules
+
+            rules = self.registry.rules
+            known = frozenset(rule.code for rule in rules), frozenset(rule.name for rule in rules)
+            result.unknown_suppressions = unknown_rules(text, *known)
         result.errors = list(linted.errors)
         result.diagnostics = self._priced(linted.diagnostics, settings, models, result)
         return result
