@@ -29,7 +29,7 @@ from promptlint.extract.project import ProjectImports, ProjectModule
 from promptlint.extract.provenance import single_binding
 from promptlint.extract.scopes import CallSite, Scope
 from promptlint.extract.tree import one_line
-from promptlint.ir import LimitStatus, LLMCall, LoopKind, OutputLimit, Related
+from promptlint.ir import LimitStatus, LLMCall, LoopKind, OutputLimit, Related, RunsIn
 from promptlint.prefilter import may_call_llm
 
 _MAX_HOPS = 3
@@ -260,6 +260,9 @@ def _request(
         argument_nodes={},
         reads_first_choice_only=False,
         is_async=site.awaited,
+        # LLM501 reads only the one-call case (``caller_loops`` on the request itself): never twice.
+        runs_in=RunsIn.UNKNOWN,
+        runs_in_evidence="",
         related=(related,),
     )
 
