@@ -149,9 +149,17 @@ FIXTURE_FINDINGS = [
     (
         "LLM303",
         "fixtures/LLM303/langchain_chat_history.py",
-        24,
+        26,
         43,
         HISTORY_MESSAGE.format(name="history", loop="`while True:` loop", callee="chain.invoke"),
+        ("claude-sonnet-4-5", 1170, 3.51),
+    ),
+    (
+        "LLM303",
+        "fixtures/LLM303/langchain_chat_history.py",
+        46,
+        35,
+        HISTORY_MESSAGE.format(name="messages", loop="`while True:` loop", callee="chat_model.invoke"),
         ("claude-sonnet-4-5", 1170, 3.51),
     ),
     (
