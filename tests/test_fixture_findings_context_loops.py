@@ -247,6 +247,14 @@ FIXTURE_FINDINGS = [
     ),
     (
         "LLM502",
+        "fixtures/LLM502/recursive_agent_through_helper.py",
+        24,
+        19,
+        RECURSION_MESSAGE.format(callee="complete", via="self.run"),
+        None,
+    ),
+    (
+        "LLM502",
         "fixtures/LLM502/research_until_done.py",
         20,
         20,

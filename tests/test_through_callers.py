@@ -211,3 +211,25 @@ def test_a_function_imported_from_another_module_is_followed_one_call_away(tmp_p
         ("LLM303", 9, 21, "gpt-4o-mini", related),
         ("LLM303", 17, 32, "gpt-4o", related),
     ]
+
+
+def test_recursion_around_a_helper_with_several_callers(tmp_path: Path, capsys) -> None:
+    body = """
+        class Agent:
+            def run(self, messages):
+                reply = ask(messages)
+                if reply.startswith("TOOL"):
+                    messages.append(reply)
+                    return self.run(messages)
+                return reply
+
+            def capped(self, messages, depth=0):
+                reply = ask(messages)
+                if reply.startswith("TOOL") and depth < 3:
+                    return self.capped(messages, depth + 1)
+                return reply
+
+        def once(text):
+            return ask([text])
+    """
+    assert lint(tmp_path, body, capsys) == [("LLM502", 9, 17, _VIA_ASK)]
