@@ -161,9 +161,17 @@ FIXTURE_FINDINGS = [
     (
         "LLM303",
         "fixtures/LLM303/langchain_chat_history.py",
-        24,
+        26,
         43,
         HISTORY_MESSAGE.format(name="history", loop="`while True:` loop", callee="chain.invoke"),
+        ("claude-sonnet-4-5", 1170, 3.51),
+    ),
+    (
+        "LLM303",
+        "fixtures/LLM303/langchain_chat_history.py",
+        46,
+        35,
+        HISTORY_MESSAGE.format(name="messages", loop="`while True:` loop", callee="chat_model.invoke"),
         ("claude-sonnet-4-5", 1170, 3.51),
     ),
     (
@@ -248,6 +256,14 @@ FIXTURE_FINDINGS = [
         32,
         HISTORY_MESSAGE.format(name="transcript", loop="`while True:` loop", callee="self._step"),
         ("claude-haiku-4-5", 1170, 1.17),
+    ),
+    (
+        "LLM502",
+        "fixtures/LLM502/recursive_agent_through_helper.py",
+        24,
+        19,
+        RECURSION_MESSAGE.format(callee="complete", via="self.run"),
+        None,
     ),
     (
         "LLM502",

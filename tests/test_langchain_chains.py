@@ -165,7 +165,6 @@ def test_templates_and_chains_that_are_not_requests(tmp_path: Path) -> None:
             (plain | other_llm).invoke({"q": q})
             ({"q": lambda x: x} | plain | llm).invoke(q)
             (plain | llm).batch([{"q": q}])
-            llm.invoke(plain.format(q=q))
             return plain.format_messages(q=q)
     """
     assert chains(tmp_path, body) == []
@@ -203,3 +202,59 @@ def test_template_imported_from_another_module_is_placed_where_it_is_used(tmp_pa
     assert module.code_for_node(first.prompt[0].node) == "SUPPORT"
     template = first.related[1]
     assert (template.message, Path(template.path).name) == ("prompt template `SUPPORT`", "prompts.py")
+
+
+def test_a_chat_model_invoked_with_messages_is_a_request(tmp_path: Path) -> None:
+    body = """
+        prompt = ChatPromptTemplate.from_messages([("system", "Hi {name}."), ("human", "{q}")])
+
+        def listed(name, q):
+            return llm.invoke([SystemMessage(content=f"Hi {name}."), ("human", q), {"role": "user", "content": "ok"}])
+
+        def formatted(name, q):
+            return llm.invoke(prompt.format_messages(name=name, q="fixed"))
+
+        def chat(first):
+            messages = [SystemMessage(content="Be brief.")]
+            while True:
+                messages.append(("human", input()))
+                messages.append(llm.invoke(messages))
+
+        def text(q):
+            return llm.stream(q)
+    """
+    listed, formatted, chat, text = chains(tmp_path, body)
+    assert prompt_of(listed) == [
+        ("system", [("static", "Hi "), ("dynamic", "name", "per-request"), ("static", ".")]),
+        ("user", [("dynamic", "q", "per-request")]),
+        ("user", [("static", "ok")]),
+    ]
+    assert prompt_of(formatted) == [
+        ("system", [("static", "Hi "), ("dynamic", "name", "per-request"), ("static", ".")]),
+        ("user", [("static", "fixed")]),
+    ]
+    assert prompt_of(chat) == [
+        ("system", [("static", "Be brief.")]),
+        ("unknown", [("dynamic", "…", "per-request")]),
+        ("unknown", [("dynamic", "…", "per-request")]),
+    ]
+    assert [(loop.kind, loop.history) for loop in chat.loops] == [("while-true", "messages")]
+    # a parameter may be a text or a list of messages
+    assert (text.endpoint, prompt_of(text)) == (
+        "ChatOpenAI.stream",
+        [("unknown", [("dynamic", "q", "per-request")])],
+    )
+
+
+def test_model_invocations_that_are_not_known_requests(tmp_path: Path) -> None:
+    body = """
+        from elsewhere import other_llm, make
+
+        def handler(q, model, history):
+            other_llm.invoke(q)
+            model.invoke(q)
+            make().invoke(q)
+            llm.batch([q])
+            llm.invoke([object()])
+    """
+    assert chains(tmp_path, body) == []

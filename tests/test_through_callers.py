@@ -211,3 +211,52 @@ def test_a_function_imported_from_another_module_is_followed_one_call_away(tmp_p
         ("LLM303", 9, 21, "gpt-4o-mini", related),
         ("LLM303", 17, 32, "gpt-4o", related),
     ]
+
+
+def test_recursion_around_a_helper_with_several_callers(tmp_path: Path, capsys) -> None:
+    body = """
+        class Agent:
+            def run(self, messages):
+                reply = ask(messages)
+                if reply.startswith("TOOL"):
+                    messages.append(reply)
+                    return self.run(messages)
+                return reply
+
+            def capped(self, messages, depth=0):
+                reply = ask(messages)
+                if reply.startswith("TOOL") and depth < 3:
+                    return self.capped(messages, depth + 1)
+                return reply
+
+        def once(text):
+            return ask([text])
+    """
+    assert lint(tmp_path, body, capsys) == [("LLM502", 9, 17, _VIA_ASK)]
+
+
+def test_changing_the_helpers_module_invalidates_the_callers_cached_result(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.promptlint]\n")
+    (tmp_path / "desk").mkdir()
+    (tmp_path / "desk" / "__init__.py").write_text("")
+    (tmp_path / "desk" / "llm.py").write_text(_PRELUDE)
+    (tmp_path / "desk" / "chat.py").write_text(
+        "import openai\nfrom .llm import ask\n"
+        "def chat(history):\n    while True:\n        history.append(input())\n"
+        "        history.append(ask(history))\n"
+    )
+    monkeypatch.chdir(tmp_path)
+
+    def lines() -> List[Tuple[str, int]]:
+        main(["check", "--output-format", "json", "--select", "LLM303", "desk/chat.py"])
+        return [(d["code"], d["line"]) for d in json.loads(capsys.readouterr().out)["diagnostics"]]
+
+    assert lines() == [("LLM303", 6)]
+    assert lines() == [("LLM303", 6)]  # served warm
+    llm = tmp_path / "desk" / "llm.py"
+    llm.write_text(
+        llm.read_text().replace("def ask(messages):\n", "def ask(messages):\n    del messages[:-6]\n")
+    )
+    assert lines() == []  # the helper now trims what it is given

@@ -6,6 +6,11 @@ the template's messages, each ``{var}`` placeholder bound to the value the call 
 dict), and its model and platform are the chat model's. Its output cap is left unknown on purpose: the cap is
 read, and reported, once, where the chat model is built.
 
+A chat model built in the module and invoked itself (``llm.invoke(messages)``) is a request too: its prompt
+is the list of message objects, ``(role, text)`` tuples or dicts it is given (a local list: what the code
+appends comes after, and a loop that grows it re-sends it), a formatted template
+(``prompt.format_messages(...)``), or a text (one human message).
+
 Not a request here (precision over recall): a template never run through a known chat model, a chat model
 from another module or a parameter, a template in jinja2 or mustache syntax or with partial variables, a
 pipeline that does not start with the template (``{"context": retriever} | prompt | llm``), ``batch``.
@@ -106,16 +111,42 @@ def chain_request(site: CallSite, resolver: TextResolver, model_call: ModelCall)
     if not isinstance(func, cst.Attribute) or func.attr.value not in _RUN:
         return None
     stages = _stages(func.value, site.scope, 0)
-    if stages is None or len(stages) < 2:
+    if stages is None:
         return None
+    method = func.attr.value
+    if len(stages) == 1:  # ``llm.invoke(messages)``: the chat model itself
+        model = _model(stages[0][0], stages[0][1], model_call)
+        if model is None:
+            return None
+        found = _input(_first_argument(site.node), site.scope, resolver, site)
+        return _request(site, model, method, tuple(found[0]), found[1], None) if found is not None else None
     template = _template(stages[0][0], stages[0][1], resolver)
     model = _model(stages[1][0], stages[1][1], model_call)
     if template is None or model is None:
         return None
-    messages, imported = template
     bound = _bindings(site.node, site.scope, resolver)
     if bound is None:
         return None
+    rendered = _rendered(template, stages[0][0], bound, site.node, site.scope, resolver)
+    if rendered is None:
+        return None
+    return _request(site, model, method, tuple(rendered[0]), rendered[1], template[1])
+
+
+Rendered = Tuple[List[PromptPart], Optional[cst.BaseExpression]]  # the parts, and the history sent in them
+
+
+def _rendered(
+    template: Tuple[List[_Message], Optional[Related]],
+    named_as: cst.BaseExpression,
+    bound: Tuple[Dict[str, cst.BaseExpression], bool],
+    anchor: cst.Call,
+    scope: Scope,
+    resolver: TextResolver,
+) -> Optional[Rendered]:
+    """The template's messages with the values ``bound`` (by variable name, and whether others may be
+    passed unseen) filled in, and the list a ``MessagesPlaceholder`` is given; None when one is missing."""
+    messages, imported = template
     named, has_splat = bound
     parts: List[PromptPart] = []
     history: Optional[cst.BaseExpression] = None
@@ -127,21 +158,107 @@ def chain_request(site: CallSite, resolver: TextResolver, model_call: ModelCall)
                     continue
                 if not has_splat:
                     return None
-                parts.append(_unknown(site.node, Volatility.UNKNOWN, "{" + message.placeholder + "}"))
+                parts.append(_unknown(anchor, Volatility.UNKNOWN, "{" + message.placeholder + "}"))
                 continue
             history = value if history is None else history
-            parts.append(_unknown(value, resolver.volatility(value, site.scope), one_line(value)))
+            parts.append(_unknown(value, resolver.volatility(value, scope), one_line(value)))
             continue
         if message.template is not None:
-            text = resolver.format_fields(message.template, (), named, has_splat, site.node, site.scope)
+            text = resolver.format_fields(message.template, (), named, has_splat, anchor, scope)
         else:
             assert message.text is not None and message.resolver is not None
             text = message.resolver.resolve(message.text, message.scope)
         if text is None:
             return None
         # A template of another module is reported where this module names it.
-        parts.append(PromptPart(message.role, text, stages[0][0] if imported is not None else message.node))
-    return _request(site, model, func.attr.value, tuple(parts), history, imported)
+        parts.append(PromptPart(message.role, text, named_as if imported is not None else message.node))
+    return parts, history
+
+
+def _first_argument(call: cst.Call) -> Optional[cst.BaseExpression]:
+    if call.args and call.args[0].keyword is None and not call.args[0].star:
+        return call.args[0].value
+    return _keyword(call.args, "input")
+
+
+def _input(
+    expr: Optional[cst.BaseExpression], scope: Scope, resolver: TextResolver, site: CallSite, depth: int = 0
+) -> Optional[Rendered]:
+    """The messages a chat model is invoked with: a literal list of message objects, ``(role, text)``
+    tuples or dicts, a local list of them (what the code appends to it comes after), a formatted template
+    (``prompt.format_messages(...)``, ``prompt.invoke({...})``), or a text (one human message)."""
+    if expr is None or depth > _MAX_DEPTH:
+        return None
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+        method = expr.func.attr.value
+        if method in ("format_messages", "format_prompt", "invoke"):
+            template = _template(expr.func.value, scope, resolver)
+            if template is None:
+                return None
+            if method == "invoke":
+                bound = _bindings(expr, scope, resolver)
+            elif any(arg.keyword is None and arg.star != "**" for arg in expr.args):
+                return None
+            else:
+                named = {a.keyword.value: a.value for a in expr.args if a.keyword is not None}
+                bound = named, any(arg.star == "**" for arg in expr.args)
+            if bound is None:
+                return None
+            return _rendered(template, expr.func.value, bound, expr, scope, resolver)
+    if isinstance(expr, (cst.List, cst.Tuple)):
+        parts: List[PromptPart] = []
+        history: Optional[cst.BaseExpression] = None
+        for element in expr.elements:
+            if isinstance(element, cst.StarredElement):
+                history = element.value if history is None else history
+                volatility = resolver.volatility(element.value, scope)
+                parts.append(_unknown(element, volatility, one_line(element.value)))
+                continue
+            part = _input_message(element.value, scope, resolver)
+            if part is None:
+                return None
+            parts.append(part)
+        return parts, history
+    if isinstance(expr, cst.Name):
+        bindings = scope.lookup(expr.value)[1]
+        if len(bindings) == 1 and bindings[0].kind == "param":
+            return [_unknown(expr, Volatility.PER_REQUEST, expr.value)], expr
+        binding = scope.assigned_once(expr.value)
+        if binding is None or binding.value is None:
+            return None
+        if isinstance(binding.value, (cst.List, cst.Tuple)):
+            found = _input(binding.value, binding.scope, resolver, site, depth + 1)
+            if found is None:
+                return None
+            parts = list(found[0])
+            for mutation in binding.scope.mutations.get(expr.value, []):
+                if mutation.method in ("append", "extend"):
+                    parts.append(_unknown(mutation.node, Volatility.PER_REQUEST, "…"))
+                elif mutation.method != "escape":
+                    return None
+            return parts, expr
+    text = resolver.resolve(expr, scope)
+    return [PromptPart("user", text, expr)], None
+
+
+def _input_message(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver) -> Optional[PromptPart]:
+    """One message of a list a chat model is invoked with (its text is not a template)."""
+    if isinstance(expr, cst.Tuple) and len(expr.elements) == 2:
+        role = resolver.literal(expr.elements[0].value, scope)
+        if role not in _ROLES:
+            return None
+        return PromptPart(_ROLES[role], resolver.resolve(expr.elements[1].value, scope), expr)
+    if isinstance(expr, cst.Call) and not any(arg.star for arg in expr.args):
+        name = _qualified(expr.func, scope) or ""
+        content = _argument(expr.args, "content") if name in _MESSAGES else None
+        if content is None:
+            return None
+        return PromptPart(_MESSAGES[name], resolver.resolve(content, scope), expr)
+    if isinstance(expr, cst.Dict):
+        from promptlint.extract.messages import one_message
+
+        return one_message(expr, scope, resolver)
+    return None
 
 
 def _unknown(node: cst.CSTNode, volatility: Volatility, source: str) -> PromptPart:

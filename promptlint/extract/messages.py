@@ -24,6 +24,9 @@ def message_list(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver,
     """``[{"role": ..., "content": ...}, *history, msg]`` (or a name bound once to such a list)."""
     if depth > _MAX_DEPTH:
         return [], False
+    imported = _imported_list(expr, scope, resolver, depth)
+    if imported is not None:
+        return imported
     if isinstance(expr, cst.Name):
         binding = single_binding(scope.lookup(expr.value)[1])
         argument = resolver.bound_value(expr.value, scope)
@@ -73,6 +76,12 @@ def message_list(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver,
     parts: List[PromptPart] = []
     for element in expr.elements:
         if isinstance(element, cst.StarredElement):
+            spread = _imported_list(element.value, scope, resolver, depth)
+            if spread is not None:  # ``[*prompts.MESSAGES, turn]``
+                parts.extend(spread[0])
+                if not spread[1]:
+                    return parts, False
+                continue
             parts.append(_unknown(element, "unknown", resolver.volatility(element.value, scope)))
             continue
         message = one_message(element.value, scope, resolver, depth + 1)
@@ -80,6 +89,38 @@ def message_list(expr: cst.BaseExpression, scope: Scope, resolver: TextResolver,
             return parts, False
         parts.append(message)
     return parts, True
+
+
+def _imported_list(
+    expr: cst.BaseExpression, scope: Scope, resolver: TextResolver, depth: int
+) -> Optional[Parts]:
+    """A message list bound at module level in another module of the project and imported here
+    (``from .prompts import MESSAGES``, ``prompts.MESSAGES``): read there, every part placed at ``expr``
+    (its cache breakpoints, written there, are not seen here)."""
+    if not isinstance(expr, (cst.Name, cst.Attribute)):
+        return None
+    found = resolver.imported_value(expr, scope)
+    if found is None:
+        return None
+    value, value_scope, other = found
+    for name, bindings in value_scope.bindings.items():
+        if any(binding.value is value for binding in bindings):
+            if any(m.method != "escape" for m in value_scope.mutations.get(name, [])):
+                return [], False  # changed in its module after it is built (``MESSAGES.append(...)``)
+    parts, complete = message_list(value, value_scope, other, depth + 1)
+    if not parts and not complete:
+        return None
+    placed = [
+        PromptPart(
+            part.role,
+            resolver.anchored(part.text, expr, scope),
+            expr,
+            cache_breakpoint=part.cache_breakpoint,
+            uncounted=part.uncounted,
+        )
+        for part in parts
+    ]
+    return placed, complete
 
 
 def _helper_messages(call: cst.Call, scope: Scope, resolver: TextResolver, depth: int) -> Parts:

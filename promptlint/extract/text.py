@@ -375,6 +375,18 @@ class TextResolver:
         """A constant of another module of the project, named through an import (``POLICY``,
         ``prompts.POLICY``, ``Prompts.SYSTEM``): resolved in its module, reported here. The text keeps no
         node of the other module: findings and fixes are placed at ``expr``, where the request uses it."""
+        found = self.imported_value(expr, scope)
+        if found is None:
+            return None
+        value, value_scope, resolver = found
+        text = resolver.resolve(value, value_scope, depth + 1)
+        return self._anchored(text, expr, scope)
+
+    def imported_value(
+        self, expr: cst.BaseExpression, scope: Scope
+    ) -> Optional[Tuple[cst.BaseExpression, Scope, TextResolver]]:
+        """What a name imported from another module of the project (``POLICY``, ``prompts.POLICY``) is bound
+        to there: the expression, its scope and that module's resolver; None when it is not one."""
         if self.imports is None or self.source_path is None:
             return None
         attributes: List[str] = []
@@ -393,8 +405,10 @@ class TextResolver:
         found = self.imports.lookup(self.source_path, binding, attributes)
         if found is None:
             return None
-        resolver = self._for_module(found.module.path)
-        text = resolver.resolve(found.value, found.scope, depth + 1)
+        return found.value, found.scope, self._for_module(found.module.path)
+
+    def anchored(self, text: PromptText, expr: cst.BaseExpression, scope: Scope) -> PromptText:
+        """Text resolved in another module, placed at ``expr`` here (see ``_anchored``)."""
         return self._anchored(text, expr, scope)
 
     def for_scope(self, scope: Scope) -> TextResolver:

@@ -7,6 +7,10 @@ passes ``history``), so that LLM303 (history grown and re-sent), LLM501 and LLM5
 and its history where they are written. The request carries no prompt, output cap or model node of its own:
 those stay with the SDK call, reported once there; the SDK call is its related location.
 
+A function that calls itself again after calling such a function (``reply = complete(messages)`` ...
+``return self.run(messages)``) is read the same way, as a recursion at that call (``recursion.py``), unless
+the function making the request has that one caller only (the request then carries the recursion itself).
+
 Followed: a module-level function called by its name, a method called as ``self.m(...)``/``cls.m(...)`` from
 another method of its class, through up to three such calls (outside loops) on the way. Not followed: a name
 bound more than once, a method defined by more than one class of the module (an override may run instead),
@@ -27,9 +31,10 @@ from promptlint.extract.history import never_trimmed
 from promptlint.extract.loops import loop_facts
 from promptlint.extract.project import ProjectImports, ProjectModule
 from promptlint.extract.provenance import single_binding
+from promptlint.extract.recursion import recursion
 from promptlint.extract.scopes import CallSite, Scope
 from promptlint.extract.tree import one_line
-from promptlint.ir import LimitStatus, LLMCall, LoopKind, OutputLimit, Related
+from promptlint.ir import LimitStatus, LLMCall, LoopInfo, LoopKind, OutputLimit, Related, RunsIn
 from promptlint.prefilter import may_call_llm
 
 _MAX_HOPS = 3
@@ -174,11 +179,11 @@ def caller_requests(found: Sequence[Tuple[LLMCall, CallSite]], callers: Callers)
         chain: List[cst.Call] = []
         parameter = _parameter(history, function, call.node) if call.node is not None else None
         for request in _through(function, parameter, history, callers, 0, chain):
-            caller, argument, hops = request
-            if id(caller.node) in seen:
-                continue
+            caller, argument, hops, again = request
+            if id(caller.node) in seen or (again is not None and call.recursion is not None):
+                continue  # the one caller's recursion is the request's own (``Recursions``)
             seen.add(id(caller.node))
-            made = _request(call, caller, argument, function, direct=hops == 0)
+            made = _request(call, caller, argument, function, direct=hops == 0, again=again)
             if made is not None:
                 requests.append(made)
     return requests
@@ -191,9 +196,10 @@ def _through(
     callers: Callers,
     hops: int,
     chain: List[cst.Call],
-) -> Iterable[Tuple[CallSite, Optional[cst.BaseExpression], int]]:
-    """(call site in a loop, its argument for the history) for every path of calls from the module's loops
-    to ``function``."""
+) -> Iterable[Tuple[CallSite, Optional[cst.BaseExpression], int, Optional[LoopInfo]]]:
+    """(call site, its argument for the history, calls on the way, the recursion around it) for every path
+    of calls to ``function`` from the module's loops, or from a function that calls itself again after the
+    call (``recursion.py``; the recursion is then given)."""
     if hops >= _MAX_HOPS:
         return
     sites = callers.of(function)
@@ -211,8 +217,11 @@ def _through(
         if parameter is None:
             argument = None
         if site.loops:
-            yield site, argument, hops
+            yield site, argument, hops, None
         elif outer is not None and outer.kind == "function":
+            again = recursion(outer, site.node)
+            if again is not None:  # ``if reply.tool_calls: ...; return self.run(...)`` around the call
+                yield site, argument, hops, again
             yield from _through(
                 outer,
                 _parameter(argument, outer, site.node),
@@ -224,12 +233,17 @@ def _through(
 
 
 def _request(
-    call: LLMCall, site: CallSite, history: Optional[cst.BaseExpression], function: Scope, direct: bool
+    call: LLMCall,
+    site: CallSite,
+    history: Optional[cst.BaseExpression],
+    function: Scope,
+    direct: bool,
+    again: Optional[LoopInfo] = None,
 ) -> Optional[LLMCall]:
     """The request ``call`` (an SDK call) as the loops around ``site`` repeat it. ``direct``: ``site`` calls
     the function that makes the request (its model parameter is then bound to what the caller passes)."""
-    loops = loop_facts(site.loops, site.node, site.scope, history)
-    if not any(_matters(loop) for loop in loops):
+    loops = loop_facts(site.loops, site.node, site.scope, history) if site.loops else ()
+    if not any(_matters(loop) for loop in loops) and not (again is not None and again.exits_on_output):
         return None
     model = call.model
     if model is None and direct:
@@ -250,16 +264,19 @@ def _request(
         tools=None,
         schemas=(),
         output_limit=OutputLimit(LimitStatus.UNKNOWN),
-        in_loop=True,
+        in_loop=site.in_loop,
         loops=loops,
         caller_loops=(),
-        recursion=None,
+        recursion=again,
         kept_history=None,
         turn_values=(),
         literal_arguments={},
         argument_nodes={},
         reads_first_choice_only=False,
         is_async=site.awaited,
+        # LLM501 reads only the one-call case (``caller_loops`` on the request itself): never twice.
+        runs_in=RunsIn.UNKNOWN,
+        runs_in_evidence="",
         related=(related,),
     )
 

@@ -37,6 +37,13 @@ class BelowCacheMinimum(Rule):
     (Anthropic prompt-caching docs, "Shorter prompts cannot be cached, even if marked with `cache_control`";
     "no error is returned"), 1,024 on gpt-5.6 and later (OpenAI prompt-caching guide).
 
+    Across functions and modules: the prompt is resolved as LLM101 `dynamic-prefix` describes (prompts
+    imported from other modules of the project, class constants, prompt files and their `.format` or jinja2
+    templates, helpers that return a prompt or a message list, LangChain templates run through a chain),
+    each part placed where the request names it. Not resolved: methods of objects whose class is in another
+    module, and anything a module outside the project defines.
+    Only breakpoints written in the module being checked are seen.
+
     ## Why is this bad?
     The breakpoint silently does nothing: the request is processed without caching and no error is
     returned, so the code looks cached while every call pays the full input price. It is the usual answer

@@ -40,6 +40,12 @@ class DynamicPrefix(Rule):
     Cache order is the request order: Anthropic caches tools, then `system`, then `messages`; OpenAI the
     messages in order, Responses' `instructions` first; Gemini the system instruction, then the contents.
 
+    LangChain: a chat or string prompt template run through a chain (`(prompt | llm).invoke({...})`, the
+    template built in this module or imported from another module of the project, the chat model built in
+    this module) is a request: each `{var}` is the value the call passes for it, reported there, and the
+    model is the chat model's. Templates in jinja2 or mustache syntax or with partial variables, and chains
+    whose chat model is built elsewhere or passed in, are not resolved.
+
     ## Why is this bad?
     Prompt caches match exact prefixes. Everything after the first changing token is a cache miss on every
     request, so the static instructions behind it are billed at the full input price each time instead of

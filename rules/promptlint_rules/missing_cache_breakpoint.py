@@ -47,6 +47,14 @@ class MissingCacheBreakpoint(Rule):
     same every time), and when the prefix is within `tokenizer-margin` of the minimum (promptlint's token
     counts for non-OpenAI models are approximations).
 
+    Across functions and modules: the prompt is resolved as LLM101 `dynamic-prefix` describes (prompts
+    imported from other modules of the project, class constants, prompt files and their `.format` or jinja2
+    templates, helpers that return a prompt or a message list, LangChain templates run through a chain),
+    each part placed where the request names it. Not resolved: methods of objects whose class is in another
+    module, and anything a module outside the project defines.
+    A message list or template built in another module counts as not literal (a breakpoint there is not
+    seen), so the rule is silent for it; LangChain chains are not checked.
+
     ## Why is this bad?
     Anthropic caches nothing unless asked: the same instructions are billed at the full input price on every
     call, where a cache read costs a tenth of it (0.025x-0.1x on current models). OpenAI's gpt-5.6 and later

@@ -22,6 +22,17 @@ class UnboundedAgentLoop(Rule):
     recursive call is reached only through conditions on the model's output (or every way out before it
     depends on the output) and nothing counts the depth.
 
+    Across functions and modules: a loop that calls a function of its module or a method of its own class
+    which makes the request (`reply = self._step(transcript)`), up to three calls deep, or a function
+    imported from another module of the project (one call), is that request's loop: its exits are read at
+    the caller, where the finding is reported, with the SDK call as its related location. So is a function
+    that calls itself again after such a call (`reply = complete(messages)` ... `return self.run(messages)`),
+    however many other callers the helper has. Not followed: the
+    shapes listed for LLM303 (rebound, decorated or overridden functions, `*args` calls, methods of objects
+    whose class is in another module, such as a client object handed in as a parameter), and a loop whose
+    condition is a flag set to a constant under a condition on the output (`if out.endswith("CONTINUE"):
+    again = True`).
+
     Not reported: loops with a visible cap (`for _ in range(max_turns)`, a counter or an ordering comparison
     in the condition, a `break`/`return`/`raise` guarded by one, a budget or limit check in the body); loops
     that wait for a person or a peer on every turn (`input()`, a websocket `receive`); loops with an exit

@@ -33,6 +33,18 @@ class UnboundedHistory(Rule):
     or the list handed to a helper that may change it (helpers named for logging, printing or saving only
     read it) all keep the rule quiet, as does the sending method rebuilding it on every call.
 
+    Across functions and modules: a loop that calls a function of its module or a method of its own class
+    (`reply = ask(history)`, `self._send(history)`) which makes the request outside any loop of its own is
+    that request's loop, followed up to three calls deep, and so is a loop calling a function imported from
+    another module of the project (`from .llm import ask`, one call). The history is the caller's argument
+    for the parameter the request re-sends (`messages=messages`); the finding is reported at that argument,
+    with the SDK call as its related location. A LangChain chain's `MessagesPlaceholder` filled with a list
+    the loop grows (`chain.invoke({"history": history, ...})`) counts too. Not followed: a helper that may
+    shorten the list it is given (a slice, `del`, `pop`, a rebinding, a hand-off to another function), a
+    function bound more than once or decorated, a method that another class of the module also defines, a
+    call with `*args`/`**kwargs`, methods of objects whose class is in another module
+    (`self.assistant.complete_chat(self.messages)`), and a history kept on another object.
+
     Not reported: loops capped by `range(n)`, a counter or a literal collection; lists rebuilt on each
     iteration; module-level lists shared across functions; an instance history when a base class of another
     module may trim it, or when it is grown or sent through the project's other modules.

@@ -38,6 +38,12 @@ class UnstableSerialization(Rule):
     not a dict or list literal of constants). This is off by default: Python dicts keep insertion order, so
     such data is usually stable, and whether it is cannot be known statically.
 
+    Across functions and modules: the prompt is resolved as LLM101 `dynamic-prefix` describes (prompts
+    imported from other modules of the project, class constants, prompt files and their `.format` or jinja2
+    templates, helpers that return a prompt or a message list, LangChain templates run through a chain),
+    each part placed where the request names it. Not resolved: methods of objects whose class is in another
+    module, and anything a module outside the project defines.
+
     ## Why is this bad?
     Python salts the hashes of `str` and `bytes` with a random value per process: they "remain constant
     within an individual Python process" but "are not predictable between repeated invocations of Python"

@@ -58,6 +58,12 @@ class VolatilePrefix(Rule):
     last `cache_control` breakpoint (nothing after a breakpoint is cached). A per-request value (a parameter,
     the user's question) that comes first is LLM101's: the two rules never report the same value.
 
+    Across functions and modules: the prompt is resolved as LLM101 `dynamic-prefix` describes (prompts
+    imported from other modules of the project, class constants, prompt files and their `.format` or jinja2
+    templates, helpers that return a prompt or a message list, LangChain templates run through a chain),
+    each part placed where the request names it. Not resolved: methods of objects whose class is in another
+    module, and anything a module outside the project defines.
+
     ## Why is this bad?
     Prompt caches match exact prefixes, in the order tools → system → messages. A timestamp with seconds or
     a request id makes every request a different prefix from that point on: the instructions after it and
