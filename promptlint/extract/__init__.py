@@ -69,7 +69,7 @@ def extract_calls(
             wrapper = find_wrapper(call, site, lambda name, site=site: _without_splat(site, context, name))
             if wrapper is not None:
                 wrappers.append(replace(wrapper, context=context, caller_literal=context.resolver.literal))
-    prompted = _Prompted(context.resolver, index, signatures)
+    prompted = _Prompted(context.resolver, index, signatures, facts)
     own = _one_request_each(wrappers)
     calls.extend(through_wrappers(own, builder.calls, prompted))
     imports = context.resolver.imports
@@ -109,10 +109,18 @@ class _Prompted:
     """The request a call of a wrapper sends with its prompt read through the caller's arguments (see
     ``prompt_wrappers``), for the linted module's resolver and parent links."""
 
-    def __init__(self, resolver: TextResolver, index: ModuleIndex, signatures: bool) -> None:
+    def __init__(
+        self,
+        resolver: TextResolver,
+        index: ModuleIndex,
+        signatures: bool,
+        facts: Optional[ModuleFacts] = None,
+    ) -> None:
+        """``facts``: the linted module's, where the caller writes the text."""
         self.resolver = resolver
         self.index = index
         self.signatures = signatures
+        self.facts = facts
         self.made: Dict[int, Wrapper] = {}  # ``id`` of each request read -> the wrapper it went through
 
     def __call__(
@@ -125,6 +133,7 @@ class _Prompted:
             wrapper, site, resolver or self.resolver, self.index, lambda: self._sent(wrapper), model
         )
         if sent is not None:
+            sent = replace(sent, module_facts=self.facts)
             self.made[id(sent)] = wrapper
         return sent
 

@@ -40,6 +40,13 @@ class DynamicPrefix(Rule):
     Cache order is the request order: Anthropic caches tools, then `system`, then `messages`; OpenAI the
     messages in order, Responses' `instructions` first; Gemini the system instruction, then the contents.
 
+    Sent through the project's own wrapper (a function or a method of a known instance whose request takes
+    the prompt from its parameters, also a wrapper of a wrapper, in the module or imported from the
+    project): the caller's arguments are bound into the request, and the finding is reported where the
+    caller writes the text or the changing part, with each wrapper as a related location (`= via: sent
+    through `ask()``); the wrapper's own request reports only what is written inside it. A wrapper's finding
+    on a parameter that a caller in the module reports is not repeated at the wrapper.
+
     ## Why is this bad?
     Prompt caches match exact prefixes. Everything after the first changing token is a cache miss on every
     request, so the static instructions behind it are billed at the full input price each time instead of

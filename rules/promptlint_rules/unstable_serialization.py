@@ -38,6 +38,13 @@ class UnstableSerialization(Rule):
     not a dict or list literal of constants). This is off by default: Python dicts keep insertion order, so
     such data is usually stable, and whether it is cannot be known statically.
 
+    Sent through the project's own wrapper (a function or a method of a known instance whose request takes
+    the prompt from its parameters, also a wrapper of a wrapper, in the module or imported from the
+    project): the caller's arguments are bound into the request, and the finding is reported where the
+    caller writes the text, where the set or mapping is rendered, with each wrapper as a related location
+    (`= via: sent through `ask()``); the wrapper's own request reports only what is written inside it. No
+    fix is offered there: only a rewrite of a string literal is.
+
     ## Why is this bad?
     Python salts the hashes of `str` and `bytes` with a random value per process: they "remain constant
     within an individual Python process" but "are not predictable between repeated invocations of Python"

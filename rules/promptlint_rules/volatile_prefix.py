@@ -58,6 +58,12 @@ class VolatilePrefix(Rule):
     last `cache_control` breakpoint (nothing after a breakpoint is cached). A per-request value (a parameter,
     the user's question) that comes first is LLM101's: the two rules never report the same value.
 
+    Sent through the project's own wrapper (a function or a method of a known instance whose request takes
+    the prompt from its parameters, also a wrapper of a wrapper, in the module or imported from the
+    project): the caller's arguments are bound into the request, and the finding is reported where the
+    caller writes the text or the changing part, with each wrapper as a related location (`= via: sent
+    through `ask()``); the wrapper's own request reports only what is written inside it.
+
     ## Why is this bad?
     Prompt caches match exact prefixes, in the order tools → system → messages. A timestamp with seconds or
     a request id makes every request a different prefix from that point on: the instructions after it and
