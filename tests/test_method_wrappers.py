@@ -102,3 +102,18 @@ def test_a_class_of_another_module_kept_on_the_instance(copied: Path, capsys) ->
             "message": "sent through `Assistant.reply()`",
         }
     ]
+
+
+def test_changing_the_class_module_invalidates_the_callers_cached_result(copied: Path, capsys) -> None:
+    def lines() -> list:
+        main(["check", "--output-format", "json", "--select", "LLM101", "project/helpdesk/assistant_desk.py"])
+        return [d["line"] for d in json.loads(capsys.readouterr().out)["diagnostics"]]
+
+    assert lines() == [16]
+    assert lines() == [16]  # served warm
+    assistant = copied / "project" / "helpdesk" / "assistant.py"
+    assistant.write_text(
+        assistant.read_text(encoding="utf-8").replace('"content": system}', '"content": "Be brief."}'),
+        encoding="utf-8",
+    )
+    assert lines() == []
