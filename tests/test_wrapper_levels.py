@@ -118,3 +118,27 @@ def test_two_levels_in_another_module(copied: Path, capsys) -> None:
             "message": "sent through `_complete()`",
         },
     ]
+
+
+CAPS = 'from typing import Optional\n\nfrom openai import OpenAI\n\nclient = OpenAI()\n\n\ndef _complete(prompt: str, max_tokens: Optional[int] = None, model: str = "gpt-4o") -> str:\n    reply = client.chat.completions.create(\n        model=model, messages=[{"role": "user", "content": prompt}], max_tokens=max_tokens\n    )\n    return reply.choices[0].message.content\n\n\ndef ask(prompt: str, max_tokens: Optional[int] = None) -> str:\n    return _complete(prompt, max_tokens=max_tokens, model="gpt-4o-mini")\n\n\ndef top(prompt, max_tokens=None):\n    return ask(prompt, max_tokens)\n\n\ndef fixed(prompt, max_tokens=256):\n    return ask(prompt, max_tokens)\n\n\nask("Hello")\nask("Hello", 64)\ntop("Hello")\ntop("Hello", max_tokens=64)\nfixed("Hello")\n'
+
+
+def test_a_cap_passed_on_through_two_levels_is_reported_at_the_caller_that_passes_none(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "app.py").write_text(CAPS, encoding="utf-8")
+    result = run_cli("check", "--output-format", "json", "--select", "LLM201", "app.py", cwd=tmp_path)
+    diagnostics = json.loads(result.stdout)["diagnostics"]
+    assert [(d["line"], d["column"]) for d in diagnostics] == [(27, 1), (29, 1)]
+    assert diagnostics[1]["message"] == (
+        "`top()` is called without `max_tokens`: the request it sends sets no output limit and is bounded"
+        " only by the model maximum (16,384 tokens for `gpt-4o-mini`)"
+    )
+    assert diagnostics[1]["related"] == [
+        {"path": "app.py", "line": 20, "column": 12, "message": "sent through `top()`"},
+        {"path": "app.py", "line": 16, "column": 12, "message": "sent through `ask()`"},
+        {"path": "app.py", "line": 9, "column": 13, "message": "sent through `_complete()`"},
+    ]
+    assert diagnostics[1]["fix"]["edits"] == [
+        {"line": 29, "column": 12, "end_line": 29, "end_column": 12, "content": ", max_tokens=1024"}
+    ]

@@ -31,6 +31,7 @@ from promptlint.extract.wrappers import (
     bind,
     caller_model,
     calls_to,
+    cap_wrappers,
     find_wrapper,
     through_wrappers,
 )
@@ -94,8 +95,11 @@ def extract_calls(
     # taken from their own parameters.
     sites = {id(site.node): site for site in builder.calls}
     level = calls
+    capped = own
     for _ in range(_WRAPPER_LEVELS):
-        outer = _one_request_each(prompted.outer([call for call in level if call.related], sites, context))
+        prompt_outer = prompted.outer([call for call in level if call.related], sites, context)
+        capped = cap_wrappers(capped, builder.calls)
+        outer = _one_request_each(_merged(prompt_outer, capped))
         if not outer:
             break
         level = through_wrappers(outer, builder.calls, prompted)
@@ -179,6 +183,18 @@ class _Prompted:
                     )
                 )
         return found
+
+
+def _merged(prompted: List[Wrapper], capped: List[Wrapper]) -> List[Wrapper]:
+    """One wrapper per function: one whose prompt its callers pass takes the cap its callers pass too."""
+    caps = {id(wrapper.node): wrapper for wrapper in capped}
+    merged = []
+    for wrapper in prompted:
+        cap = caps.pop(id(wrapper.node), None)
+        if cap is not None:
+            wrapper = replace(wrapper, limit_parameter=cap.limit_parameter, call=cap.call)
+        merged.append(wrapper)
+    return merged + [replace(wrapper, context=None) for wrapper in capped if id(wrapper.node) in caps]
 
 
 def _reached_again(wrapper: Wrapper, inner: Optional[Wrapper]) -> bool:

@@ -48,8 +48,9 @@ class MissingOutputLimit(Rule):
     reported: a caller that passes `*args`/`**opts`, or through `**kwargs` a keyword that may carry a cap; a
     wrapper whose parameter has another default, or that rebinds it. A method of a known instance
     (`self.llm.ask(...)` after `self.llm = Chat()`, `bot = Chat(); bot.ask(...)`, `llm: Chat`) is a wrapper
-    the same way, when its own body makes the request. A cap passed on through a wrapper of a wrapper is not
-    followed yet (its callers are not reported).
+    the same way, when its own body makes the request. A module-level function that passes its own
+    parameter on as a wrapper's cap (`def ask(q, max_tokens=None): return _complete(q, max_tokens)`) is a
+    wrapper in turn, up to 4 levels, each listed as related; not yet for methods or across modules.
 
     ## Why is this bad?
     Output tokens cost 3-5x input tokens. Without a cap, a rambling answer, a reasoning model thinking at
