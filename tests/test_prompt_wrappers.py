@@ -232,3 +232,19 @@ def test_a_retired_model_passed_as_a_constant_is_reported_at_the_caller() -> Non
             "message": "sent through `ask()`",
         }
     ]
+
+
+SETS = 'from openai import OpenAI\n\nclient = OpenAI()\nTAGS = {"billing", "shipping", "returns", "warranty"}\n\n\ndef ask(system: str, question: str) -> str:\n    reply = client.chat.completions.create(\n        model="gpt-4o",\n        max_tokens=512,\n        messages=[{"role": "system", "content": system}, {"role": "user", "content": question}],\n    )\n    return reply.choices[0].message.content\n\n\ndef route(question: str) -> str:\n    return ask("Classify the ticket into one of: " + ", ".join(TAGS) + ".", question)\n'
+REPEATS = 'from openai import OpenAI\n\nclient = OpenAI()\n\nBASE = (\n    "You are the assistant of Larkspur Outdoor\'s help centre. "\n    "Always answer in the language the customer writes in. "\n    "Be brief, friendly and concrete."\n)\nRETURNS = (\n    "Returns: customers have 30 days from delivery to return unused items. "\n    "Always answer in the language the customer writes in. "\n    "Link the returns form instead of describing it."\n)\n\n\ndef ask(system: str, question: str) -> str:\n    response = client.chat.completions.create(\n        model="gpt-4.1-mini",\n        max_completion_tokens=300,\n        messages=[{"role": "system", "content": system}, {"role": "user", "content": question}],\n    )\n    return response.choices[0].message.content or ""\n\n\ndef returns_answer(question: str) -> str:\n    return ask(BASE + "\\n\\n" + RETURNS, question)\n'
+
+
+@pytest.mark.parametrize(
+    ("source", "code", "where"),
+    [(SETS, "LLM104", (17, 64)), (REPEATS, "LLM602", (27, 16))],
+)
+def test_order_and_repeats_in_a_prompt_passed_to_a_wrapper_are_reported_at_the_caller(
+    tmp_path: Path, source: str, code: str, where: tuple
+) -> None:
+    diagnostics = _diagnostics(_app(tmp_path, source), "--select", "ALL")
+    assert [(d["code"], d["line"], d["column"], d["fix"]) for d in diagnostics] == [(code, *where, None)]
+    assert diagnostics[0]["related"][0]["message"] == "sent through `ask()`"

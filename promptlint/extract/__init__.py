@@ -14,11 +14,12 @@ from promptlint.extract.arguments import collect_arguments
 from promptlint.extract.candidates import merge_calls
 from promptlint.extract.context import ModuleContext
 from promptlint.extract.langchain_chains import chain_candidate, chain_request
+from promptlint.extract.method_wrappers import Receivers, method_calls
 from promptlint.extract.module_index import ModuleIndex
 from promptlint.extract.module_strings import string_literals
 from promptlint.extract.ordering import with_order_risks
 from promptlint.extract.project import ProjectImports, ProjectModule
-from promptlint.extract.project_wrappers import imported_wrapper_calls
+from promptlint.extract.project_wrappers import imported_wrapper_calls, may_send_prompt
 from promptlint.extract.prompt_literals import with_prompt_literals
 from promptlint.extract.prompt_wrappers import prompt_through
 from promptlint.extract.provenance import Alternatives, Qualified, qualify
@@ -27,10 +28,20 @@ from promptlint.extract.signatures import by_signature
 from promptlint.extract.text import TextResolver
 from promptlint.extract.through_callers import Callers, caller_requests, imported_caller_requests
 from promptlint.extract.turn_values import with_turn_values
-from promptlint.extract.wrappers import Wrapper, find_wrapper, through_wrappers
+from promptlint.extract.wrappers import (
+    Wrapper,
+    bind,
+    caller_model,
+    calls_to,
+    cap_wrappers,
+    find_wrapper,
+    through_wrappers,
+)
 from promptlint.ir import Confidence, LLMCall, ModuleFacts, Platform
 from promptlint.modules import Excluded
 
+# How many wrappers deep a prompt is followed (``ask()`` calling ``_complete()`` calling the SDK is two).
+_WRAPPER_LEVELS = 4
 # Calls that run another callable with the arguments that follow it.
 _TRAMPOLINES = {"asyncio.to_thread"}
 
@@ -75,27 +86,47 @@ def extract_calls(
         call = chain_request(site, context.resolver, lambda node: recognised.get(id(node)))
         if call is not None:
             calls.append(_with_facts(call, site.scope, context.resolver.hole_scopes, facts, index))
-    calls.extend(caller_requests(made_at, Callers(builder.calls)))
-    prompted = _Prompted(context.resolver, index, signatures)
-    calls.extend(through_wrappers(_one_request_each(wrappers), builder.calls, prompted))
+    # Requests seen through the helpers a loop calls: kept apart from the wrappers' levels below, which
+    # look for prompts taken from parameters (these carry none), and added last.
+    through_callers = caller_requests(made_at, Callers(builder.calls))
+    prompted = _Prompted(context.resolver, index, signatures, facts)
+    own = _one_request_each(wrappers)
+    calls.extend(through_wrappers(own, builder.calls, prompted))
     imports = context.resolver.imports
-    if imports is not None and context.resolver.source_path is not None:
-        known: Dict[Path, Dict[str, Wrapper]] = {}
+    source = context.resolver.source_path
+    known: Dict[Path, Dict[str, Wrapper]] = {}
 
-        def wrappers_of(other: ProjectModule) -> Dict[str, Wrapper]:
-            if other.path not in known:
-                found = _module_wrappers(other, imports, signatures)
-                known[other.path] = {
-                    name: replace(wrapper, caller_literal=context.resolver.literal)
-                    for name, wrapper in found.items()
-                }
-            return known[other.path]
+    def wrappers_of(other: ProjectModule) -> Dict[str, Wrapper]:
+        if other.path not in known and imports is not None:
+            found = _module_wrappers(other, imports, signatures)
+            known[other.path] = {
+                name: replace(wrapper, caller_literal=context.resolver.literal)
+                for name, wrapper in found.items()
+            }
+        return known.get(other.path, {})
 
-        calls.extend(
-            imported_wrapper_calls(
-                builder.calls, imports, context.resolver.source_path, wrappers_of, prompted
-            )
-        )
+    if imports is not None and source is not None:
+        calls.extend(imported_wrapper_calls(builder.calls, imports, source, wrappers_of, prompted))
+    methods = {id(wrapper.node): wrapper for wrapper in own if wrapper.kind != "function"}
+    receivers = Receivers(imports, source, may_send_prompt)
+    calls.extend(method_calls(builder.calls, receivers, methods, wrappers_of, prompted))
+    # Wrappers of wrappers, a level at a time: the functions whose call of a wrapper sends a prompt
+    # taken from their own parameters.
+    sites = {id(site.node): site for site in builder.calls}
+    level = calls
+    capped = own
+    for _ in range(_WRAPPER_LEVELS):
+        prompt_outer = prompted.outer([call for call in level if call.related], sites, context)
+        capped = cap_wrappers(capped, builder.calls)
+        outer = _one_request_each(_merged(prompt_outer, capped))
+        if not outer:
+            break
+        level = through_wrappers(outer, builder.calls, prompted)
+        methods = {id(wrapper.node): wrapper for wrapper in outer if wrapper.kind != "function"}
+        level += method_calls(builder.calls, receivers, methods, lambda other: {}, prompted)
+        calls.extend(level)
+    calls.extend(through_callers)
+    if imports is not None and source is not None:
         made_in: Dict[Path, Dict[int, List[Tuple[LLMCall, CallSite]]]] = {}
 
         def requests_of(other: ProjectModule) -> Dict[int, List[Tuple[LLMCall, CallSite]]]:
@@ -103,9 +134,7 @@ def extract_calls(
                 made_in[other.path] = _module_requests(other, imports, signatures)
             return made_in[other.path]
 
-        calls.extend(
-            imported_caller_requests(builder.calls, imports, context.resolver.source_path, requests_of)
-        )
+        calls.extend(imported_caller_requests(builder.calls, imports, source, requests_of))
     return calls, context.resolver
 
 
@@ -113,23 +142,98 @@ class _Prompted:
     """The request a call of a wrapper sends with its prompt read through the caller's arguments (see
     ``prompt_wrappers``), for the linted module's resolver and parent links."""
 
-    def __init__(self, resolver: TextResolver, index: ModuleIndex, signatures: bool) -> None:
+    def __init__(
+        self,
+        resolver: TextResolver,
+        index: ModuleIndex,
+        signatures: bool,
+        facts: Optional[ModuleFacts] = None,
+    ) -> None:
+        """``facts``: the linted module's, where the caller writes the text."""
         self.resolver = resolver
         self.index = index
         self.signatures = signatures
+        self.facts = facts
+        self.made: Dict[int, Wrapper] = {}  # ``id`` of each request read -> the wrapper it went through
 
-    def __call__(self, wrapper: Wrapper, site: CallSite, model: Optional[str]) -> Optional[LLMCall]:
-        own, context = wrapper.site, wrapper.context
-        if own is None or context is None:
+    def __call__(
+        self, wrapper: Wrapper, site: CallSite, model: Optional[str], resolver: Optional[TextResolver] = None
+    ) -> Optional[LLMCall]:
+        """``resolver``: that of the caller's module (the linted module's by default)."""
+        if wrapper.site is None or wrapper.context is None:
             return None
-        return prompt_through(
-            wrapper,
-            site,
-            self.resolver,
-            self.index,
-            lambda: _recognise(own, context, self.signatures),
-            model,
+        sent = prompt_through(
+            wrapper, site, resolver or self.resolver, self.index, lambda: self._sent(wrapper), model
         )
+        if sent is not None:
+            sent = replace(sent, module_facts=self.facts)
+            self.made[id(sent)] = wrapper
+        return sent
+
+    def _sent(self, wrapper: Wrapper) -> Optional[LLMCall]:
+        """The wrapper's request read again (with its parameters bound by the caller): its SDK call, or for
+        a wrapper of a wrapper, the request its call of the inner wrapper sends."""
+        inner, own, context = wrapper.inner, wrapper.site, wrapper.context
+        if inner is None:
+            return _recognise(own, context, self.signatures)
+        binding = bind(inner, own.node)
+        model = caller_model(inner, binding[0], own)[0] if binding is not None else None
+        return self(inner, own, model, context.resolver)
+
+    def outer(
+        self,
+        calls: List[LLMCall],
+        sites: Dict[int, CallSite],
+        context: ModuleContext,
+        module: Optional[cst.Module] = None,
+        path: str = "",
+    ) -> List[Wrapper]:
+        """The wrappers of wrappers among the functions that send ``calls`` through a wrapper: those whose
+        prompt the request takes from their own parameters. ``context``, ``module`` and ``path``: those of
+        the module the calls are made in (None and "" for the linted module)."""
+        found: List[Wrapper] = []
+        for call in calls:
+            inner = self.made.get(id(call))
+            site = sites.get(id(call.node))
+            if inner is None or site is None:
+                continue
+            wrapper = find_wrapper(call, site, lambda name: None)
+            if wrapper is not None and _reached_again(wrapper, inner):
+                continue  # recursion through the wrappers: what is sent is not known
+            if wrapper is not None and wrapper.prompt_parameters:
+                found.append(
+                    replace(
+                        wrapper,
+                        context=context,
+                        caller_literal=context.resolver.literal,
+                        inner=inner,
+                        module=module,
+                        path=path,
+                    )
+                )
+        return found
+
+
+def _merged(prompted: List[Wrapper], capped: List[Wrapper]) -> List[Wrapper]:
+    """One wrapper per function: one whose prompt its callers pass takes the cap its callers pass too."""
+    caps = {id(wrapper.node): wrapper for wrapper in capped}
+    merged = []
+    for wrapper in prompted:
+        cap = caps.pop(id(wrapper.node), None)
+        if cap is not None:
+            wrapper = replace(wrapper, limit_parameter=cap.limit_parameter, call=cap.call)
+        merged.append(wrapper)
+    return merged + [replace(wrapper, context=None) for wrapper in capped if id(wrapper.node) in caps]
+
+
+def _reached_again(wrapper: Wrapper, inner: Optional[Wrapper]) -> bool:
+    """Whether a wrapper the outer ``wrapper`` sends through calls it again."""
+    name = wrapper.node.name.value
+    while inner is not None:
+        if inner.node is wrapper.node or calls_to(inner.node, name):
+            return True
+        inner = inner.inner
+    return False
 
 
 def _one_request_each(wrappers: List[Wrapper]) -> List[Wrapper]:
@@ -161,7 +265,11 @@ def _module_wrappers(other: ProjectModule, imports: ProjectImports, signatures: 
     requests: Dict[str, int] = {}
     for site in builder.calls:
         scope = site.scope
-        if scope.kind != "function" or scope.parent is None or scope.parent.kind != "module":
+        if scope.kind != "function" or scope.parent is None or scope.parent.kind not in ("module", "class"):
+            continue
+        if scope.parent.kind == "class" and (
+            scope.parent.parent is None or scope.parent.parent.kind != "module"
+        ):
             continue
         call = _recognise(site, context, signatures)
         if call is None:
@@ -173,6 +281,18 @@ def _module_wrappers(other: ProjectModule, imports: ProjectImports, signatures: 
     for name, count in requests.items():
         if count > 1:
             found[name] = replace(found[name], prompt_parameters=())
+    # Its wrappers of wrappers (``ask()`` calling ``_complete()``), a level at a time, read in its module.
+    prompted = _Prompted(context.resolver, ModuleIndex(other.module), signatures)
+    level = list(found.values())
+    sites = {id(site.node): site for site in builder.calls}
+    for _ in range(_WRAPPER_LEVELS):
+        functions = [wrapper for wrapper in level if wrapper.kind == "function"]
+        sent = through_wrappers(functions, builder.calls, prompted)
+        outer = prompted.outer(sent, sites, context, other.module, str(other.path))
+        level = [wrapper for wrapper in _one_request_each(outer) if wrapper.name not in found]
+        if not level:
+            break
+        found.update((wrapper.name, wrapper) for wrapper in level)
     for path in context.resolver.files_read:
         if path not in imports.read:
             imports.read.append(path)

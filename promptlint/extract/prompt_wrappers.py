@@ -9,6 +9,10 @@ its ``related`` names the wrapper's SDK call and, as ``Related.within``, the wra
 request reports what is written there: only what the caller writes is reported here, once. Call-level
 facts (the cap, loops, history) are left to the wrapper's own request and ``wrappers.request_through``.
 
+A wrapper of a wrapper (``ask()`` calls ``_complete()``, which makes the request) is read the same way
+through each level (``Wrapper.inner``): the inner call's arguments are the outer wrapper's parameters,
+bound in turn to its caller's; ``related`` lists every wrapper, the outermost first.
+
 Refused (no request, nothing reported): a ``*args``/``**opts`` argument, a call that does not fit the
 signature, a required parameter left out, a wrapper that makes more than one request, and a wrapper reached
 again while it is read (recursion).
@@ -41,6 +45,11 @@ def _bindings(wrapper: Wrapper, site: CallSite, resolver: TextResolver) -> Optio
         return None
     passed, _extra = found
     function: Scope = wrapper.site.scope
+    scope: Optional[Scope] = site.scope
+    while scope is not None:
+        if scope is function:
+            return None  # the wrapper calls itself: what it sends is not known
+        scope = scope.parent
     own = wrapper.context.resolver
     params = wrapper.node.params
     bound: Dict[int, Bound] = {}
@@ -100,7 +109,8 @@ def prompt_through(
     if sent is None:
         return None
     sent = _parts_at_caller(sent, wrapper, site)
-    sent = with_order_risks(sent, wrapper.site.scope, resolver.hole_scopes)
+    if not sent.related:  # a request through another wrapper had its order risks found there
+        sent = with_order_risks(sent, wrapper.site.scope, resolver.hole_scopes)
     # The caller's literals are judged from the caller's call: rewriting one written there is local.
     sent = with_prompt_literals(replace(sent, node=site.node), index, site.scope)
     related = Related(
@@ -113,7 +123,7 @@ def prompt_through(
     )
     return replace(
         sent,
-        model=model,
+        model=model if model is not None else sent.model,
         model_node=None,
         model_candidates=(),
         # The wrapper's own request reports its cap and the keywords it writes; the caller's keywords are
@@ -126,5 +136,5 @@ def prompt_through(
         recursion=None,
         kept_history=None,
         turn_values=(),
-        related=(related,),
+        related=(related,) + sent.related,  # the outermost wrapper first, as the request reaches them
     )

@@ -114,10 +114,12 @@ class TextResolver:
         if len(found) != 1:
             return None
         argument = next(iter(found.values()))
+        seen = {id(argument[0])}
         while isinstance(argument[0], cst.Name):
             outer = self._bound.get(id(single_binding(argument[1].lookup(argument[0].value)[1])))
-            if outer is None:
+            if outer is None or id(outer[0]) in seen:
                 break
+            seen.add(id(outer[0]))
             argument = outer
         return argument[0], argument[1]
 

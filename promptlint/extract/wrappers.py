@@ -65,6 +65,11 @@ class Wrapper:
     caller_literal: Optional[Callable[[cst.BaseExpression, Scope], Optional[str]]] = field(
         default=None, compare=False, repr=False
     )
+    # "function" (of the module), or for a method of a class (``name`` is then ``Class.method``): "method",
+    # "static" or "class" (see ``method_wrappers``).
+    kind: str = "function"
+    # For a wrapper of a wrapper: the wrapper its call ``site`` calls (whose request ``call`` is).
+    inner: Optional[Wrapper] = field(default=None, compare=False, repr=False)
 
 
 def _parameters(function: cst.FunctionDef) -> Dict[str, cst.Param]:
@@ -95,13 +100,21 @@ def find_wrapper(
     function = site.scope
     if function.kind != "function" or not isinstance(function.node, cst.FunctionDef):
         return None
-    module = function.parent
-    if module is None or module.kind != "module":
+    owner = function.parent
+    if owner is None or owner.kind not in ("module", "class"):
         return None
     node = function.node
     name = node.name.value
-    bindings = module.bindings.get(name, [])
-    if len(bindings) != 1 or bindings[0].kind != "def" or node.decorators:
+    bindings = owner.bindings.get(name, [])
+    if len(bindings) != 1 or bindings[0].kind != "def":
+        return None
+    kind = "function"
+    if owner.kind == "class":
+        kind = method_kind(function) or ""
+        if not kind or not isinstance(owner.node, cst.ClassDef):
+            return None
+        name = f"{owner.node.name.value}.{name}"
+    elif node.decorators:
         return None
     params = _parameters(node)
     limit = call.output_limit
@@ -125,6 +138,8 @@ def find_wrapper(
             kwargs_parameter, base = star.name.value, again
     model_parameter = _parameter_of(call.model_node, function, params) if call.model is None else None
     prompt_parameters = _prompt_parameters(call, function, params)
+    if prompt_parameters and calls_to(node, node.name.value):
+        prompt_parameters = ()  # the wrapper calls itself: its prompt is not followed
     if limit_parameter is None and not kwargs_parameter and model_parameter is None and not prompt_parameters:
         return None
     return Wrapper(
@@ -136,7 +151,48 @@ def find_wrapper(
         model_parameter,
         prompt_parameters=prompt_parameters,
         site=site,
+        kind=kind,
     )
+
+
+_DECORATORS = {"staticmethod": "static", "classmethod": "class"}
+
+
+def method_kind(function: Scope) -> Optional[str]:
+    """ "method", "static" or "class" for a method that runs its own body when called (no decorator but
+    ``staticmethod``/``classmethod``), else None."""
+    node = function.node
+    if not isinstance(node, cst.FunctionDef) or function.owner_class is None and not _in_class(function):
+        return None
+    kinds = []
+    for decorator in node.decorators:
+        target = decorator.decorator
+        if not isinstance(target, cst.Name) or target.value not in _DECORATORS:
+            return None
+        kinds.append(_DECORATORS[target.value])
+    if len(kinds) > 1:
+        return None
+    return kinds[0] if kinds else "method"
+
+
+def _in_class(function: Scope) -> bool:
+    return function.parent is not None and function.parent.kind == "class"
+
+
+def calls_to(function: cst.FunctionDef, name: str) -> bool:
+    """Whether ``function``'s body calls ``name`` (``name(...)``, ``self.name(...)``, ``cls.name(...)``):
+    a wrapper that is reached again while its request is sent (recursion) sends a prompt not known."""
+    pending: List[cst.CSTNode] = [function.body]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, cst.Call):
+            func = current.func
+            if isinstance(func, cst.Name) and func.value == name:
+                return True
+            if isinstance(func, cst.Attribute) and func.attr.value == name:
+                return True
+        pending.extend(current.children)
+    return False
 
 
 def _prompt_parameters(call: LLMCall, function: Scope, params: Dict[str, cst.Param]) -> Tuple[str, ...]:
@@ -185,6 +241,11 @@ def bind(wrapper: Wrapper, node: cst.Call) -> Optional[Tuple[Dict[str, cst.BaseE
     params = wrapper.node.params
     positional = [param.name.value for param in list(params.posonly_params) + list(params.params)]
     named = _parameters(wrapper.node)
+    if wrapper.kind in ("method", "class"):
+        if not positional:
+            return None
+        named.pop(positional[0], None)  # ``self``/``cls``: the object the method is called on
+        positional = positional[1:]
     bound: Dict[str, cst.BaseExpression] = {}
     extra: List[str] = []
     index = 0
@@ -239,7 +300,7 @@ def through_wrappers(
     wrappers: Iterable[Wrapper], sites: Iterable[CallSite], prompted: Optional[Prompted] = None
 ) -> List[LLMCall]:
     """The requests the module's calls of its own wrappers send, in source order."""
-    by_name = {wrapper.name: wrapper for wrapper in wrappers}
+    by_name = {wrapper.name: wrapper for wrapper in wrappers if wrapper.kind == "function"}
     if not by_name:
         return []
     calls: List[LLMCall] = []
@@ -310,6 +371,7 @@ def request_through(wrapper: Wrapper, site: CallSite) -> Optional[LLMCall]:
         return None
     base = wrapper.call
     related = Related(f"sent through `{wrapper.name}()`", base.node, wrapper.module, wrapper.path)
+    inner = base.related  # for a wrapper of a wrapper: the wrappers its call goes through
     return replace(
         base,
         callee=wrapper.name,
@@ -333,5 +395,43 @@ def request_through(wrapper: Wrapper, site: CallSite) -> Optional[LLMCall]:
         literal_arguments={},
         argument_nodes={},
         reads_first_choice_only=False,
-        related=(related,),
+        related=(related,) + inner,
     )
+
+
+def cap_wrappers(wrappers: Iterable[Wrapper], sites: Iterable[CallSite]) -> List[Wrapper]:
+    """Wrappers of wrappers for the cap: a module-level function that calls the module's own wrapper
+    passing its own parameter as the cap (``def ask(q, max_tokens=None): return _complete(q,
+    max_tokens=max_tokens)``) is a wrapper whose cap its callers pass in turn."""
+    by_name = {wrapper.name: wrapper for wrapper in wrappers if wrapper.kind == "function"}
+    found: List[Wrapper] = []
+    for site in sites:
+        func = site.node.func
+        inner = by_name.get(func.value) if isinstance(func, cst.Name) else None
+        function = site.scope
+        if inner is None or inner.limit_parameter is None or function.kind != "function":
+            continue
+        owner = function.parent
+        node = function.node
+        if (
+            owner is None
+            or owner.kind != "module"
+            or not isinstance(node, cst.FunctionDef)
+            or node.decorators
+        ):
+            continue
+        if node is inner.node or calls_to(node, node.name.value):
+            continue  # recursion: what is sent is not known
+        bindings = owner.bindings.get(node.name.value, [])
+        binding = bind(inner, site.node)
+        if len(bindings) != 1 or bindings[0].kind != "def" or binding is None:
+            continue
+        passed = binding[0].get(inner.limit_parameter.name.value)
+        limit_parameter = _parameter_of(passed, function, _parameters(node))
+        if limit_parameter is None:
+            continue
+        via = Related(f"sent through `{inner.name}()`", inner.call.node, inner.module, inner.path)
+        model = caller_model(inner, binding[0], site)[0]
+        call = replace(inner.call, node=site.node, model=model, related=(via,) + inner.call.related)
+        found.append(Wrapper(node.name.value, node, call, limit_parameter, site=site, kind="function"))
+    return found

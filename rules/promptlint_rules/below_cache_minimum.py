@@ -40,8 +40,8 @@ class BelowCacheMinimum(Rule):
     Across functions and modules: the prompt is resolved as LLM101 `dynamic-prefix` describes (prompts
     imported from other modules of the project, class constants, prompt files and their `.format` or jinja2
     templates, helpers that return a prompt or a message list, LangChain templates run through a chain),
-    each part placed where the request names it. Not resolved: methods of objects whose class is in another
-    module, and anything a module outside the project defines.
+    each part placed where the request names it. Not resolved: methods of objects whose class is not
+    known (an unannotated parameter, a factory's result), and anything a module outside the project defines.
     Only breakpoints written in the module being checked are seen.
 
     ## Why is this bad?

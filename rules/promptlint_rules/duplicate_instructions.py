@@ -43,6 +43,12 @@ class DuplicateInstructions(Rule):
     - text repeated across user and assistant messages, and across messages of a request that carries
       assistant turns: few-shot examples repeat the shape of the real request on purpose.
 
+    Sent through the project's own wrapper (a function or a method of a known instance whose request takes
+    the prompt from its parameters, also a wrapper of a wrapper, in the module or imported from the
+    project): the caller's arguments are bound into the request, and the finding is reported where the
+    caller writes the text, with each wrapper as a related location (`= via: sent through `ask()``); the
+    wrapper's own request reports only what is written inside it.
+
     ## Why is this bad?
     Every copy is sent and billed on every call. Duplicates usually come from composing a prompt out of
     constants that overlap (a base prompt and a task prompt that both state the output format) or from

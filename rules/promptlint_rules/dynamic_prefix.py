@@ -46,6 +46,13 @@ class DynamicPrefix(Rule):
     model is the chat model's. Templates in jinja2 or mustache syntax or with partial variables, and chains
     whose chat model is built elsewhere or passed in, are not resolved.
 
+    Sent through the project's own wrapper (a function or a method of a known instance whose request takes
+    the prompt from its parameters, also a wrapper of a wrapper, in the module or imported from the
+    project): the caller's arguments are bound into the request, and the finding is reported where the
+    caller writes the text or the changing part, with each wrapper as a related location (`= via: sent
+    through `ask()``); the wrapper's own request reports only what is written inside it. A wrapper's finding
+    on a parameter that a caller in the module reports is not repeated at the wrapper.
+
     ## Why is this bad?
     Prompt caches match exact prefixes. Everything after the first changing token is a cache miss on every
     request, so the static instructions behind it are billed at the full input price each time instead of

@@ -50,8 +50,8 @@ class MissingCacheBreakpoint(Rule):
     Across functions and modules: the prompt is resolved as LLM101 `dynamic-prefix` describes (prompts
     imported from other modules of the project, class constants, prompt files and their `.format` or jinja2
     templates, helpers that return a prompt or a message list, LangChain templates run through a chain),
-    each part placed where the request names it. Not resolved: methods of objects whose class is in another
-    module, and anything a module outside the project defines.
+    each part placed where the request names it. Not resolved: methods of objects whose class is not
+    known (an unannotated parameter, a factory's result), and anything a module outside the project defines.
     A message list or template built in another module counts as not literal (a breakpoint there is not
     seen), so the rule is silent for it; LangChain chains are not checked.
 

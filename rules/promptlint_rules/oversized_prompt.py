@@ -19,6 +19,12 @@ class OversizedPrompt(Rule):
     are approximated by a documented factor). The text may be written at the call, imported from another
     module of the project, read from a prompt file, or built by a helper: it is reported at the request.
 
+    Sent through the project's own wrapper (a function or a method of a known instance whose request takes
+    the prompt from its parameters, also a wrapper of a wrapper, in the module or imported from the
+    project): the caller's arguments are bound into the request, and the finding is reported where the
+    caller writes the text, with each wrapper as a related location (`= via: sent through `ask()``); the
+    wrapper's own request reports only what is written inside it.
+
     ## Why is this bad?
     Every token of a static prompt is sent, and billed, on every call. Prompts grow by accretion: examples,
     edge cases and whole documents pasted in "just in case". Retrieving only what a request needs, or

@@ -49,6 +49,13 @@ class PromptWhitespace(Rule):
     Not reported (not known statically): `str.format`/`%` templates, strings already passed through
     `textwrap.dedent` or `inspect.cleandoc`, bytes, and prompt text from files.
 
+    Sent through the project's own wrapper (a function or a method of a known instance whose request takes
+    the prompt from its parameters, also a wrapper of a wrapper, in the module or imported from the
+    project): the caller's arguments are bound into the request, and the finding is reported where the
+    caller writes the text, where the literal is passed, with each wrapper as a related location (`= via:
+    sent through `ask()``); the wrapper's own request reports only what is written inside it. The fix
+    rewrites the literal where it is written.
+
     ## Why is this bad?
     A prompt written inside an indented function keeps the code's indentation: every line starts with
     4, 8 or 12 spaces that the model never needed. Each indented line costs about one token more than the

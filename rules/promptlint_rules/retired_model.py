@@ -47,6 +47,10 @@ class RetiredModel(Rule):
     server with its own models. Retirements are listed per exact id: a dated snapshot may be shut down while
     its alias moves on; a retired alias takes its dated snapshots with it.
 
+    Sent through the project's own wrapper that takes the model from its caller: the model the caller
+    passes (a literal or a constant, also imported) is reported where it is passed, with the wrapper's SDK
+    call as a related location.
+
     ## Why is this bad?
     Requests to a retired model fail. Until then the code runs on a model the provider has stopped
     improving, usually at a higher price than its successor, and the migration has to happen under time

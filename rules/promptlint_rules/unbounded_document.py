@@ -49,6 +49,12 @@ class UnboundedDocument(Rule):
     Opt-in (enable with `--select LLM302`): when the whole document is the task (summarise this file,
     review this diff), sending it whole is correct, and the code does not say which case it is.
 
+    Sent through the project's own wrapper (a function or a method of a known instance whose request takes
+    the prompt from its parameters, also a wrapper of a wrapper, in the module or imported from the
+    project): the caller's arguments are bound into the request, and the finding is reported where the
+    caller writes the text, where the document is read, with each wrapper as a related location (`= via:
+    sent through `ask()``); the wrapper's own request reports only what is written inside it.
+
     ## Why is this bad?
     The prompt is as large as the biggest document the program ever meets: a log file, a long web page or a
     table of every row is billed in full on every call, can exceed the context window, and costs the same

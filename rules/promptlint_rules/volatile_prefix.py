@@ -61,8 +61,14 @@ class VolatilePrefix(Rule):
     Across functions and modules: the prompt is resolved as LLM101 `dynamic-prefix` describes (prompts
     imported from other modules of the project, class constants, prompt files and their `.format` or jinja2
     templates, helpers that return a prompt or a message list, LangChain templates run through a chain),
-    each part placed where the request names it. Not resolved: methods of objects whose class is in another
-    module, and anything a module outside the project defines.
+    each part placed where the request names it. Not resolved: methods of objects whose class is not
+    known (an unannotated parameter, a factory's result), and anything a module outside the project defines.
+
+    Sent through the project's own wrapper (a function or a method of a known instance whose request takes
+    the prompt from its parameters, also a wrapper of a wrapper, in the module or imported from the
+    project): the caller's arguments are bound into the request, and the finding is reported where the
+    caller writes the text or the changing part, with each wrapper as a related location (`= via: sent
+    through `ask()``); the wrapper's own request reports only what is written inside it.
 
     ## Why is this bad?
     Prompt caches match exact prefixes, in the order tools → system → messages. A timestamp with seconds or
