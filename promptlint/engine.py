@@ -144,8 +144,10 @@ def _analyse_collected(
 ) -> FileResult:
     import libcst as cst
 
+    from promptlint.parsing import parse_module
+
     try:
-        module = cst.parse_module(text)
+        module = parse_module(text)
     except cst.ParserSyntaxError as error:
         reason = _syntax_error(error)
         result.errors.append(FileError(display, reason))

@@ -100,6 +100,7 @@ def load(path: Path, gate: Optional[Gate] = None) -> Optional[ProjectModule]:
 def _parse(path: Path, raw: bytes) -> Optional[ProjectModule]:
     from promptlint.deep import MAX_BRACKET_DEPTH, bracket_depth
     from promptlint.depth import MAX_EXPRESSION_DEPTH, expression_depth
+    from promptlint.parsing import parse_module
     from promptlint.source import SourceError, decode_file
 
     try:
@@ -110,7 +111,7 @@ def _parse(path: Path, raw: bytes) -> Optional[ProjectModule]:
             return None
         if expression_depth(text) > MAX_EXPRESSION_DEPTH:
             return None
-        module = cst.parse_module(text)
+        module = parse_module(text)
         scope = build_scopes(module).module_scope
     except (SourceError, cst.ParserSyntaxError, RecursionError, MemoryError, ValueError):
         return None
