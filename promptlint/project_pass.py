@@ -55,23 +55,24 @@ class ProjectPass:
         )
         self._unknown: List[str] = list(coverage.hidden) if coverage is not None else []
         self._reach: Dict[Path, Any] = {}
-        self._sdk: Dict[Path, bool] = {}  # what the byte gate said of each file read
+        self._sdk: Dict[str, bool] = {}  # what the byte gate said of each file read (by absolute path)
         self._calls: Dict[Path, bool] = {}  # of those that import an SDK: whether they build or call
-        self._deferred: List[Tuple[int, Path]] = []
+        self._deferred: List[Tuple[int, str]] = []
         self._regions: Optional[Set[str]] = None
         self._under: Dict[str, bool] = {}
+        self._excluded: Dict[str, bool] = {}
+        self._cwd = os.getcwd()
 
     def through(self, path: Path, raw: bytes, deferred: bool = False) -> Optional[Tuple[Path, ...]]:
         """``()`` for a file that imports an SDK, the project modules it reaches one through otherwise,
         ``DEFER`` for one to look at once every file has been read, and None for a file that cannot
         matter."""
-        absolute = Path(os.path.abspath(path))
         if not deferred:
-            if may_call_llm(raw):
-                self._sdk[absolute] = True
+            sdk = self._sdk[self._absolute(path)] = may_call_llm(raw)
+            if sdk:
                 return ()
-            self._sdk[absolute] = False
             return DEFER if b"import" in raw else None
+        absolute = Path(self._absolute(path))
         from promptlint.modules import prompt_root
         from promptlint.reach import Reach
 
@@ -83,12 +84,17 @@ class ProjectPass:
         excluded = excluded_paths(self.root, self.exclude, os.path.dirname(absolute))
         return reach.through(absolute, raw, excluded) or None
 
+    def _absolute(self, path: Path) -> str:
+        """``os.path.abspath`` without a ``getcwd`` call per file: discovery's paths are normalised."""
+        text = str(path)
+        return text if os.path.isabs(text) else os.path.join(self._cwd, text)
+
     def unknown(self, path: Path) -> None:
         """A file of the run not read (no rule to run on it, or too large): it may send requests."""
-        self._unknown.append(os.path.abspath(path))
+        self._unknown.append(self._absolute(path))
 
     def defer(self, index: int, path: Path) -> None:
-        self._deferred.append((index, Path(os.path.abspath(path))))
+        self._deferred.append((index, self._absolute(path)))
 
     def deferred(self) -> List[int]:
         """The put-aside files whose imports may reach a module that sends requests, by task index."""
@@ -108,32 +114,38 @@ class ProjectPass:
             folders[:] = sorted(f for f in folders if not _never_source(f))
             for name in files:
                 if name.endswith(".py"):
-                    path = Path(directory, name)
+                    path = os.path.join(directory, name)
                     if path not in self._sdk:
                         try:
-                            raw = path.read_bytes() if path.stat().st_size <= _MAX_MODULE_SIZE else b""
+                            raw = b""
+                            if os.path.getsize(path) <= _MAX_MODULE_SIZE:
+                                with open(path, "rb") as handle:
+                                    raw = handle.read()
                         except OSError:
                             raw = b""
                         self._sdk[path] = may_call_llm(raw)
 
-    def _near(self, path: Path) -> bool:
-        text = str(path)
+    def _near(self, text: str) -> bool:
         root = str(self.root)
         if not text.startswith(root.rstrip(os.sep) + os.sep):
             return True  # another project: looked at one by one
         if self._regions is None:
             self._regions = self._find_regions(root)
-        if self._is_under(os.path.dirname(text)):
+        directory = os.path.dirname(text)
+        if self._is_under(directory):
             return True
         # A file named on the command line inside an excluded folder reads its neighbours there, which
         # discovery did not walk: looked at one by one.
-        excluded = excluded_paths(self.root, self.exclude)
-        return excluded is not None and excluded(path, False)
+        known = self._excluded.get(directory)
+        if known is None:
+            excluded = excluded_paths(self.root, self.exclude)
+            known = self._excluded[directory] = excluded is not None and excluded(Path(directory), True)
+        return known
 
     def _find_regions(self, root: str) -> Set[str]:
         from promptlint.reach import makes_calls
 
-        sources = [str(p) for p, sdk in self._sdk.items() if sdk and makes_calls(p, self._calls)]
+        sources = [p for p, sdk in self._sdk.items() if sdk and makes_calls(Path(p), self._calls)]
         sources += self._unknown
         regions = {_region(source, root) for source in sources}
         # A package folder a ``pyproject.toml`` maps is importable from anywhere below that file.

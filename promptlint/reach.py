@@ -137,7 +137,7 @@ class Reach:
 
     def __init__(self, root: Path, excluded: Optional[Excluded] = None) -> None:
         self.finder = ModuleFinder(root, excluded)
-        self.sdk: Dict[Path, bool] = {}
+        self.sdk: Dict[str, bool] = {}  # by absolute path
         self._excluded: Optional[Excluded] = None
         self.calls: Dict[Path, bool] = {}  # modules that import an SDK: whether they build or call
         self._facts: Dict[Path, Optional[Facts]] = {}
@@ -201,9 +201,10 @@ class Reach:
         """Whether the module at ``path`` may send requests: it imports an SDK and builds or calls."""
         if self._excluded is not None and self._excluded(path, False):
             return False
-        if path not in self.sdk:
-            self.sdk[path] = may_call_llm(_read(path))
-        return self.sdk[path] and makes_calls(path, self.calls)
+        key = str(path)
+        if key not in self.sdk:
+            self.sdk[key] = may_call_llm(_read(path))
+        return self.sdk[key] and makes_calls(path, self.calls)
 
     def facts(self, path: Path) -> Optional[Facts]:
         if path not in self._facts:
@@ -267,7 +268,10 @@ def _used(text: bytes, alias: str) -> bool:
     """Whether the file calls the name an import binds, or something reached through it (``ask(``,
     ``llm.ask(``, ``Client(...).reply(``), or names it as a base (``class C(Base``): a name used only in
     annotations, ``isinstance`` checks or ``except`` clauses sends nothing."""
-    name = re.escape(alias.encode())
+    word = alias.encode()
+    if text.count(word) < 2:  # the import statement itself is one
+        return False
+    name = re.escape(word)
     pattern = (
         rb"(?<![\w.])"
         + name
