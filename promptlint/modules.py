@@ -131,12 +131,19 @@ class ModuleFinder:
         self._children: Dict[Tuple[str, str], Optional[Ref]] = {}
         self._roots: Dict[Path, Tuple[Path, ...]] = {}
         self._layouts: Dict[Path, Tuple[Tuple[Path, Layout], ...]] = {}
+        self._listings: Dict[str, frozenset] = {}
         self._starts: Dict[Tuple[str, int, Tuple[str, ...]], Optional[Tuple[Ref, Tuple[str, ...]]]] = {}
 
     def child(self, directory: Path, name: str) -> Optional[Ref]:
         key = (str(directory), name)
         if key not in self._children:
-            found = child(directory, name, self.root, self.excluded)
+            # Most names looked for are not there (the standard library, installed packages): one listing
+            # of the directory answers them all without a ``stat`` each.
+            entries = self._listing(key[0])
+            if name in entries or f"{name}.py" in entries:
+                found = child(directory, name, self.root, self.excluded)
+            else:
+                found = None
             self._children[key] = found
             if found is None and name.isidentifier():
                 # Looked for and not there: creating it later must invalidate what was resolved without it.
@@ -181,6 +188,16 @@ class ModuleFinder:
             if found is not None:
                 return found, names[1:]
         return None
+
+    def _listing(self, directory: str) -> frozenset:
+        entries = self._listings.get(directory)
+        if entries is None:
+            try:
+                entries = frozenset(os.listdir(directory))
+            except OSError:
+                entries = frozenset()
+            self._listings[directory] = entries
+        return entries
 
     def _search_roots(self, directory: Path) -> Tuple[Path, ...]:
         if directory not in self._roots:

@@ -30,7 +30,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from promptlint.modules import Excluded, Module, ModuleFinder, Package, Ref
 from promptlint.prefilter import _unify_breaks, may_call_llm
@@ -49,9 +49,9 @@ _DEFINED = re.compile(
     rb"\n(?:(?:async[ \t]+)?def[ \t]+(\w+)|class[ \t]+(\w+)[ \t]*(\([^)]*\))?|(\w+)[ \t]*(?::[^=\n]*)?=(?!=))"
 )
 _NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
-# The head of a call: ``ask(``, ``llm.ask(``, ``pkg.llm.ask (``; and the bases on a ``class`` line.
-_CALL_HEAD = re.compile(rb"(?<![\w.])([A-Za-z_]\w*)(?:\.\w+)*[ \t]*\(")
-_CLASS_LINE = re.compile(rb"\n[ \t]*class[ \t]+\w+[ \t]*\(([^)]*)\)")
+# After a name: an attribute path that is called (``.ask(``); before it: a ``class`` line up to its bases.
+_CALLED_ATTRIBUTE = re.compile(rb"(?:\.[ \t]*\w+[ \t]*)+\(")
+_ON_CLASS_LINE = re.compile(rb"\n[ \t]*class[ \t]+\w+[ \t]*\([^)\n]*$")
 # What a module that sends requests writes, besides its SDK import: a client class constructed, a call
 # into an SDK module, or a request method called. A module that imports an SDK for its types, constants or
 # errors (``from openai import NOT_GIVEN``) writes none of these.
@@ -157,13 +157,8 @@ class Reach:
         path = Path(os.path.abspath(path))
         text = _text(raw)
         imports = imports_of(text)
-        used: Optional[Set[str]] = None
         for item in imports:
-            if raw.count(item.alias.encode()) < 2:  # the import statement itself is one
-                continue
-            if used is None:
-                used = _used_names(text)
-            if item.alias not in used:
+            if not _used(text, item.alias):
                 continue
             found = self._module(path, item)
             if found is not None and self._sdk(found[0]):
@@ -272,14 +267,24 @@ class Reach:
         return (source, None) if source is not None else None
 
 
-def _used_names(text: bytes) -> Set[str]:
-    """The names the file calls, or calls something reached through (``ask(``, ``llm.ask(``), or names as
-    the head of a base class (``class C(Base``, ``class C(base.Base``): an imported name used only in
-    annotations, ``isinstance`` checks or ``except`` clauses sends nothing. One pass over the file."""
-    names = {match.group(1) for match in _CALL_HEAD.finditer(text)}
-    for match in _CLASS_LINE.finditer(text):
-        names.update(b.strip().split(b".")[0] for b in match.group(1).split(b","))
-    return {name.decode("ascii", "replace") for name in names}
+def _used(text: bytes, alias: str) -> bool:
+    """Whether the file calls the name an import binds, or something reached through it (``ask(``,
+    ``llm.ask(``), or names it on a ``class`` line's bases (``class C(Base``): an imported name used only
+    in annotations, ``isinstance`` checks or ``except`` clauses sends nothing. Each occurrence is looked at
+    where ``find`` puts it, with no pattern to compile per name."""
+    word = alias.encode()
+    start = text.find(word)
+    while start >= 0:
+        end = start + len(word)
+        before = text[start - 1 : start]
+        if not (before.isalnum() or before in (b"_", b".")):
+            after = text[end : end + 200].lstrip(b" \t")
+            if after[:1] == b"(" or (after[:1] == b"." and _CALLED_ATTRIBUTE.match(after)):
+                return True
+            if after[:1] in (b")", b",") and _ON_CLASS_LINE.search(text, text.rfind(b"\n", 0, start), start):
+                return True
+        start = text.find(word, end)
+    return False
 
 
 def makes_calls(path: Path, known: Dict[Path, bool]) -> bool:
