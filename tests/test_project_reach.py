@@ -211,3 +211,21 @@ def test_a_part_of_a_repository_its_llm_code_cannot_reach_is_not_read(
     looked.clear()
     assert run(capsys, "--no-cache", "--jobs", "1", "web-site/shop/views.py") == []
     assert looked == ["web-site/shop/views.py"]  # a pre-commit call: looked at, and skipped
+
+
+def test_a_file_named_inside_an_excluded_folder_reads_its_neighbours_there(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.promptlint]\nextend-exclude = ["generated"]\n',
+            "generated/__init__.py": "",
+            "generated/llm.py": LLM,
+            "generated/caller.py": CALLER.format(module=".llm"),
+        },
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "--no-cache", "generated/caller.py") == [("generated/caller.py", 5, 12)]
+    assert run(capsys, "--no-cache", ".") == []  # the folder is excluded from the walk
+    assert run(capsys, "--no-cache", ".", "generated/caller.py") == [("generated/caller.py", 5, 12)]
