@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type
 
 from promptlint.diagnostics import Diagnostic, FileError, RelatedLocation, internal_error
 from promptlint.lines import LineIndex, split_lines
+from promptlint.modules import excluded_paths, prompt_root
 from promptlint.prefilter import may_call_llm
 from promptlint.results import FileResult
 from promptlint.rule import Finding, Rule, RuleContext
@@ -219,17 +219,6 @@ def _analyse_collected(
     return result
 
 
-@lru_cache(maxsize=256)
-def excluded_paths(root: Path, patterns: Tuple[str, ...], within: str = ""):
-    """The configured excludes as a predicate on the project modules a file in the directory ``within``
-    reads (None when there are none)."""
-    if not patterns:
-        return None
-    from promptlint.discover import ExcludedPaths
-
-    return ExcludedPaths(root, patterns, within)
-
-
 def _once(findings: list, owners: List[Any], index: Any) -> list:
     """The findings without those of a wrapper's own request placed on a parameter its prompt is built
     from, when a request through the wrapper reports the same rule where a caller writes the value: one
@@ -256,31 +245,6 @@ def _once(findings: list, owners: List[Any], index: Any) -> list:
             continue
         kept.append(item)
     return kept
-
-
-def _is_project(directory: Path) -> bool:
-    return (directory / "pyproject.toml").is_file() or (directory / ".git").exists()
-
-
-@lru_cache(maxsize=256)
-def _project_of(directory: Path) -> Path:
-    for candidate in (directory, *directory.parents):
-        if _is_project(candidate):
-            return candidate
-    return directory
-
-
-def prompt_root(path: Path, configured_root: Path) -> Path:
-    """The tree a file's prompt files may be read from: the configured project when the file is inside
-    it, else the file's own project (the nearest directory with a pyproject.toml or .git), never more.
-
-    A root that is only the working directory (no configuration, no repository there) is no project: run
-    from ``/``, it would let a prompt path reach anywhere on the machine.
-    """
-    inside = configured_root == path.parent or configured_root in path.parents
-    if inside and _is_project(configured_root):
-        return configured_root
-    return _project_of(path.parent)
 
 
 def _shown_related(related: tuple, path: Path, display: str) -> tuple:

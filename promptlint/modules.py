@@ -128,15 +128,22 @@ class ModuleFinder:
         self.excluded = excluded
         self.absent: List[Path] = []
         self.layouts: List[Path] = []
-        self._children: Dict[Tuple[Path, str], Optional[Ref]] = {}
+        self._children: Dict[Tuple[str, str], Optional[Ref]] = {}
         self._roots: Dict[Path, Tuple[Path, ...]] = {}
         self._layouts: Dict[Path, Tuple[Tuple[Path, Layout], ...]] = {}
-        self._starts: Dict[Tuple[Path, int, Tuple[str, ...]], Optional[Tuple[Ref, Tuple[str, ...]]]] = {}
+        self._listings: Dict[str, frozenset] = {}
+        self._starts: Dict[Tuple[str, int, Tuple[str, ...]], Optional[Tuple[Ref, Tuple[str, ...]]]] = {}
 
     def child(self, directory: Path, name: str) -> Optional[Ref]:
-        key = (directory, name)
+        key = (str(directory), name)
         if key not in self._children:
-            found = child(directory, name, self.root, self.excluded)
+            # Most names looked for are not there (the standard library, installed packages): one listing
+            # of the directory answers them all without a ``stat`` each.
+            entries = self._listing(key[0])
+            if name in entries or f"{name}.py" in entries:
+                found = child(directory, name, self.root, self.excluded)
+            else:
+                found = None
             self._children[key] = found
             if found is None and name.isidentifier():
                 # Looked for and not there: creating it later must invalidate what was resolved without it.
@@ -148,10 +155,11 @@ class ModuleFinder:
     ) -> Optional[Tuple[Ref, Tuple[str, ...]]]:
         """Where the module path of an import in the file ``importer`` starts (``from ..a.b``: ``dots`` 2,
         ``names`` (a, b)), and the names left to follow from there."""
-        key = (importer.parent, dots, names)
-        if key not in self._starts:
-            self._starts[key] = self._start(importer, dots, names)
-        return self._starts[key]
+        key = (os.path.dirname(importer), dots, names)
+        found = self._starts.get(key, False)
+        if found is False:
+            found = self._starts[key] = self._start(importer, dots, names)
+        return found  # type: ignore[return-value]
 
     def _start(
         self, importer: Path, dots: int, names: Tuple[str, ...]
@@ -181,6 +189,16 @@ class ModuleFinder:
                 return found, names[1:]
         return None
 
+    def _listing(self, directory: str) -> frozenset:
+        entries = self._listings.get(directory)
+        if entries is None:
+            try:
+                entries = frozenset(os.listdir(directory))
+            except OSError:
+                entries = frozenset()
+            self._listings[directory] = entries
+        return entries
+
     def _search_roots(self, directory: Path) -> Tuple[Path, ...]:
         if directory not in self._roots:
             self._roots[directory] = search_roots(directory, self.root)
@@ -205,3 +223,39 @@ class ModuleFinder:
                 found = ((pyproject, layout), *above)
         self._layouts[directory] = found
         return found
+
+
+@lru_cache(maxsize=256)
+def excluded_paths(root: Path, patterns: Tuple[str, ...], within: str = ""):
+    """The configured excludes as a predicate on the project modules a file in the directory ``within``
+    reads (None when there are none)."""
+    if not patterns:
+        return None
+    from promptlint.discover import ExcludedPaths
+
+    return ExcludedPaths(root, patterns, within)
+
+
+def _is_project(directory: Path) -> bool:
+    return (directory / "pyproject.toml").is_file() or (directory / ".git").exists()
+
+
+@lru_cache(maxsize=256)
+def _project_of(directory: Path) -> Path:
+    for candidate in (directory, *directory.parents):
+        if _is_project(candidate):
+            return candidate
+    return directory
+
+
+def prompt_root(path: Path, configured_root: Path) -> Path:
+    """The tree a file's prompt files may be read from: the configured project when the file is inside
+    it, else the file's own project (the nearest directory with a pyproject.toml or .git), never more.
+
+    A root that is only the working directory (no configuration, no repository there) is no project: run
+    from ``/``, it would let a prompt path reach anywhere on the machine.
+    """
+    inside = configured_root == path.parent or configured_root in path.parents
+    if inside and _is_project(configured_root):
+        return configured_root
+    return _project_of(path.parent)

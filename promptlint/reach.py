@@ -7,7 +7,10 @@ reads the modules the file imports (lazily, each once per run, within the projec
 with ``promptlint.modules``), from their bytes alone. No module is parsed, imported or run.
 
 An imported name *reaches an LLM* when the module it is read from passes the byte prefilter (imports an
-LLM SDK): ``from .llm import ask``, ``from pkg import llm``, ``import pkg.llm``. A name read from a
+LLM SDK) and writes a client construction, a call into an SDK module or a request method call (``_CALLS``:
+``OpenAI(``, ``litellm.completion(``, ``.chat.completions.create(``): ``from .llm import ask``, ``from pkg
+import llm``, ``import pkg.llm``. A module that imports an SDK only for its types, constants or errors makes
+no file pass. A name read from a
 package is followed through the re-exports of its ``__init__.py`` (``from .llm import ask``, up to 8 hops)
 to the module that binds it, or to its submodule. A class of the file whose base is imported from the
 project reaches an LLM when the base's module passes the prefilter, or the base's own bases do (up to 8
@@ -46,6 +49,21 @@ _DEFINED = re.compile(
     rb"\n(?:(?:async[ \t]+)?def[ \t]+(\w+)|class[ \t]+(\w+)[ \t]*(\([^)]*\))?|(\w+)[ \t]*(?::[^=\n]*)?=(?!=))"
 )
 _NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+# After a name: an attribute path that is called (``.ask(``); before it: a ``class`` line up to its bases.
+_CALLED_ATTRIBUTE = re.compile(rb"(?:\.[ \t]*\w+[ \t]*)+\(")
+_ON_CLASS_LINE = re.compile(rb"\n[ \t]*class[ \t]+\w+[ \t]*\([^)\n]*$")
+# What a module that sends requests writes, besides its SDK import: a client class constructed, a call
+# into an SDK module, or a request method called. A module that imports an SDK for its types, constants or
+# errors (``from openai import NOT_GIVEN``) writes none of these.
+_CALLS = re.compile(
+    rb"\b(?:Async)?(?:OpenAI|AzureOpenAI|Anthropic|AnthropicBedrock|AnthropicVertex|Groq|Together|Mistral"
+    rb"|ClientV2|GenerativeModel|ChatOpenAI|AzureChatOpenAI|ChatAnthropic|ChatGoogleGenerativeAI)[ \t]*\("
+    rb"|\b(?:openai|anthropic|genai|generativeai|litellm|cohere|groq|mistralai|together|boto3|vertexai)"
+    rb"\.[\w.]*\("
+    rb"|\.(?:completions|messages|responses|models|chat)\.(?:create|stream|parse|complete|generate_content)"
+    rb"\w*[ \t]*\("
+    rb"|\b(?:a?completion|converse|converse_stream|invoke_model)[ \t]*\("
+)
 
 
 @dataclass(frozen=True)
@@ -122,10 +140,11 @@ class Reach:
 
     def __init__(self, root: Path, excluded: Optional[Excluded] = None) -> None:
         self.finder = ModuleFinder(root, excluded)
-        self.sdk: Dict[Path, bool] = {}
+        self.sdk: Dict[str, bool] = {}  # by absolute path
         self._excluded: Optional[Excluded] = None
+        self.calls: Dict[Path, bool] = {}  # modules that import an SDK: whether they build or call
         self._facts: Dict[Path, Optional[Facts]] = {}
-        self._modules: Dict[Tuple[Path, Import], Optional[Tuple[Path, Optional[str]]]] = {}
+        self._modules: Dict[Tuple[str, Import], Optional[Tuple[Path, Optional[str]]]] = {}
 
     def through(self, path: Path, raw: bytes, excluded: Optional[Excluded] = None) -> Tuple[Path, ...]:
         """The project modules through which the file at ``path`` (bytes ``raw``, which import no SDK) may
@@ -139,6 +158,8 @@ class Reach:
         text = _text(raw)
         imports = imports_of(text)
         for item in imports:
+            if not _used(text, item.alias):
+                continue
             found = self._module(path, item)
             if found is not None and self._sdk(found[0]):
                 return (found[0],)
@@ -180,15 +201,13 @@ class Reach:
     # -- modules --------------------------------------------------------------------------------------------
 
     def _sdk(self, path: Path) -> bool:
+        """Whether the module at ``path`` may send requests: it imports an SDK and builds or calls."""
         if self._excluded is not None and self._excluded(path, False):
             return False
-        if path not in self.sdk:
-            try:
-                raw = path.read_bytes() if path.stat().st_size <= _MAX_MODULE_SIZE else b""
-            except OSError:
-                raw = b""
-            self.sdk[path] = may_call_llm(raw)
-        return self.sdk[path]
+        key = str(path)
+        if key not in self.sdk:
+            self.sdk[key] = may_call_llm(_read(path))
+        return self.sdk[key] and makes_calls(path, self.calls)
 
     def facts(self, path: Path) -> Optional[Facts]:
         if path not in self._facts:
@@ -201,7 +220,7 @@ class Reach:
 
     def _module(self, importer: Path, item: Import) -> Optional[Tuple[Path, Optional[str]]]:
         """The module file an imported name is read from, and the name there (None for a module)."""
-        key = (importer, item)
+        key = (os.path.dirname(importer), item)  # str: resolution depends on the directory alone
         if key not in self._modules:
             self._modules[key] = None  # a cycle of re-exports is unknown
             self._modules[key] = self._find(importer, item, 0)
@@ -246,6 +265,40 @@ class Reach:
             return None
         source = _file(submodule)
         return (source, None) if source is not None else None
+
+
+def _used(text: bytes, alias: str) -> bool:
+    """Whether the file calls the name an import binds, or something reached through it (``ask(``,
+    ``llm.ask(``), or names it on a ``class`` line's bases (``class C(Base``): an imported name used only
+    in annotations, ``isinstance`` checks or ``except`` clauses sends nothing. Each occurrence is looked at
+    where ``find`` puts it, with no pattern to compile per name."""
+    word = alias.encode()
+    start = text.find(word)
+    while start >= 0:
+        end = start + len(word)
+        before = text[start - 1 : start]
+        if not (before.isalnum() or before in (b"_", b".")):
+            after = text[end : end + 200].lstrip(b" \t")
+            if after[:1] == b"(" or (after[:1] == b"." and _CALLED_ATTRIBUTE.match(after)):
+                return True
+            if after[:1] in (b")", b",") and _ON_CLASS_LINE.search(text, text.rfind(b"\n", 0, start), start):
+                return True
+        start = text.find(word, end)
+    return False
+
+
+def makes_calls(path: Path, known: Dict[Path, bool]) -> bool:
+    """Whether the module at ``path`` (which imports an SDK) builds a client or calls (``_CALLS``)."""
+    if path not in known:
+        known[path] = _CALLS.search(_read(path)) is not None
+    return known[path]
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes() if path.stat().st_size <= _MAX_MODULE_SIZE else b""
+    except OSError:
+        return b""
 
 
 def _text(raw: bytes) -> bytes:

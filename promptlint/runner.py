@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, 
 from promptlint.config import DEFAULT_FILE_TIMEOUT
 from promptlint.diagnostics import FileError, internal_error
 from promptlint.prefilter import may_call_llm, stream_may_call_llm
+from promptlint.project_pass import DEFER, Coverage, ProjectPass
 from promptlint.results import FileResult
 from promptlint.source import (
     DEFAULT_MAX_FILE_SIZE,
@@ -159,7 +160,7 @@ def lint_tasks(
             key, source = keys.pop(index)
             finished(index, key, source, _outcome(tasks[index].display, ok, value, context))
 
-    project = ProjectPass(context, coverage)
+    project = ProjectPass(context.project_root, context.exclude, coverage)
 
     def lint(index: int, task: Task, raw: Optional[bytes], deferred: bool) -> None:
         """Read, prefilter, serve from the cache or send to be parsed. ``deferred``: the second look at
@@ -254,131 +255,6 @@ def _read_if_relevant(task: Task, max_bytes: int) -> Optional[bytes]:
             raise
         return None
     return raw if task.codes else None
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """The directories discovery walked (real paths) and what a ``.gitignore`` hid in them."""
-
-    walked: Tuple[str, ...]
-    hidden: Tuple[str, ...] = ()
-
-
-DEFER: Tuple[Path, ...] = (Path("."),)  # ``ProjectPass.through``: decided once every file has been read
-
-
-class ProjectPass:
-    """The prefilter for the files of one run: a file that imports an SDK is linted, and so is one that
-    imports from the project a module that does (``reach``, one per project root).
-
-    Reading every module a file imports costs about as much again as the byte prefilter, for every file of
-    a large project. When the run's files are all of its project's files (``coverage``), a file that
-    imports no SDK is put aside, and looked at again only when a module importing one (or one the run did
-    not read: hidden by a ``.gitignore``, or with no rule to run) lies in a folder its imports can reach
-    (``_regions``): a project without LLM code, or a file in another part of a repository, costs nothing
-    more. What the prefilter says of each file read is kept for the pass, so that no module is read twice.
-    """
-
-    def __init__(self, context: RunContext, coverage: Optional[Coverage] = None) -> None:
-        self.root = context.project_root.resolve()
-        self.exclude = context.exclude
-        self.covered = coverage is not None and any(
-            str(self.root) == walked or str(self.root).startswith(walked.rstrip(os.sep) + os.sep)
-            for walked in coverage.walked
-        )
-        self._unknown: List[str] = list(coverage.hidden) if coverage is not None else []
-        self._reach: Dict[Path, Any] = {}
-        self._sdk: Dict[Path, bool] = {}
-        self._deferred: List[Tuple[int, Path]] = []
-        self._regions: Optional[set] = None
-        self._under: Dict[str, bool] = {}
-
-    def through(self, path: Path, raw: bytes, deferred: bool = False) -> Optional[Tuple[Path, ...]]:
-        """``()`` for a file that imports an SDK, the project modules it reaches one through otherwise,
-        ``DEFER`` for one to look at once every file has been read, and None for a file that cannot
-        matter."""
-        absolute = Path(os.path.abspath(path))
-        if not deferred:
-            if may_call_llm(raw):
-                self._sdk[absolute] = True
-                return ()
-            self._sdk[absolute] = False
-            if b"import" not in raw:
-                return None
-            if self.covered:
-                return DEFER
-        from promptlint.engine import excluded_paths, prompt_root
-        from promptlint.reach import Reach
-
-        root = prompt_root(absolute, self.root)
-        reach = self._reach.get(root)
-        if reach is None:
-            reach = self._reach[root] = Reach(root)
-            reach.sdk = self._sdk
-        excluded = excluded_paths(self.root, self.exclude, os.path.dirname(absolute))
-        return reach.through(absolute, raw, excluded) or None
-
-    def unknown(self, path: Path) -> None:
-        """A file of the run not read (no rule to run on it, or too large): it may import an SDK."""
-        self._unknown.append(os.path.abspath(path))
-
-    def defer(self, index: int, path: Path) -> None:
-        self._deferred.append((index, Path(os.path.abspath(path))))
-
-    def deferred(self) -> List[int]:
-        """The put-aside files whose imports may reach a module that imports an SDK, by task index."""
-        return [index for index, path in self._deferred if self._near(path)]
-
-    def _near(self, path: Path) -> bool:
-        if self._regions is None:
-            sources = [str(p) for p, sdk in self._sdk.items() if sdk] + self._unknown
-            regions = {_region(source, str(self.root)) for source in sources}
-            # A package folder a ``pyproject.toml`` maps is importable from anywhere below that file.
-            regions.update(mapped for source in sources for mapped in _mapping_scopes(source, str(self.root)))
-            regions.discard(None)
-            self._regions = regions  # type: ignore[assignment]
-        directory = os.path.dirname(str(path))
-        return self._is_under(directory)
-
-    def _is_under(self, directory: str) -> bool:
-        known = self._under.get(directory)
-        if known is None:
-            assert self._regions is not None
-            parent = os.path.dirname(directory)
-            known = directory in self._regions or (parent != directory and self._is_under(parent))
-            self._under[directory] = known
-        return known
-
-
-def _mapping_scopes(source: str, root: str) -> List[str]:
-    """The folders above ``source``, up to the root, whose ``pyproject.toml`` maps package folders."""
-    from promptlint.layout import NO_LAYOUT, layout_of
-
-    found = []
-    directory = os.path.dirname(source)
-    while True:
-        pyproject = os.path.join(directory, "pyproject.toml")
-        if os.path.isfile(pyproject) and layout_of(Path(pyproject)) != NO_LAYOUT:
-            found.append(directory)
-        parent = os.path.dirname(directory)
-        if directory == root or parent == directory or not directory.startswith(root):
-            return found
-        directory = parent
-
-
-def _region(source: str, root: str) -> Optional[str]:
-    """The highest folder from which ``source`` (a module file, or a folder) is importable by a dotted
-    name: only a file under it can import it, through its package, a relative import or a re-export."""
-    directory, name = os.path.split(source)
-    stem = name[:-3] if name.endswith(".py") else name
-    if not stem.isidentifier() and stem != "__init__":
-        return None
-    while directory != root and os.path.basename(directory).isidentifier():
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            break
-        directory = parent
-    return directory
 
 
 def _outcome(display: str, ok: bool, value, context: RunContext) -> FileResult:

@@ -152,3 +152,80 @@ def test_an_excluded_module_is_no_source_of_facts(tmp_path: Path, monkeypatch, c
     assert run(capsys, "--no-cache", "vendor/llm.py") == []  # named, so linted; its own caps are passed
     (tmp_path / "pyproject.toml").write_text("[tool.promptlint]\n", encoding="utf-8")
     assert run(capsys, "--no-cache", "app") == [("app/caller.py", 5, 12), ("app/direct.py", 7, 12)]
+
+
+def test_the_outcome_is_the_same_in_a_whole_run_a_partial_run_and_a_warm_run(project: Path, capsys) -> None:
+    """The whole-project run puts files aside and looks only near request-sending modules; a run on a
+    folder (more files than a pre-commit call) reads the project once; both agree with a file-by-file run."""
+    write(project, {f"app/screen_{n}.py": CALLER.format(module=".tools") for n in range(70)})
+    expected = [("app/caller.py", 5, 12), ("app/child.py", 6, 20)]
+    assert run(capsys, "--no-cache", ".") == expected
+    assert run(capsys, "--no-cache", "app") == expected
+    assert run(capsys, ".") == expected
+    assert run(capsys, ".") == expected  # served warm
+    assert run(capsys, "--jobs", "2", "--no-cache", "app") == expected
+
+
+def test_a_module_importing_an_sdk_only_for_its_types_lets_no_importer_through(project: Path, capsys) -> None:
+    write(
+        project,
+        {
+            "app/types.py": "from openai import NOT_GIVEN\n\n\ndef ask(question, max_tokens=NOT_GIVEN):\n"
+            "    return question\n",
+            "app/typed.py": CALLER.format(module=".types"),
+        },
+    )
+    assert run(capsys, "--no-cache", "app/typed.py") == []
+
+
+def test_a_part_of_a_repository_its_llm_code_cannot_reach_is_not_read(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """``web-site/`` cannot import ``bot-service/app/llm.py`` by a dotted name (a folder name with a dash is
+    no package): in a run over the repository its files are never looked at again."""
+    import promptlint.reach as reach
+
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.promptlint]\n",
+            "bot-service/app/__init__.py": "",
+            "bot-service/app/llm.py": LLM,
+            "bot-service/app/caller.py": CALLER.format(module=".llm"),
+            "web-site/shop/__init__.py": "",
+            "web-site/shop/tools.py": TOOLS,
+            "web-site/shop/views.py": CALLER.format(module=".tools"),
+        },
+    )
+    monkeypatch.chdir(tmp_path)
+    looked: list = []
+    original = reach.Reach.through
+
+    def spy(self, path, raw, excluded=None):
+        looked.append(Path(path).relative_to(tmp_path.resolve()).as_posix())
+        return original(self, path, raw, excluded)
+
+    monkeypatch.setattr(reach.Reach, "through", spy)
+    assert run(capsys, "--no-cache", "--jobs", "1", ".") == [("bot-service/app/caller.py", 5, 12)]
+    assert looked == ["bot-service/app/caller.py"]
+    looked.clear()
+    assert run(capsys, "--no-cache", "--jobs", "1", "web-site/shop/views.py") == []
+    assert looked == ["web-site/shop/views.py"]  # a pre-commit call: looked at, and skipped
+
+
+def test_a_file_named_inside_an_excluded_folder_reads_its_neighbours_there(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.promptlint]\nextend-exclude = ["generated"]\n',
+            "generated/__init__.py": "",
+            "generated/llm.py": LLM,
+            "generated/caller.py": CALLER.format(module=".llm"),
+        },
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "--no-cache", "generated/caller.py") == [("generated/caller.py", 5, 12)]
+    assert run(capsys, "--no-cache", ".") == []  # the folder is excluded from the walk
+    assert run(capsys, "--no-cache", ".", "generated/caller.py") == [("generated/caller.py", 5, 12)]
