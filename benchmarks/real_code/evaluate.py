@@ -7,19 +7,23 @@ Usage (from anywhere; needs network access to PyPI the first time)::
     python benchmarks/real_code/evaluate.py --check-labels      # validate labels.jsonl against the corpus only
     python benchmarks/real_code/evaluate.py --prepare-only      # download and extract, no lint
     python benchmarks/real_code/evaluate.py --set heldout       # the held-out set (heldout/), same options
+    python benchmarks/real_code/evaluate.py --set wholeprog     # requests across functions/modules (wholeprog/)
+    python benchmarks/real_code/evaluate.py --promptlint-root /path/to/other/checkout   # score another promptlint
 
 The packages are pinned in ``packages.json`` (file name and sha256) and fetched with the same code as
 ``benchmarks/run.py`` into ``benchmarks/.corpora/sdists``, then extracted to
 ``benchmarks/.corpora/real-code/<name>-<version>/``. The labels in ``labels.jsonl`` are the ground truth; see
 README.md beside this file for the policy. ``--set heldout`` reads ``heldout/packages.json`` and
 ``heldout/labels.jsonl`` instead and extracts into ``benchmarks/.corpora/real-code-heldout/``: a second set that
-nobody tunes against. Stdlib only, Python 3.9+.
+nobody tunes against. ``--set wholeprog`` is a third set (``wholeprog/``), chosen for requests whose prompt,
+client or loop crosses functions and modules (issue 13), labelled for the prompt rules too. Stdlib only, Python 3.9+.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -57,6 +61,12 @@ SETS: Dict[str, LabelSet] = {
         HERE / "heldout" / "packages.json",
         HERE / "heldout" / "labels.jsonl",
         bench.CORPORA_DIR / "real-code-heldout",
+    ),
+    "wholeprog": LabelSet(
+        "wholeprog",
+        HERE / "wholeprog" / "packages.json",
+        HERE / "wholeprog" / "labels.jsonl",
+        bench.CORPORA_DIR / "real-code-wholeprog",
     ),
 }
 
@@ -287,7 +297,21 @@ def match(labels: Sequence[Label], findings: Sequence[Finding], window: int = LI
 # --------------------------------------------------------------------------------------------- running
 
 
-def run_promptlint(root: Path) -> Tuple[List[Finding], Dict[str, Any]]:
+def promptlint_env(promptlint_root: Optional[Path] = None) -> Dict[str, str]:
+    """The benchmark's child environment; with ``promptlint_root``, that checkout first on the import path.
+
+    Scoring another checkout (the commit before a change) with this script and these labels is how before/after
+    figures are taken without checking the old commit out here.
+    """
+    env = bench.promptlint_env()
+    if promptlint_root is not None:
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(promptlint_root), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def run_promptlint(
+    root: Path, promptlint_root: Optional[Path] = None
+) -> Tuple[List[Finding], Dict[str, Any]]:
     """Lint the corpus with every rule; return the findings (paths relative to ``root``) and the summary."""
     cmd = [
         sys.executable,
@@ -305,7 +329,12 @@ def run_promptlint(root: Path) -> Tuple[List[Finding], Dict[str, Any]]:
         str(root / "pyproject.toml"),
     ]
     proc = subprocess.run(
-        cmd, cwd=root, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=bench.promptlint_env()
+        cmd,
+        cwd=root,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=promptlint_env(promptlint_root),
     )
     if proc.returncode != 0:
         raise EvalError(f"promptlint exited {proc.returncode}:\n{bench.tail(proc.stderr)}")
@@ -492,7 +521,13 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
         dest="label_set",
         choices=sorted(SETS),
         default="dev",
-        help="which labelled set: dev (packages.json, labels.jsonl; the default) or heldout (heldout/)",
+        help="which labelled set: dev (packages.json, labels.jsonl; the default), heldout (heldout/) or "
+        "wholeprog (wholeprog/)",
+    )
+    parser.add_argument(
+        "--promptlint-root",
+        type=Path,
+        help="lint with the promptlint package of this checkout (put first on PYTHONPATH) instead of this one's",
     )
     return parser.parse_args(argv)
 
@@ -502,6 +537,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     chosen = SETS[args.label_set]
     try:
+        promptlint_root = args.promptlint_root.resolve() if args.promptlint_root else None
+        if promptlint_root is not None and not (promptlint_root / "promptlint" / "__init__.py").is_file():
+            raise EvalError(f"--promptlint-root {args.promptlint_root}: no promptlint package there")
         print(f"corpus {chosen.corpus_dir.name}: preparing", flush=True)
         root = prepare_corpus(load_packages(chosen.packages_file), chosen.corpus_dir)
         if args.prepare_only:
@@ -514,7 +552,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             real = sum(1 for label in labels if not label.is_negative)
             print(f"{len(labels)} labels OK ({real} real calls, {len(labels) - real} look-alikes)")
             return 0
-        findings, summary = run_promptlint(root)
+        findings, summary = run_promptlint(root, promptlint_root)
     except (EvalError, bench.BenchError) as exc:
         print(f"\nFAILED: {exc}", file=sys.stderr)
         return 1

@@ -163,3 +163,26 @@ def test_set_selection_defaults_to_the_dev_set_and_heldout_reads_its_own_files()
     )
     with pytest.raises(SystemExit):
         ev.parse_args(["--set", "other"])
+
+
+def test_wholeprog_set_reads_its_own_files_and_shares_no_package() -> None:
+    chosen = ev.SETS[ev.parse_args(["--set", "wholeprog"]).label_set]
+    assert (chosen.packages_file, chosen.labels_file, chosen.corpus_dir) == (
+        ev.HERE / "wholeprog" / "packages.json",
+        ev.HERE / "wholeprog" / "labels.jsonl",
+        ev.bench.CORPORA_DIR / "real-code-wholeprog",
+    )
+    names = {p.name for p in ev.load_packages(chosen.packages_file)}
+    for other in ("dev", "heldout"):
+        assert names.isdisjoint(p.name for p in ev.load_packages(ev.SETS[other].packages_file))
+    for corpus in ev.bench.CORPORA.values():
+        assert names.isdisjoint(s.name for s in corpus)
+
+
+def test_promptlint_root_goes_first_on_the_import_path(tmp_path: Path) -> None:
+    default = ev.promptlint_env()
+    assert default["PYTHONPATH"].split(ev.os.pathsep)[0] == str(ev.bench.REPO_ROOT)
+    other = ev.promptlint_env(tmp_path)
+    assert other["PYTHONPATH"].split(ev.os.pathsep)[:2] == [str(tmp_path), str(ev.bench.REPO_ROOT)]
+    assert ev.parse_args(["--promptlint-root", str(tmp_path)]).promptlint_root == tmp_path
+    assert ev.main(["--set", "wholeprog", "--promptlint-root", str(tmp_path)]) == 1
