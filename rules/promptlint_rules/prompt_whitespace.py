@@ -6,7 +6,7 @@ import os
 import re
 import textwrap
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, List, Optional, Sequence, Set
+from typing import Any, Callable, Iterable, List, Optional, Sequence, Set, Tuple
 
 from promptlint.ir import Dynamic, LLMCall, PromptLiteral, PromptPart, Static
 from promptlint.rule import (
@@ -291,7 +291,23 @@ class PromptWhitespace(Rule):
 
 
 def _first_line_blank(literal: PromptLiteral) -> bool:
-    return _blank(literal.template.split("\n", 1)[0])
+    source = _lines_of(literal)
+    return source is not None and _blank(source[0].split("\n", 1)[0])
+
+
+def _lines_of(literal: PromptLiteral) -> Optional[Tuple[str, str]]:
+    """The literal's template with ``\\n`` line ends, as Python reads the source, and the line end it is
+    written with: ``\\r\\n`` when every line of it ends so (a file saved with Windows line ends).
+
+    None for a lone ``\\r`` or mixed line ends: a rewrite could not keep them as written.
+    """
+    template = literal.template
+    if "\r" not in template:
+        return template, "\n"
+    crlf = template.count("\r\n")
+    if template.count("\r") != crlf or template.count("\n") != crlf:
+        return None
+    return template.replace("\r\n", "\n"), "\r\n"
 
 
 def _layout_margin(literal: PromptLiteral) -> Callable[[str], bool]:
@@ -381,9 +397,12 @@ class _Rewrite:
 
 
 def _rewrite(literal: PromptLiteral, remove_margin: bool, margin_allowed) -> Optional[_Rewrite]:
-    template = literal.template
-    if "\r" in template or re.search(r"(?<!\\)(?:\\\\)*\\\n", template):
-        return None  # line continuations and CR line ends: source lines are not text lines
+    source = _lines_of(literal)
+    if source is None:
+        return None
+    template, line_end = source
+    if re.search(r"(?<!\\)(?:\\\\)*\\\n", template):
+        return None  # line continuations: source lines are not text lines
     lines = template.split("\n")
     body = lines[1:]
     content = [line for line in body[:-1] if not _blank(line)]
@@ -432,7 +451,7 @@ def _rewrite(literal: PromptLiteral, remove_margin: bool, margin_allowed) -> Opt
         result.values = list(literal.values)
         return result
     result.changed = True
-    result.node = _rebuild(literal, new_template)
+    result.node = _rebuild(literal, new_template.replace("\n", line_end))
     if result.node is None:
         return None
     values = []
