@@ -198,7 +198,7 @@ def _analyse_collected(
                         served_as(finding, call),
                         str(call.confidence),
                         call.self_hosted,
-                        _shown_related(call.related, path, display),
+                        _shown_related(call.related + _origins_of(finding, call), path, display),
                     )
                     for finding in rule.check(call, context)
                 ]
@@ -245,6 +245,18 @@ def _once(findings: list, owners: List[Any], index: Any) -> list:
             continue
         kept.append(item)
     return kept
+
+
+def _origins_of(finding: Finding, call: Any) -> tuple:
+    """Where the prompt part a finding is placed on is written, when another definition holds it: the
+    origins (``LLMCall.origins``) whose expression at the request is the finding's node or holds it."""
+    if not call.origins or finding.node is None:
+        return ()
+    from promptlint.extract import subtree
+
+    return tuple(
+        place for node, place in call.origins if any(inner is finding.node for inner in subtree(node))
+    )
 
 
 def _shown_related(related: tuple, path: Path, display: str) -> tuple:

@@ -479,6 +479,11 @@ class LLMCall:
     # The other places this request depends on, for a request made through the project's own wrapper (its
     # ``node`` is then the call of the wrapper, and the request carries only the fields the caller binds).
     related: Tuple[Related, ...] = ()
+    # Where a prompt part named at the request is written when another definition holds it: each pair is
+    # the expression at the request (an imported or class constant, the call of a helper that builds the
+    # prompt) and that place. A finding placed on the expression, or inside it, says where (a related
+    # place of that finding only). Empty when the part is written at the request or its origin is ambiguous.
+    origins: Tuple[Tuple[Any, Related], ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
         _coerce(self, "runs_in", RunsIn)

@@ -176,9 +176,16 @@ def test_an_imported_wrapper_reports_at_the_caller_pointing_into_the_wrappers_fi
             "message": "sent through `chat()`",
         }
     ]
+    # The catalogue the LLM301 finding is about is imported: it also says where it is written.
+    catalog = {
+        "path": "project/helpdesk/prompts.py",
+        "line": 15,
+        "column": 11,
+        "message": "prompt `CATALOG` defined in",
+    }
     assert [(d["code"], d["line"], d["column"], d["related"]) for d in diagnostics] == [
         ("LLM101", 14, 40, related),
-        ("LLM301", 20, 29, related),
+        ("LLM301", 20, 29, related + [catalog]),
     ]
     assert diagnostics[1]["savings"]["model"] == "gpt-4o-mini"
 

@@ -37,7 +37,7 @@ from promptlint.extract.wrappers import (
     find_wrapper,
     through_wrappers,
 )
-from promptlint.ir import Confidence, LLMCall, ModuleFacts, Platform
+from promptlint.ir import Confidence, LLMCall, ModuleFacts, Platform, Related
 from promptlint.modules import Excluded
 
 # How many wrappers deep a prompt is followed (``ask()`` calling ``_complete()`` calling the SDK is two).
@@ -135,7 +135,29 @@ def extract_calls(
             return made_in[other.path]
 
         calls.extend(imported_caller_requests(builder.calls, imports, source, requests_of))
+    if context.resolver.origins:
+        calls = [_with_origins(call, context.resolver.origins) for call in calls]
     return calls, context.resolver
+
+
+def _with_origins(call: LLMCall, origins: Dict[int, Tuple[cst.CSTNode, Related]]) -> LLMCall:
+    """The call with the origins of the prompt parts it sends: those whose expression is, or holds, the
+    node of one of its segments (see ``LLMCall.origins``)."""
+    nodes = {id(s.node) for part in call.cache_order for s in part.text.segments if s.node is not None}
+    nodes |= {id(part.node) for part in call.cache_order if part.node is not None}
+    kept = tuple((node, place) for node, place in origins.values() if nodes & {id(n) for n in subtree(node)})
+    return replace(call, origins=kept) if kept else call
+
+
+def subtree(node: cst.CSTNode) -> List[cst.CSTNode]:
+    """``node`` and every node under it (without recursion: an argument may nest deeply)."""
+    found: List[cst.CSTNode] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(current.children)
+    return found
 
 
 class _Prompted:

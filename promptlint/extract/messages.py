@@ -7,10 +7,11 @@ from typing import List, Optional, Tuple
 
 import libcst as cst
 
+from promptlint.extract.prompt_helpers import HelperCall
 from promptlint.extract.provenance import Qualified, qualify, single_binding
 from promptlint.extract.scopes import Scope
 from promptlint.extract.text import TextResolver, concat
-from promptlint.ir import CacheBreakpoint, Dynamic, PromptPart, PromptText, Static, Volatility
+from promptlint.ir import CacheBreakpoint, Dynamic, PromptPart, PromptText, Related, Static, Volatility
 
 Parts = Tuple[List[PromptPart], bool]  # the parts, and whether they are the whole of the argument
 _MAX_DEPTH = 8
@@ -110,6 +111,10 @@ def _imported_list(
     parts, complete = message_list(value, value_scope, other, depth + 1)
     if not parts and not complete:
         return None
+    constant = resolver.imported_constant(expr, scope)
+    if constant is not None:
+        message = f"messages `{cst.Module([]).code_for_node(expr)}` defined in"
+        resolver.origin(expr, Related(message, value, constant.module.module, str(constant.module.path)))
     placed = [
         PromptPart(
             part.role,
@@ -126,17 +131,21 @@ def _imported_list(
 def _helper_messages(call: cst.Call, scope: Scope, resolver: TextResolver, depth: int) -> Parts:
     """``messages=build_messages(user, question)``: the list a helper of the module returns (one
     ``return``), its parameters bound to the caller's arguments."""
-    found = resolver.with_helper(
-        call,
-        scope,
-        lambda helper, _: (
-            message_list(helper.returns[0], helper.function, resolver, depth + 1)
-            if len(helper.returns) == 1
-            else None
-        ),
-        local=True,
-    )
-    return found if found is not None else ([], False)
+    functions: List[Scope] = []
+
+    def evaluate(helper: HelperCall, _: TextResolver) -> Optional[Parts]:
+        if len(helper.returns) != 1:
+            return None
+        functions.append(helper.function)
+        return message_list(helper.returns[0], helper.function, resolver, depth + 1)
+
+    found = resolver.with_helper(call, scope, evaluate, local=True)
+    if found is None:
+        return [], False
+    definition = functions[0].node if functions else None
+    if found[0] and isinstance(definition, cst.FunctionDef):
+        resolver.origin(call, Related(f"messages built in `{definition.name.value}()`", definition.name))
+    return found
 
 
 def _prepends(node: cst.CSTNode) -> bool:

@@ -23,7 +23,7 @@ import libcst as cst
 from promptlint.extract.documents import bounded_in, document
 from promptlint.extract.jinja import Templates, pieces
 from promptlint.extract.langchain_templates import template_text
-from promptlint.extract.project import ProjectImports
+from promptlint.extract.project import Found, ProjectImports
 from promptlint.extract.prompt_files import PromptFiles
 from promptlint.extract.prompt_helpers import Argument, HelperCall, helper_call
 from promptlint.extract.provenance import Qualified, qualify, single_binding
@@ -41,7 +41,7 @@ from promptlint.extract.volatility import (
     under,
     worst,
 )
-from promptlint.ir import Dynamic, PromptText, Static, Volatility
+from promptlint.ir import Dynamic, PromptText, Related, Static, Volatility
 
 _MAX_DEPTH = 12
 T = TypeVar("T")
@@ -95,6 +95,16 @@ class TextResolver:
         # The scope each dynamic hole's expression is evaluated in (by ``id`` of its node), for the passes
         # that follow names from it after resolution; kept here so that the IR carries no scopes.
         self.hole_scopes: Dict[int, Scope] = {}
+        # Where a prompt part named at a request is written when that is another definition (an imported
+        # constant, a class constant, a helper that builds it), by ``id`` of the expression at the request:
+        # the expression and the place (see ``LLMCall.origins``).
+        self.origins: Dict[int, Tuple[cst.CSTNode, Related]] = {}
+
+    def origin(self, expr: cst.CSTNode, place: Related) -> None:
+        """Record where the text ``expr`` stands for is written (the full resolver only: ``literal``'s
+        lookups of models and keys are no prompt parts)."""
+        if self._static is not self:
+            self.origins[id(expr)] = (expr, place)
 
     def _hole(
         self, source: str, volatility: Volatility, expr: cst.BaseExpression, scope: Scope, **document
@@ -332,6 +342,7 @@ class TextResolver:
             constant = self._class_constant(expr, scope)
             if constant is not None:
                 value, value_scope = constant
+                self.origin(expr, Related(f"prompt `{_code(expr)}` defined in", value))
                 return self._module_level(self.resolve(value, value_scope, depth + 1))
             imported = self._imported(expr, scope, depth)
             return imported if imported is not None else self._dynamic(expr, scope, depth)
@@ -377,11 +388,13 @@ class TextResolver:
         """A constant of another module of the project, named through an import (``POLICY``,
         ``prompts.POLICY``, ``Prompts.SYSTEM``): resolved in its module, reported here. The text keeps no
         node of the other module: findings and fixes are placed at ``expr``, where the request uses it."""
-        found = self.imported_value(expr, scope)
+        found = self.imported_constant(expr, scope)
         if found is None:
             return None
-        value, value_scope, resolver = found
-        text = resolver.resolve(value, value_scope, depth + 1)
+        resolver = self._for_module(found.module.path)
+        text = resolver.resolve(found.value, found.scope, depth + 1)
+        message = f"prompt `{_code(expr)}` defined in"
+        self.origin(expr, Related(message, found.value, found.module.module, str(found.module.path)))
         return self._anchored(text, expr, scope)
 
     def imported_value(
@@ -389,6 +402,14 @@ class TextResolver:
     ) -> Optional[Tuple[cst.BaseExpression, Scope, TextResolver]]:
         """What a name imported from another module of the project (``POLICY``, ``prompts.POLICY``) is bound
         to there: the expression, its scope and that module's resolver; None when it is not one."""
+        found = self.imported_constant(expr, scope)
+        if found is None:
+            return None
+        return found.value, found.scope, self._for_module(found.module.path)
+
+    def imported_constant(self, expr: cst.BaseExpression, scope: Scope) -> Optional[Found]:
+        """The constant of another module of the project ``expr`` names, with its module (see
+        ``imported_value``)."""
         if self.imports is None or self.source_path is None:
             return None
         attributes: List[str] = []
@@ -404,10 +425,7 @@ class TextResolver:
             return None
         if any(m.method != "escape" for m in owner.mutations.get(head.value, [])):
             return None  # ``prompts.POLICY = ...``, ``POLICY.append(...)``: changed after the import
-        found = self.imports.lookup(self.source_path, binding, attributes)
-        if found is None:
-            return None
-        return found.value, found.scope, self._for_module(found.module.path)
+        return self.imports.lookup(self.source_path, binding, attributes)
 
     def anchored(self, text: PromptText, expr: cst.BaseExpression, scope: Scope) -> PromptText:
         """Text resolved in another module, placed at ``expr`` here (see ``_anchored``)."""
@@ -682,15 +700,25 @@ class TextResolver:
         parts placed where the caller writes them. None (unknown) when the helper is not known, calls
         itself, or its returns differ. A helper of another module of the project is reported here: its
         text keeps no node of the other file (as an imported constant, see ``_anchored``)."""
-        texts = self.with_helper(
-            call,
-            scope,
-            lambda found, resolver: [resolver.resolve(v, found.function, depth + 1) for v in found.returns],
-        )
+        functions: List[Scope] = []
+
+        def evaluate(found: HelperCall, resolver: TextResolver) -> List[PromptText]:
+            functions.append(found.function)
+            return [resolver.resolve(v, found.function, depth + 1) for v in found.returns]
+
+        texts = self.with_helper(call, scope, evaluate)
         if texts is None or any(text.segments != texts[0].segments for text in texts[1:]):
             return None
         text = texts[0]
-        if self._helper_module(call, scope) is None:
+        imported = self._helper_module(call, scope)
+        definition = functions[0].node if functions else None
+        if isinstance(definition, cst.FunctionDef):
+            message = f"prompt built in `{definition.name.value}()`"
+            if imported is None:
+                self.origin(call, Related(message, definition.name))
+            else:
+                self.origin(call, Related(message, definition.name, imported[2], str(imported[1])))
+        if imported is None:
             return text
         home = module_of(scope)
         segments: List[object] = []
@@ -706,8 +734,9 @@ class TextResolver:
             segments.append(segment)
         return concat([PromptText(tuple(segments))])
 
-    def _helper_module(self, call: cst.Call, scope: Scope) -> Optional[Tuple[Scope, Path]]:
-        """The function of another module of the project ``call`` calls by an imported name, and its file."""
+    def _helper_module(self, call: cst.Call, scope: Scope) -> Optional[Tuple[Scope, Path, cst.Module]]:
+        """The function of another module of the project ``call`` calls by an imported name, its file and
+        its tree."""
         if self.imports is None or self.source_path is None or not isinstance(call.func, cst.Name):
             return None
         owner, bindings = scope.lookup(call.func.value)
@@ -719,7 +748,7 @@ class TextResolver:
         found = self.imports.function(self.source_path, binding)
         if found is None or found.function is None:
             return None
-        return found.function, found.module.path
+        return found.function, found.module.path, found.module.module
 
     def with_helper(
         self,
@@ -840,6 +869,10 @@ class _StaticTextResolver(TextResolver):
 
     def _dynamic(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> PromptText:
         return PromptText((Dynamic("", Volatility.UNKNOWN, expr),))
+
+
+def _code(expr: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(expr)
 
 
 def _names(expr: cst.CSTNode) -> List[cst.Name]:
