@@ -143,3 +143,23 @@ def test_text_shows_the_origin_on_a_via_line(app: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[0].startswith("app.py:13:53: LLM101 `name` varies per request")
     assert lines[4] == "   = via: prompt built in `build()` (prompts.py:4:5)"
+
+
+def test_a_class_constant_points_to_its_value() -> None:
+    path = "fixtures/LLM601/release_notes_writer.py"
+    diagnostics = _json(FIXTURES.parent, "--select", "LLM601", path)
+    assert [(d["line"], d["column"], d.get("related")) for d in diagnostics] == [
+        (42, 20, [{"path": path, "line": 15, "column": 14, "message": "prompt `self.SYSTEM` defined in"}]),
+        (67, 47, None),
+    ]
+
+
+def test_sarif_carries_the_origin_as_a_related_location(project: Path) -> None:
+    result = run_cli(
+        "check", "--output-format", "sarif", "--select", "LLM301", "project/helpdesk/chat.py", cwd=project
+    )
+    (finding,) = json.loads(result.stdout)["runs"][0]["results"]
+    (place,) = finding["relatedLocations"]
+    assert place["message"]["text"] == "prompt `CATALOG` defined in"
+    assert place["physicalLocation"]["artifactLocation"]["uri"] == "project/helpdesk/prompts.py"
+    assert place["physicalLocation"]["region"] == {"startLine": 15, "startColumn": 11}
