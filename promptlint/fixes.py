@@ -7,14 +7,12 @@ encoding, byte-order mark, line endings and permission bits, so an interrupted r
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, Tuple
 
 from promptlint.diagnostics import Diagnostic, Edit, FixInfo, internal_error
 from promptlint.lines import LineIndex, split_lines
+from promptlint.outfile import write_atomically
 from promptlint.source import SourceFile
 
 if TYPE_CHECKING:
@@ -140,26 +138,6 @@ def encode_like(source: SourceFile, text: str) -> bytes:
     """The bytes to write for ``text`` so that the file keeps its encoding and byte-order mark."""
     data = text.encode(source.encoding)
     return (b"\xef\xbb\xbf" + data) if source.has_bom else data
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` in one rename; the original is untouched if anything fails."""
-    directory = path.parent
-    mode = os.stat(path).st_mode & 0o7777
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".promptlint", dir=directory)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
 
 
 def unified_diff(display: str, before: str, after: str) -> str:
