@@ -34,7 +34,8 @@ from promptlint.extract.provenance import single_binding
 from promptlint.extract.recursion import recursion
 from promptlint.extract.scopes import CallSite, Scope
 from promptlint.extract.tree import one_line
-from promptlint.ir import LimitStatus, LLMCall, LoopInfo, LoopKind, OutputLimit, Related, RunsIn
+from promptlint.extract.wrappers import seen_at_caller
+from promptlint.ir import LLMCall, LoopInfo, LoopKind, Related, RunsIn
 from promptlint.prefilter import may_call_llm
 
 _MAX_HOPS = 3
@@ -250,29 +251,14 @@ def _request(
         model = _bound_model(call, function, site)
     name = function.node.name.value if isinstance(function.node, cst.FunctionDef) else "?"
     related = Related(f"request `{call.callee}` made in `{name}()`", call.node)
-    return replace(
+    return seen_at_caller(
         call,
+        site,
         callee=one_line(site.node.func),
-        node=site.node,
         model=model,
         model_node=None,
-        model_candidates=(),
-        keywords=(),
-        has_unresolved_splat=False,
-        prompt=(),
-        prompt_complete=False,
-        tools=None,
-        schemas=(),
-        output_limit=OutputLimit(LimitStatus.UNKNOWN),
-        in_loop=site.in_loop,
         loops=loops,
-        caller_loops=(),
         recursion=again,
-        kept_history=None,
-        turn_values=(),
-        literal_arguments={},
-        argument_nodes={},
-        reads_first_choice_only=False,
         is_async=site.awaited,
         # LLM501 reads only the one-call case (``caller_loops`` on the request itself): never twice.
         runs_in=RunsIn.UNKNOWN,

@@ -372,29 +372,13 @@ def request_through(wrapper: Wrapper, site: CallSite) -> Optional[LLMCall]:
     base = wrapper.call
     related = Related(f"sent through `{wrapper.name}()`", base.node, wrapper.module, wrapper.path)
     inner = base.related  # for a wrapper of a wrapper: the wrappers its call goes through
-    return replace(
+    return seen_at_caller(
         base,
+        site,
         callee=wrapper.name,
-        node=site.node,
         model=model,
         model_node=model_node,
-        model_candidates=(),
-        keywords=(),
-        has_unresolved_splat=False,
-        prompt=(),
-        prompt_complete=False,
-        tools=None,
-        schemas=(),
         output_limit=limit if limit is not None else OutputLimit(LimitStatus.UNKNOWN),
-        in_loop=site.in_loop,
-        loops=(),
-        caller_loops=(),
-        recursion=None,
-        kept_history=None,
-        turn_values=(),
-        literal_arguments={},
-        argument_nodes={},
-        reads_first_choice_only=False,
         related=(related,) + inner,
     )
 
@@ -435,3 +419,31 @@ def cap_wrappers(wrappers: Iterable[Wrapper], sites: Iterable[CallSite]) -> List
         call = replace(inner.call, node=site.node, model=model, related=(via,) + inner.call.related)
         found.append(Wrapper(node.name.value, node, call, limit_parameter, site=site, kind="function"))
     return found
+
+
+def seen_at_caller(call: LLMCall, site: CallSite, **fields: Any) -> LLMCall:
+    """The request ``call`` makes inside a function, as the call ``site`` of that function sends it: what the
+    caller does not decide (the prompt, keywords, loops and facts of the function's own body) is cleared, so
+    that no finding of the function's own request is made again at the caller; then ``fields`` are set."""
+    cleared: Dict[str, Any] = dict(
+        node=site.node,
+        model_candidates=(),
+        keywords=(),
+        has_unresolved_splat=False,
+        prompt=(),
+        prompt_complete=False,
+        tools=None,
+        schemas=(),
+        output_limit=OutputLimit(LimitStatus.UNKNOWN),
+        in_loop=site.in_loop,
+        loops=(),
+        caller_loops=(),
+        recursion=None,
+        kept_history=None,
+        turn_values=(),
+        literal_arguments={},
+        argument_nodes={},
+        reads_first_choice_only=False,
+    )
+    cleared.update(fields)
+    return replace(call, **cleared)
