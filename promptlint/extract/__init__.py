@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import Dict, Iterator, List, Mapping, Optional, Tuple
 
 import libcst as cst
 
@@ -27,6 +27,7 @@ from promptlint.extract.scopes import CallSite, Scope, build_scopes
 from promptlint.extract.signatures import by_signature
 from promptlint.extract.text import TextResolver
 from promptlint.extract.through_callers import Callers, caller_requests, imported_caller_requests
+from promptlint.extract.tree import nodes_under
 from promptlint.extract.turn_values import with_turn_values
 from promptlint.extract.wrappers import (
     Wrapper,
@@ -149,15 +150,9 @@ def _with_origins(call: LLMCall, origins: Dict[int, Tuple[cst.CSTNode, Related]]
     return replace(call, origins=kept) if kept else call
 
 
-def subtree(node: cst.CSTNode) -> List[cst.CSTNode]:
-    """``node`` and every node under it (without recursion: an argument may nest deeply)."""
-    found: List[cst.CSTNode] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        found.append(current)
-        stack.extend(current.children)
-    return found
+def subtree(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """``node`` and every node under it, nested scopes included (no recursion: an argument may nest deeply)."""
+    return nodes_under(node, enter_nested_scopes=True)
 
 
 class _Prompted:

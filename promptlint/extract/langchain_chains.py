@@ -29,7 +29,7 @@ from promptlint.extract.project import Found
 from promptlint.extract.provenance import Qualified, qualify
 from promptlint.extract.scopes import CallSite, Scope
 from promptlint.extract.text import TextResolver
-from promptlint.extract.tree import one_line
+from promptlint.extract.tree import attribute_chain, one_line
 from promptlint.ir import (
     Dynamic,
     LimitStatus,
@@ -399,17 +399,14 @@ def _imported(
     .prompts import SUPPORT``, ``prompts.SUPPORT``)."""
     if resolver.imports is None or resolver.source_path is None:
         return None
-    attributes: List[str] = []
-    head = expr
-    while isinstance(head, cst.Attribute):
-        attributes.insert(0, head.attr.value)
-        head = head.value
-    if not isinstance(head, cst.Name):
+    chain = attribute_chain(expr)
+    if chain is None:
         return None
-    owner, bindings = scope.lookup(head.value)
+    name, attributes = chain
+    owner, bindings = scope.lookup(name)
     if owner is None or len(bindings) != 1 or bindings[0].imported is None:
         return None
-    if any(m.method != "escape" for m in owner.mutations.get(head.value, [])):
+    if any(m.method != "escape" for m in owner.mutations.get(name, [])):
         return None
     found = resolver.imports.lookup(resolver.source_path, bindings[0], attributes)
     if found is None:

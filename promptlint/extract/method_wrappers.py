@@ -23,6 +23,7 @@ from promptlint.extract.class_values import descendants
 from promptlint.extract.project import Gate, ProjectImports, ProjectModule
 from promptlint.extract.provenance import single_binding
 from promptlint.extract.scopes import CallSite, Scope, module_of
+from promptlint.extract.tree import attribute_chain
 from promptlint.extract.wrappers import Prompted, Wrapper, method_kind, requests_through
 from promptlint.ir import LLMCall
 
@@ -119,14 +120,11 @@ class Receivers:
             binding = single_binding(bindings)
             if binding is not None and binding.kind == "class" and binding.body is not None:
                 return binding.body, None
-        attributes = []
-        head = expr
-        while isinstance(head, cst.Attribute):
-            attributes.insert(0, head.attr.value)
-            head = head.value
-        if not isinstance(head, cst.Name) or self.imports is None or self.source_path is None:
+        chain = attribute_chain(expr)
+        if chain is None or self.imports is None or self.source_path is None:
             return None
-        owner, bindings = scope.lookup(head.value)
+        name, attributes = chain
+        owner, bindings = scope.lookup(name)
         binding = single_binding(bindings)
         if binding is None or binding.imported is None or owner is None:
             return None

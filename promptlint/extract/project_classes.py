@@ -17,13 +17,14 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, Optional, Tuple
 
 import libcst as cst
 
 from promptlint.extract.project import Defined, ProjectImports
 from promptlint.extract.provenance import CLIENT_CLASSES
 from promptlint.extract.scopes import Binding, ClassTable, Scope, module_of
+from promptlint.extract.tree import attribute_chain
 from promptlint.prefilter import may_call_llm
 
 # The names a module must mention to build a client (``OpenAI(...)``, ``-> Anthropic``, ``boto3.client(...)``):
@@ -81,14 +82,11 @@ class ProjectClasses(ClassTable):
     def imported(self, expr: cst.BaseExpression, scope: Scope) -> Optional[Defined]:
         """The class or function ``expr`` (``Base``, ``base.Base``, ``pkg.base.Base``) names through an
         import of the module ``scope`` is in, when that module is this one or one read from the project."""
-        attributes: List[str] = []
-        head: cst.BaseExpression = expr
-        while isinstance(head, cst.Attribute):
-            attributes.insert(0, head.attr.value)
-            head = head.value
-        if not isinstance(head, cst.Name):
+        chain = attribute_chain(expr)
+        if chain is None:
             return None
-        owner, bindings = scope.lookup(head.value)
+        name, attributes = chain
+        owner, bindings = scope.lookup(name)
         if owner is None or len(bindings) != 1 or bindings[0].imported is None:
             return None
         importer = self._file_of(module_of(owner))

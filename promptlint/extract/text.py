@@ -28,6 +28,7 @@ from promptlint.extract.prompt_files import PromptFiles
 from promptlint.extract.prompt_helpers import Argument, HelperCall, helper_call
 from promptlint.extract.provenance import Qualified, qualify, single_binding
 from promptlint.extract.scopes import Scope, module_of, only_assignment
+from promptlint.extract.tree import attribute_chain
 from promptlint.extract.volatility import (
     DATE_METHODS,
     PER_REQUEST_PROXIES,
@@ -412,18 +413,15 @@ class TextResolver:
         ``imported_value``)."""
         if self.imports is None or self.source_path is None:
             return None
-        attributes: List[str] = []
-        head: cst.BaseExpression = expr
-        while isinstance(head, cst.Attribute):
-            attributes.insert(0, head.attr.value)
-            head = head.value
-        if not isinstance(head, cst.Name):
+        chain = attribute_chain(expr)
+        if chain is None:
             return None
-        owner, bindings = scope.lookup(head.value)
+        name, attributes = chain
+        owner, bindings = scope.lookup(name)
         binding = single_binding(bindings)
         if binding is None or binding.imported is None or owner is None:
             return None
-        if any(m.method != "escape" for m in owner.mutations.get(head.value, [])):
+        if any(m.method != "escape" for m in owner.mutations.get(name, [])):
             return None  # ``prompts.POLICY = ...``, ``POLICY.append(...)``: changed after the import
         return self.imports.lookup(self.source_path, binding, attributes)
 

@@ -7,7 +7,7 @@ expression or one loop body, where writing a visitor would cost more than the qu
 
 from __future__ import annotations
 
-from typing import Iterator, List, Optional, Set
+from typing import Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -45,6 +45,19 @@ def dotted_name(node: cst.CSTNode) -> Optional[str]:
         base = dotted_name(node.value)
         return f"{base}.{node.attr.value}" if base else None
     return None
+
+
+def attribute_chain(expr: cst.CSTNode) -> Optional[Tuple[str, List[str]]]:
+    """``("pkg", ["prompts", "POLICY"])`` for ``pkg.prompts.POLICY``: the name a chain of attributes starts
+    from and the attributes read from it, in order; None when it does not start from a name."""
+    attributes: List[str] = []
+    head = expr
+    while isinstance(head, cst.Attribute):
+        attributes.insert(0, head.attr.value)
+        head = head.value
+    if not isinstance(head, cst.Name):
+        return None
+    return head.value, attributes
 
 
 def identifiers(expr: cst.CSTNode) -> Iterator[str]:

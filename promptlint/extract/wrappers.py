@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 import libcst as cst
 
 from promptlint.extract.scopes import CallSite, Scope
+from promptlint.extract.tree import nodes_under
 from promptlint.ir import Dynamic, FixTarget, LimitStatus, LLMCall, OutputLimit, Related
 
 # Keywords a caller may forward through ``**kwargs`` that cannot carry an output cap: anything else (a
@@ -182,16 +183,13 @@ def _in_class(function: Scope) -> bool:
 def calls_to(function: cst.FunctionDef, name: str) -> bool:
     """Whether ``function``'s body calls ``name`` (``name(...)``, ``self.name(...)``, ``cls.name(...)``):
     a wrapper that is reached again while its request is sent (recursion) sends a prompt not known."""
-    pending: List[cst.CSTNode] = [function.body]
-    while pending:
-        current = pending.pop()
+    for current in nodes_under(function.body, enter_nested_scopes=True):
         if isinstance(current, cst.Call):
             func = current.func
             if isinstance(func, cst.Name) and func.value == name:
                 return True
             if isinstance(func, cst.Attribute) and func.attr.value == name:
                 return True
-        pending.extend(current.children)
     return False
 
 
