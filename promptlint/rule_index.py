@@ -182,8 +182,27 @@ def _write(
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             json.dump(document, stream)
         os.replace(temporary, path)
+        _prune(os.path.dirname(path))
     except OSError:
         pass
+
+
+# Index files kept in the cache directory: one per environment (virtualenv, PYTHONPATH) that ran promptlint.
+KEPT_INDEXES = 16
+
+
+def _prune(directory: str) -> None:
+    """Remove all but the ``KEPT_INDEXES`` most recently written index files, so that a shared cache
+    directory does not grow with every environment that ever ran promptlint; a removed one is rebuilt."""
+    names = [name for name in os.listdir(directory) if name.startswith("rules-") and name.endswith(".json")]
+    if len(names) <= KEPT_INDEXES:
+        return
+    paths = sorted((os.path.join(directory, name) for name in names), key=os.path.getmtime, reverse=True)
+    for stale in paths[KEPT_INDEXES:]:
+        try:
+            os.unlink(stale)
+        except OSError:
+            pass
 
 
 def _same_types(values: Any) -> bool:

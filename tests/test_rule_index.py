@@ -165,3 +165,20 @@ def test_an_unwritable_cache_directory_costs_nothing_but_speed(tmp_path: Path) -
     assert result.returncode == 1
     assert "call.py:2:1: LLM201" in result.stdout
     assert result.stderr == ""
+
+
+def test_the_cache_keeps_the_newest_indexes_of_other_environments(tmp_path: Path) -> None:
+    from promptlint.rule_index import KEPT_INDEXES
+
+    make_project(tmp_path)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    others = [cache / f"rules-{number:08x}.json" for number in range(KEPT_INDEXES + 4)]
+    for age, path in enumerate(others):
+        path.write_text("{}")
+        os.utime(path, (1_000_000 + age, 1_000_000 + age))  # the last one written is the newest
+    run(tmp_path, "check", "--no-cache", ".")
+    kept = set(index_files(tmp_path))
+    assert len(kept) == KEPT_INDEXES
+    assert kept - set(others) != set()  # this environment's index, just written, is kept
+    assert sorted(kept & set(others)) == others[-(KEPT_INDEXES - 1) :]
