@@ -370,7 +370,8 @@ def _print_report(args, outcome, settings, selected, stdin, out) -> Optional[int
     options = RenderOptions(
         rules=selected,
         quiet=args.quiet,
-        unsafe_fixes=args.unsafe_fixes,
+        unsafe_fixes=args.unsafe_fixes or settings.unsafe_fixes,
+        unsafe_fixes_configured=settings.unsafe_fixes,
         show_fixes=args.show_fixes,
     )
     if args.diff:

@@ -183,3 +183,22 @@ def test_the_readme_lists_every_output_format() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     [line] = [line for line in readme.splitlines() if line.startswith("  --output-format ")]
     assert sorted(line.split()[1].split("|")) == sorted(FORMATS)
+
+
+def test_configured_unsafe_fixes_are_offered_with_a_plain_fix(project: Path, capsys) -> None:
+    # `unsafe-fixes = true` makes `--fix` apply unsafe fixes, so the hints must not ask for the flag.
+    (project / "pyproject.toml").write_text("[tool.promptlint]\nunsafe-fixes = true\n", encoding="utf-8")
+    code, out, _ = run(capsys, "--output-format", "concise", "--show-fixes", ".")
+    assert code == 1
+    assert out == (
+        f"legacy.py:7:81: LLM204 [*] {LLM204}\n"
+        f"uncapped.py:7:13: LLM201 [*] {LLM201}\n"
+        "\n"
+        "2 fixes available with `--fix`:\n"
+        "- legacy.py:\n"
+        "    1 × LLM204 (legacy-limit-param)\n"
+        "- uncapped.py:\n"
+        "    1 × LLM201 (missing-output-limit)\n"
+        "\n"
+        "Found 2 issues in 2 files (2 files checked); 2 fixable with `--fix`.\n" + WORST_CASE
+    )

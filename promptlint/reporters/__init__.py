@@ -41,7 +41,9 @@ class RenderOptions:
     rules: Sequence[Type[Rule]] = ()
     color: bool = False
     quiet: bool = False
-    unsafe_fixes: bool = False  # --unsafe-fixes: unsafe fixes count as applicable
+    unsafe_fixes: bool = False  # --unsafe-fixes or `unsafe-fixes = true`: unsafe fixes count as applicable
+    # `unsafe-fixes = true` in the configuration: a plain `--fix` applies unsafe fixes, so hints say `--fix`.
+    unsafe_fixes_configured: bool = False
     show_fixes: bool = False  # --show-fixes: the text formats list the fixes applied or available
 
 

@@ -16,7 +16,7 @@ def render(report: Report, options: RenderOptions) -> str:
         if options.show_fixes:
             fixes = fix_lines(report, options)
             lines.extend([[], *fixes] if fixes and lines else fixes)
-        lines.extend(summary_lines(report))
+        lines.extend(summary_lines(report, options))
     return styled(lines) if options.color else plain(lines)
 
 

@@ -25,13 +25,14 @@ def render_lines(report: Report, quiet: bool = False, options: Optional[RenderOp
         return lines
     if options is not None and options.show_fixes:
         lines.extend(fix_lines(report, options))
-    lines.extend(summary_lines(report))
+    lines.extend(summary_lines(report, options))
     return lines
 
 
-def summary_lines(report: Report) -> List[Line]:
+def summary_lines(report: Report, options: Optional[RenderOptions] = None) -> List[Line]:
     """The closing lines: counts, fixability, and the totals of each kind of figure."""
-    return [_summary(report), *_money_summary(report)]
+    configured = options is not None and options.unsafe_fixes_configured
+    return [_summary(report, configured), *_money_summary(report)]
 
 
 def render_plain(report: Report, quiet: bool = False, options: Optional[RenderOptions] = None) -> str:
@@ -81,7 +82,8 @@ def fix_lines(report: Report, options: RenderOptions) -> List[Line]:
             for d in report.diagnostics
             if d.fix is not None and d.fix.edits and (d.fix.applicability == "safe" or options.unsafe_fixes)
         ]
-        how = "`--fix --unsafe-fixes`" if options.unsafe_fixes else "`--fix`"
+        flag_needed = options.unsafe_fixes and not options.unsafe_fixes_configured
+        how = "`--fix --unsafe-fixes`" if flag_needed else "`--fix`"
         heading = f"{_plural(len(applied), 'fix', 'fixes')} available with {how}:"
     if not applied:
         return []
@@ -191,7 +193,9 @@ def _plural(count: int, word: str, words: Optional[str] = None) -> str:
     return f"{count:,} " + (word if count == 1 else words or word + "s")
 
 
-def _summary(report: Report) -> Line:
+def _summary(report: Report, unsafe_fixes_configured: bool = False) -> Line:
+    """The count line; with `unsafe-fixes = true` configured, a plain `--fix` applies unsafe fixes too, so the
+    hint does not send the user to a flag they do not need."""
     checked = _plural(report.files_checked, "file")
     errors = f"; {_plural(len(report.errors), 'file')} could not be checked" if report.errors else ""
     fixed = f"Fixed {_plural(report.fixed, 'issue')}. " if report.fix_mode else ""
@@ -200,7 +204,7 @@ def _summary(report: Report) -> Line:
     if not report.diagnostics:
         return [(f"{fixed}All checks passed: {checked} checked, no LLM cost issues found.", "bold green")]
     files = len({d.path for d in report.diagnostics})
-    safe = report.fixable_count(unsafe=False)
+    safe = report.fixable_count(unsafe=unsafe_fixes_configured)
     unsafe = report.fixable_count(unsafe=True) - safe
     hints = []
     if safe:
