@@ -186,7 +186,9 @@ class PromptWhitespace(Rule):
     )
 
     def __init__(self) -> None:
-        self._seen: Set[int] = set()  # the literals reported in this file (one rule instance per file)
+        # The literals reported in this file (one rule instance per file); a literal a module or class
+        # constant holds, per request that names the constant (one finding at the constant, for the run).
+        self._seen: Set[Tuple[int, int]] = set()
 
     def check(self, call: LLMCall, context: RuleContext) -> Iterable[Finding]:
         minimum = int(context.options["min-tokens"])
@@ -203,7 +205,10 @@ class PromptWhitespace(Rule):
     def _check_part(self, call, part, context, model, minimum, varied_before):
         segments = part.text.segments
         literal = part.literal
-        if literal is None or id(literal.node) in self._seen:
+        if literal is None:
+            return None
+        seen = _seen_key(literal, part, call)
+        if seen in self._seen:
             return None
         relations = _relations(literal, segments)
         if relations is None:
@@ -229,7 +234,7 @@ class PromptWhitespace(Rule):
                 rewrite = wrapped
             else:
                 wrapper = None
-        self._seen.add(id(literal.node))
+        self._seen.add(seen)
         new_node = rewrite.node
         if wrapper is not None:
             import libcst as cst  # building the fix: rule packs load before any file is parsed
@@ -288,6 +293,14 @@ class PromptWhitespace(Rule):
         if pieces == list(literal.values):
             return None
         return pieces
+
+
+def _seen_key(literal: PromptLiteral, part, call: LLMCall) -> Tuple[int, int]:
+    """A literal is reported once per file, except one a constant holds: once per request that names the
+    constant, so that the run can report it once at the constant with how many requests send it."""
+    if any(node is part.node for node, _ in call.origins):
+        return id(literal.node), id(call.node)
+    return id(literal.node), 0
 
 
 def _first_line_blank(literal: PromptLiteral) -> bool:
