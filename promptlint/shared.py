@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from promptlint.diagnostics import Diagnostic, RelatedLocation, Savings
+from promptlint.reporters.money import usd
 
 # The rules whose finding is about the prompt text itself, the same for every request that sends it: its
 # size (LLM301), its layout whitespace (LLM601), sentences it repeats (LLM602), set order in it (LLM104).
@@ -95,7 +96,7 @@ def summed(
     tokens = sum(s.tokens_per_call for s in known)
     assumptions = [f"sent by {len(known)} requests: the saving of one call of each, added up"]
     for s, path, line in zip(known, paths, lines):
-        figure = f"${s.usd_per_1k_calls:,.2f} per 1k calls" if s.usd_per_1k_calls is not None else "unpriced"
+        figure = f"{usd(s.usd_per_1k_calls)} per 1k calls" if s.usd_per_1k_calls is not None else "unpriced"
         assumptions.append(f"{path}:{line}: {s.tokens_per_call:,} tokens/call, {figure} (`{s.model}`)")
     for s in known:
         assumptions.extend(a for a in s.assumptions if a not in assumptions)

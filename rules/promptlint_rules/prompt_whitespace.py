@@ -56,6 +56,13 @@ class PromptWhitespace(Rule):
     sent through `ask()``); the wrapper's own request reports only what is written inside it. The fix
     rewrites the literal where it is written.
 
+    Sent by several requests: a finding placed on a constant (of the module, a class or another module of
+    the project) or on a helper's call, reported the same way by two requests or more, is reported once at
+    the definition, "...; prompt `X` is sent by N requests", with each request as a related location, the
+    saving of one call of each request added up, and the fix once (when the constant is in the file being
+    fixed); a suppression on the definition's first or last line holds for every request. Only when the
+    run checks the definition's file: a run on one request's file reports that request's finding there.
+
     ## Why is this bad?
     A prompt written inside an indented function keeps the code's indentation: every line starts with
     4, 8 or 12 spaces that the model never needed. Each indented line costs about one token more than the
