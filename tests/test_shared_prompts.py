@@ -213,6 +213,32 @@ def test_a_warm_run_sees_a_changed_definition(project: Path) -> None:
     assert json.loads(_run(project, *args).stdout)["diagnostics"] == []
 
 
+def test_a_baseline_of_the_whole_run_accounts_for_a_one_file_run(project: Path) -> None:
+    """The baseline holds the finding at the definition; a pre-commit run on one request's file reports that
+    request's finding, which the definition's entry accounts for."""
+    written = run_cli(
+        "check", "--select", "LLM301", "--write-baseline", "baseline.json", "project", cwd=project
+    )
+    assert written.returncode == 0, written.stderr
+    entries = json.loads((project / "baseline.json").read_text())["findings"]
+    assert [(e["path"], e["code"]) for e in entries] == [("project/helpdesk/prompts.py", "LLM301")]
+    assert (
+        _json(project, "--select", "LLM301", "--baseline", "baseline.json", "project/helpdesk/chat.py") == []
+    )
+    # Another text at the same definition is not accounted for.
+    catalog = project / "project" / "helpdesk" / "texts" / "catalog.md"
+    catalog.write_text(catalog.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    prompts = project / "project" / "helpdesk" / "prompts.py"
+    prompts.write_text(
+        prompts.read_text(encoding="utf-8").replace(
+            'read_text(encoding="utf-8")  # expect', "read_text()  # expect"
+        ),
+        encoding="utf-8",
+    )
+    found = _json(project, "--select", "LLM301", "--baseline", "baseline.json", "project/helpdesk/chat.py")
+    assert [(d["line"], d["column"]) for d in found] == [(87, 43)]
+
+
 # -- suppressions ------------------------------------------------------------------------------------------
 
 
