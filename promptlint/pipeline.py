@@ -254,19 +254,26 @@ def _group_shared(request, tasks, results, narrowing, outcome: Outcome) -> None:
     """A prompt several requests send, reported once at its definition when the run reports on the
     definition's file (see ``shared``); after every file's findings are known, so that the result does not
     depend on the number of workers or on the cache."""
-    from promptlint.shared import regroup, shared_groups
+    if not any(d.shared is not None for d in outcome.found):
+        return  # nothing to import on the start-up path of a run without such findings
+    from promptlint.shared import regroup
 
-    if not shared_groups(outcome.found):
-        return
     files: Dict[str, int] = {}
-    for index, task in enumerate(tasks):
-        files.setdefault(str(task.path.resolve()), index)
 
     def definition(file: str, code: str) -> Optional[str]:
+        if not files:  # the run's files, resolved once there is a group to place
+            for number, task in enumerate(tasks):
+                files.setdefault(str(task.path.resolve()), number)
         index = files.get(file)
         return tasks[index].display if index is not None and code in tasks[index].codes else None
 
-    price = _pricer(request) if request.price else None
+    pricer: List[Callable[[Diagnostic], Diagnostic]] = []
+
+    def price(diagnostic: Diagnostic) -> Diagnostic:
+        if not pricer:  # the model table, loaded once there is a group to price
+            pricer.append(_pricer(request))
+        return pricer[0](diagnostic)
+
     by_display = {task.display: index for index, task in enumerate(tasks)}
 
     def reported_by_run(diagnostic: Diagnostic) -> bool:
@@ -274,7 +281,7 @@ def _group_shared(request, tasks, results, narrowing, outcome: Outcome) -> None:
         return bool(narrowing.for_file(task.path).reported([diagnostic]))
 
     outcome.found, outcome.reported, added = regroup(
-        outcome.found, outcome.reported, definition, price, reported_by_run
+        outcome.found, outcome.reported, definition, price if request.price else None, reported_by_run
     )
     for diagnostic in added:
         index = by_display[diagnostic.path]

@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from promptlint.diagnostics import Diagnostic, RelatedLocation, Savings
-from promptlint.reporters.money import usd
 
 # The rules whose finding is about the prompt text itself, the same for every request that sends it: its
 # size (LLM301), its layout whitespace (LLM601), sentences it repeats (LLM602), set order in it (LLM104).
@@ -88,6 +87,8 @@ def summed(
     savings: Sequence[Optional[Savings]], paths: Sequence[str], lines: Sequence[int]
 ) -> Optional[Savings]:
     """The saving of one call of each request, added up; unpriced when any request's saving is."""
+    from promptlint.reporters.money import usd
+
     if any(s is None for s in savings):
         return None
     known: List[Savings] = [s for s in savings if s is not None]
