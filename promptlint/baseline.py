@@ -25,8 +25,12 @@ class BaselineError(Exception):
 
 
 def fingerprint(d: Diagnostic) -> str:
-    text = " ".join(" ".join(d.source).split())
-    return hashlib.sha256(f"{d.code}\0{PurePath(d.path).as_posix()}\0{text}".encode()).hexdigest()[:32]
+    return _digest(d.code, PurePath(d.path).as_posix(), d.source)
+
+
+def _digest(code: str, path: str, source: Sequence[str]) -> str:
+    text = " ".join(" ".join(source).split())
+    return hashlib.sha256(f"{code}\0{path}\0{text}".encode()).hexdigest()[:32]
 
 
 def _key(d: Diagnostic) -> Tuple[str, str, str]:
@@ -62,16 +66,29 @@ def read_baseline(path: Path) -> Counter:
 
 
 def new_findings(diagnostics: Sequence[Diagnostic], known: Counter) -> List[Diagnostic]:
-    """The diagnostics the baseline does not account for."""
+    """The diagnostics the baseline does not account for. A request's finding on a prompt defined in
+    another file is accounted for by the baseline's finding at that definition, which a run over both files
+    reports once for every request that sends the prompt (see ``shared``)."""
     remaining = Counter(known)
     fresh = []
     for d in diagnostics:
         key = _key(d)
         if remaining[key] > 0:
             remaining[key] -= 1
-        else:
+        elif not _at_known_definition(d, known):
             fresh.append(d)
     return fresh
+
+
+def _at_known_definition(d: Diagnostic, known: Counter) -> bool:
+    shared = d.shared
+    if shared is None:
+        return False
+    for place in d.related:
+        if (place.line, place.column) == (shared.line, shared.column) and place.path != d.path:
+            path = PurePath(place.path).as_posix()
+            return known[(path, d.code, _digest(d.code, path, shared.source))] > 0
+    return False
 
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")

@@ -59,6 +59,23 @@ class RelatedLocation:
 
 
 @dataclass(frozen=True)
+class SharedText:
+    """Where the prompt text a finding is about is defined, when a definition of its own holds it (a module
+    or class constant, a helper that builds it) and the finding is about that text itself (``shared``).
+    Carried by each request's finding so that a run can report the findings of several requests on one
+    definition once, at the definition; never shown as such."""
+
+    file: str  # the definition's file, resolved: to find it among the files of the run
+    line: int  # the definition's span, 1-based, end exclusive
+    column: int
+    end_line: int
+    end_column: int
+    label: str  # what is defined there: "prompt `CATALOG`"
+    source: Tuple[str, ...] = ()  # the definition's lines, for the text reporter
+    request: str = ""  # the request as written at its call: "`client.chat.completions.create`", "`ask()`"
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     code: str
     name: str
@@ -80,6 +97,8 @@ class Diagnostic:
     self_hosted: str = ""
     # The other places the finding depends on (``LLMCall.related``), in the order the request reaches them.
     related: Tuple[RelatedLocation, ...] = ()
+    # For a finding about prompt text defined elsewhere, that definition (see ``shared``); None otherwise.
+    shared: Optional[SharedText] = None
 
     @property
     def sort_key(self) -> tuple:
@@ -125,6 +144,9 @@ def from_plain(plain: dict) -> Diagnostic:
         )
     data["source"] = tuple(data.get("source", ()))
     data["related"] = tuple(RelatedLocation(**place) for place in data.get("related", ()))
+    shared = data.get("shared")
+    if shared is not None:
+        data["shared"] = SharedText(**{**shared, "source": tuple(shared.get("source", ()))})
     return Diagnostic(**data)
 
 

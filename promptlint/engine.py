@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type
 
-from promptlint.diagnostics import Diagnostic, FileError, RelatedLocation, internal_error
+from promptlint.diagnostics import Diagnostic, FileError, RelatedLocation, SharedText, internal_error
 from promptlint.lines import LineIndex, split_lines
 from promptlint.modules import excluded_paths, prompt_root
 from promptlint.prefilter import may_call_llm
@@ -180,7 +180,7 @@ def _analyse_collected(
         from promptlint.models import ModelData
 
         models = ModelData(options.models)
-    findings: List[Tuple[Type[Rule], Finding, str, str, tuple]] = []
+    findings: List[Tuple[Type[Rule], Finding, str, str, tuple, Any]] = []
     owners: List[Any] = []  # the request of each finding
     index = ModuleIndex(module)
     anchor = index.report_node  # one per file: line facts are computed once, on first use
@@ -199,6 +199,7 @@ def _analyse_collected(
                         str(call.confidence),
                         call.self_hosted,
                         _shown_related(call.related + _origins_of(finding, call), path, display),
+                        _shared_origin(rule_class.code, finding, call),
                     )
                     for finding in rule.check(call, context)
                 ]
@@ -215,7 +216,7 @@ def _analyse_collected(
                 break
     if findings:
         findings = _once(findings, owners, index)
-        result.diagnostics = _place(findings, module, text, display)
+        result.diagnostics = _in_file(_place(findings, module, text, display), path)
     return result
 
 
@@ -255,8 +256,107 @@ def _origins_of(finding: Finding, call: Any) -> tuple:
     from promptlint.extract import subtree
 
     return tuple(
-        place for node, place in call.origins if any(inner is finding.node for inner in subtree(node))
+        place
+        for node, place in call.origins
+        if place.shown and any(inner is finding.node for inner in subtree(node))
     )
+
+
+def _shared_origin(code: str, finding: Finding, call: Any) -> Any:
+    """The definition (``Related``) whose text a finding of a rule about the text itself (``shared``) is
+    placed on: the origin whose expression at the request is the finding's node. None otherwise."""
+    if not call.origins or finding.node is None:
+        return None
+    from promptlint.shared import SHARED_RULES
+
+    if code not in SHARED_RULES:
+        return None
+    place = next((place for node, place in call.origins if node is finding.node), None)
+    return None if place is None else (place, _request_label(call))
+
+
+def _request_label(call: Any) -> str:
+    """The request as its call is written: "`client.chat.completions.create`", or "`ask()`" for a request
+    sent through the project's wrapper."""
+    import libcst as cst
+
+    node = call.node
+    written = cst.Module([]).code_for_node(node.func) if isinstance(node, cst.Call) else call.callee
+    through = any(place.within is not None for place in call.related)
+    return f"`{written}()`" if through else f"`{written}`"
+
+
+class _Definitions:
+    """The definitions findings of one file are placed on (``SharedText``), each module's text, positions
+    and suppression comments computed once."""
+
+    def __init__(self, text: str, positions: Any, table: Any) -> None:
+        self._own = (text, positions, table)
+        self._others: Dict[int, tuple] = {}
+
+    def _module(self, place: Any) -> tuple:
+        if place.module is None:
+            return self._own
+        key = id(place.module)
+        if key not in self._others:
+            text = place.module.code
+            self._others[key] = (text, None, suppressions(text))
+        return self._others[key]
+
+    def shared(self, place: Any, request: str) -> Optional[SharedText]:
+        text, positions, _ = self._module(place)
+        if place.module is None:
+            where = positions.get(place.node)
+            file = ""  # the linted file's own (``_in_file``)
+        else:
+            from promptlint.positions import positions_of
+
+            where = positions_of(place.module, [place.node]).get(place.node)
+            file = str(Path(place.path).resolve())
+        if where is None:
+            return None
+        line = where.start.line
+        lines = split_lines(text)
+        return SharedText(
+            file=file,
+            line=line,
+            column=where.start.column + 1,
+            end_line=where.end.line,
+            end_column=where.end.column + 1,
+            label=_label(place.message),
+            source=tuple(lines[line - 1 : min(where.end.line, line - 1 + _CONTEXT_LINES)]),
+            request=request,
+        )
+
+    def suppressed(self, place: Any, shared: SharedText, rule_class: Any) -> bool:
+        """A suppression comment on the definition's first or last line (a triple-quoted string can hold
+        none on its first line; ruff reads one at its end), or a file-level ignore in its module."""
+        text, _, table = self._module(place)
+        code, name = rule_class.code, rule_class.name
+        if place.module is not None:
+            ignored = file_ignores(text)
+            if ignored and is_suppressed({0: ignored}, 0, code, name):
+                return True
+        return any(is_suppressed(table, line, code, name) for line in {shared.line, shared.end_line})
+
+
+def _in_file(diagnostics: List[Diagnostic], path: Path) -> List[Diagnostic]:
+    """The findings with the file of a definition in the linted module itself filled in."""
+    if not any(d.shared is not None and not d.shared.file for d in diagnostics):
+        return diagnostics
+    file = str(path.resolve())
+    return [
+        replace(d, shared=replace(d.shared, file=file)) if d.shared is not None and not d.shared.file else d
+        for d in diagnostics
+    ]
+
+
+def _label(message: str) -> str:
+    """What a definition holds, from its related place's message: "prompt `CATALOG` defined in" gives
+    "prompt `CATALOG`", "prompt built in `build_system()`" gives "prompt built by `build_system()`"."""
+    if message.endswith(" defined in"):
+        return message[: -len(" defined in")]
+    return message.replace(" built in ", " built by ")
 
 
 def _shown_related(related: tuple, path: Path, display: str) -> tuple:
@@ -347,15 +447,17 @@ def _place(findings, module, text: str, display: str) -> List[Diagnostic]:
     wanted += [
         r.old for _, finding, *_ in findings if finding.fix is not None for r in finding.fix.replacements
     ]
-    wanted += [r.node for *_, related in findings for r in related if r.module is None]
-    wanted += [r.within for *_, related in findings for r in related if r.module is None and r.within]
+    wanted += [r.node for *_, related, _ in findings for r in related if r.module is None]
+    wanted += [r.within for *_, related, _ in findings for r in related if r.module is None and r.within]
+    wanted += [shared[0].node for *_, shared in findings if shared is not None and shared[0].module is None]
     positions = positions_of(module, wanted)
     lines = split_lines(text)
     table = suppressions(text)
     ignored_file = file_ignores(text)
     placed: Dict[tuple, Diagnostic] = {}
     offsets = LineIndex(text)
-    for rule_class, finding, confidence, self_hosted, related in findings:
+    definitions = _Definitions(text, positions, table)
+    for rule_class, finding, confidence, self_hosted, related, origin in findings:
         if ignored_file and is_suppressed({0: ignored_file}, 0, rule_class.code, rule_class.name):
             continue
         where = positions.get(finding.node)
@@ -364,6 +466,9 @@ def _place(findings, module, text: str, display: str) -> List[Diagnostic]:
         line, column = where.start.line, where.start.column + 1
         if is_suppressed(table, line, rule_class.code, rule_class.name):
             continue
+        shared = definitions.shared(*origin) if origin is not None else None
+        if shared is not None and definitions.suppressed(origin[0], shared, rule_class):
+            continue  # suppressed at the definition: the text is accepted for every request that sends it
         fix = None
         if finding.fix is not None and _rewrites_text_only(finding.fix, related):
             from promptlint.fixes import lower_fix
@@ -386,6 +491,7 @@ def _place(findings, module, text: str, display: str) -> List[Diagnostic]:
             confidence=confidence,
             self_hosted=self_hosted,
             related=_related(related, positions, display),
+            shared=shared,
         )
         placed.setdefault(diagnostic.sort_key, diagnostic)
     return sorted(placed.values(), key=lambda d: d.sort_key)

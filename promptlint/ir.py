@@ -364,6 +364,9 @@ class Related:
     # With ``within``: the wrapper's parameters its prompt is built from. A finding of the wrapper's own
     # request placed on one of them is the one its callers' requests report where the value is written.
     parameters: Tuple[str, ...] = ()
+    # False for a definition in the request's own module (a module constant): not shown as a related place
+    # (it is in the same file), only used to report a prompt several requests send once, at its definition.
+    shown: bool = True
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,7 @@ def check(request: CheckRequest, on_progress: Optional[Progress] = None) -> Outc
     tasks = _tasks(found.files, request)
     results = _lint(request, context, tasks, on_progress, found)
     _collect(request, context, tasks, results, narrowing, outcome)
+    _group_shared(request, tasks, results, narrowing, outcome)
     outcome.errors[:0] = [FileError(e.path, e.reason) for e in found.errors if e not in missing]
     if request.price and outcome.reported:
         outcome.reported = _priced(outcome.reported, settings, request)
@@ -249,6 +250,75 @@ def _collect(request, context, tasks, results, narrowing, outcome: Outcome) -> N
             outcome.errors.append(error)
 
 
+def _group_shared(request, tasks, results, narrowing, outcome: Outcome) -> None:
+    """A prompt several requests send, reported once at its definition when the run reports on the
+    definition's file (see ``shared``); after every file's findings are known, so that the result does not
+    depend on the number of workers or on the cache."""
+    if not any(d.shared is not None for d in outcome.found):
+        return  # nothing to import on the start-up path of a run without such findings
+    from promptlint.shared import regroup
+
+    files: Dict[str, int] = {}
+
+    def definition(file: str, code: str) -> Optional[str]:
+        if not files:  # the run's files, resolved once there is a group to place
+            for number, task in enumerate(tasks):
+                files.setdefault(str(task.path.resolve()), number)
+        index = files.get(file)
+        return tasks[index].display if index is not None and code in tasks[index].codes else None
+
+    pricer: List[Callable[[Diagnostic], Diagnostic]] = []
+
+    def price(diagnostic: Diagnostic) -> Diagnostic:
+        if not pricer:  # the model table, loaded once there is a group to price
+            pricer.append(_pricer(request))
+        return pricer[0](diagnostic)
+
+    by_display = {task.display: index for index, task in enumerate(tasks)}
+
+    def reported_by_run(diagnostic: Diagnostic) -> bool:
+        task = tasks[by_display[diagnostic.path]]
+        return bool(narrowing.for_file(task.path).reported([diagnostic]))
+
+    outcome.found, outcome.reported, added = regroup(
+        outcome.found, outcome.reported, definition, price if request.price else None, reported_by_run
+    )
+    for diagnostic in added:
+        index = by_display[diagnostic.path]
+        source = results[index].source
+        if diagnostic.path not in outcome.texts:
+            text = source.text if source is not None else _read_text(tasks[index].path)
+            if text is not None:
+                outcome.texts[diagnostic.path] = text
+
+
+def _read_text(path: Path) -> Optional[str]:
+    from promptlint.source import SourceError, read_source
+
+    try:
+        return read_source(path).text
+    except SourceError:
+        return None
+
+
+def _pricer(request: CheckRequest) -> Callable[[Diagnostic], Diagnostic]:
+    """Prices one finding as ``_priced`` does (for the findings a shared prompt's finding adds up)."""
+    from promptlint.models import ModelDataError, load_model_table
+    from promptlint.savings import price
+
+    settings = request.settings
+    try:
+        table = load_model_table(settings.models)
+    except ModelDataError as error:
+        raise CheckError(f"model data: {error}") from error
+    calls_per_month = request.calls_per_month or settings.calls_per_month
+
+    def priced(d: Diagnostic) -> Diagnostic:
+        return replace(d, savings=price(d.basis, table, calls_per_month)) if d.basis is not None else d
+
+    return priced
+
+
 def _fix(request, task, result, linter, narrowing, outcome: Outcome) -> Tuple[list, list]:
     from promptlint.engine import lint_text
     from promptlint.fixes import encode_like, fix_file
@@ -300,15 +370,5 @@ def _unknown_suppressions(display: str, text: str, codes: frozenset, names: froz
 
 
 def _priced(diagnostics: List[Diagnostic], settings: Settings, request: CheckRequest) -> List[Diagnostic]:
-    from promptlint.models import ModelDataError, load_model_table
-    from promptlint.savings import price
-
-    try:
-        table = load_model_table(settings.models)
-    except ModelDataError as error:
-        raise CheckError(f"model data: {error}") from error
-    calls_per_month = request.calls_per_month or settings.calls_per_month
-    return [
-        replace(d, savings=price(d.basis, table, calls_per_month)) if d.basis is not None else d
-        for d in diagnostics
-    ]
+    priced = _pricer(request)
+    return [priced(d) for d in diagnostics]

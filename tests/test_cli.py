@@ -446,6 +446,9 @@ def test_prompt_files_resolve_from_outside_the_project(project: Path, capsys) ->
         "catalog_in_system_prompt.py",
         "catalog_open_relative.py",
         "sent_through_wrapper.py",
+        "shared_catalog.py",
+        "shared_catalog.py",
+        "shared_catalog.py",
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import sys
 import textwrap
@@ -295,14 +296,37 @@ def test_every_fixture_read_from_stdin_gives_the_findings_of_the_file(
     fixtures_report: dict, monkeypatch, capsysbinary
 ) -> None:
     """The same engine: a buffer reported as PATH gets exactly the findings (positions, fixes, savings) the
-    whole-fixture run reports for the file PATH."""
+    whole-fixture run reports for the file PATH. Except for a prompt several requests send, which the whole
+    run reports once at its definition: a run on one file reports each of its requests' own finding, with
+    the message of the definition's finding without its count."""
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("NO_COLOR", "1")
     codes = {d["code"] for d in fixtures_report["diagnostics"]}
+    shared = [
+        d for d in fixtures_report["diagnostics"] if re.search(r"; .* is sent by \d+ requests$", d["message"])
+    ]
+    assert shared, "the fixtures have a prompt several requests send"
+    # A group whose requests are all in its definition's file is reported as the whole run reports it; one
+    # whose requests are (also) in other files gives each request its own finding in a run on its file.
+    whole = [d for d in shared if {place["path"] for place in d["related"]} == {d["path"]}]
     files = sorted((ROOT / "fixtures").rglob("*.py"))
     assert len(files) > 100
     for path in files:
         name = path.relative_to(ROOT).as_posix()
         args = ("--no-cache", "--select", "ALL", "--output-format", "json", "--stdin-filename", name, "-")
         _, out, _ = run(monkeypatch, capsysbinary, path.read_bytes(), *args)
-        assert json.loads(out)["diagnostics"] == fixture_diagnostics(fixtures_report, [name], codes), name
+        found = json.loads(out)["diagnostics"]
+        members = {
+            (place["path"], place["line"], place["column"], d["code"]): d["message"].rsplit("; ", 1)[0]
+            for d in shared
+            if d not in whole
+            for place in d["related"]
+            if place["path"] == name
+        }
+        own = {(d["path"], d["line"], d["column"], d["code"]): d["message"] for d in found}
+        assert {key: own.get(key) for key in members} == members, name
+        found = [d for d in found if (d["path"], d["line"], d["column"], d["code"]) not in members]
+        expected = [
+            d for d in fixture_diagnostics(fixtures_report, [name], codes) if d not in shared or d in whole
+        ]
+        assert found == expected, name

@@ -381,7 +381,10 @@ class TextResolver:
             resolved = _unless_bounded(
                 self.resolve(value, binding.scope, depth + 1), expr.value, binding.scope
             )
-            return self._module_level(resolved) if binding.scope.is_module_level else resolved
+            if not binding.scope.is_module_level:
+                return resolved
+            self.origin(expr, Related(f"prompt `{expr.value}` defined in", value, shown=False))
+            return self._module_level(resolved)
         imported = self._imported(expr, scope, depth)
         return imported if imported is not None else self._dynamic(expr, scope, depth)
 

@@ -49,6 +49,13 @@ class DuplicateInstructions(Rule):
     caller writes the text, with each wrapper as a related location (`= via: sent through `ask()``); the
     wrapper's own request reports only what is written inside it.
 
+    Sent by several requests: a finding placed on a constant (of the module, a class or another module of
+    the project) or on a helper's call, reported the same way by two requests or more, is reported once at
+    the definition, "...; prompt `X` is sent by N requests", with each request as a related location and
+    the saving of one call of each request added up; a suppression on the definition's first or last line
+    holds for every request. Only when the run checks the definition's file: a run on one request's file
+    reports that request's finding there.
+
     ## Why is this bad?
     Every copy is sent and billed on every call. Duplicates usually come from composing a prompt out of
     constants that overlap (a base prompt and a task prompt that both state the output format) or from

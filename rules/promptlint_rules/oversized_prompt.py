@@ -17,13 +17,21 @@ class OversizedPrompt(Rule):
     Checks for static prompt text (a system prompt, `instructions`, or one message) longer than a token
     threshold (8,000 by default), counted exactly with the `o200k_base` tokenizer (other providers' counts
     are approximated by a documented factor). The text may be written at the call, imported from another
-    module of the project, read from a prompt file, or built by a helper: it is reported at the request.
+    module of the project, read from a prompt file, or built by a helper: it is reported at the request
+    (at the definition when several requests send it, see below).
 
     Sent through the project's own wrapper (a function or a method of a known instance whose request takes
     the prompt from its parameters, also a wrapper of a wrapper, in the module or imported from the
     project): the caller's arguments are bound into the request, and the finding is reported where the
     caller writes the text, with each wrapper as a related location (`= via: sent through `ask()``); the
     wrapper's own request reports only what is written inside it.
+
+    Sent by several requests: a finding placed on a constant (of the module, a class or another module of
+    the project) or on a helper's call, reported the same way by two requests or more, is reported once at
+    the definition, "...; prompt `X` is sent by N requests", with each request as a related location and
+    the saving of one call of each request added up; a suppression on the definition's first or last line
+    holds for every request. Only when the run checks the definition's file: a run on one request's file
+    reports that request's finding there.
 
     ## Why is this bad?
     Every token of a static prompt is sent, and billed, on every call. Prompts grow by accretion: examples,

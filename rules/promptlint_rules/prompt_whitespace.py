@@ -56,6 +56,13 @@ class PromptWhitespace(Rule):
     sent through `ask()``); the wrapper's own request reports only what is written inside it. The fix
     rewrites the literal where it is written.
 
+    Sent by several requests: a finding placed on a constant (of the module, a class or another module of
+    the project) or on a helper's call, reported the same way by two requests or more, is reported once at
+    the definition, "...; prompt `X` is sent by N requests", with each request as a related location, the
+    saving of one call of each request added up, and the fix once (when the constant is in the file being
+    fixed); a suppression on the definition's first or last line holds for every request. Only when the
+    run checks the definition's file: a run on one request's file reports that request's finding there.
+
     ## Why is this bad?
     A prompt written inside an indented function keeps the code's indentation: every line starts with
     4, 8 or 12 spaces that the model never needed. Each indented line costs about one token more than the
@@ -186,7 +193,9 @@ class PromptWhitespace(Rule):
     )
 
     def __init__(self) -> None:
-        self._seen: Set[int] = set()  # the literals reported in this file (one rule instance per file)
+        # The literals reported in this file (one rule instance per file); a literal a module or class
+        # constant holds, per request that names the constant (one finding at the constant, for the run).
+        self._seen: Set[Tuple[int, int]] = set()
 
     def check(self, call: LLMCall, context: RuleContext) -> Iterable[Finding]:
         minimum = int(context.options["min-tokens"])
@@ -203,7 +212,10 @@ class PromptWhitespace(Rule):
     def _check_part(self, call, part, context, model, minimum, varied_before):
         segments = part.text.segments
         literal = part.literal
-        if literal is None or id(literal.node) in self._seen:
+        if literal is None:
+            return None
+        seen = _seen_key(literal, part, call)
+        if seen in self._seen:
             return None
         relations = _relations(literal, segments)
         if relations is None:
@@ -229,7 +241,7 @@ class PromptWhitespace(Rule):
                 rewrite = wrapped
             else:
                 wrapper = None
-        self._seen.add(id(literal.node))
+        self._seen.add(seen)
         new_node = rewrite.node
         if wrapper is not None:
             import libcst as cst  # building the fix: rule packs load before any file is parsed
@@ -288,6 +300,14 @@ class PromptWhitespace(Rule):
         if pieces == list(literal.values):
             return None
         return pieces
+
+
+def _seen_key(literal: PromptLiteral, part, call: LLMCall) -> Tuple[int, int]:
+    """A literal is reported once per file, except one a constant holds: once per request that names the
+    constant, so that the run can report it once at the constant with how many requests send it."""
+    if any(node is part.node for node, _ in call.origins):
+        return id(literal.node), id(call.node)
+    return id(literal.node), 0
 
 
 def _first_line_blank(literal: PromptLiteral) -> bool:

@@ -51,6 +51,13 @@ class UnstableSerialization(Rule):
     (`= via: sent through `ask()``); the wrapper's own request reports only what is written inside it. No
     fix is offered there: only a rewrite of a string literal is.
 
+    Sent by several requests: a finding placed on a constant (of the module, a class or another module of
+    the project) or on a helper's call, reported the same way by two requests or more, is reported once at
+    the definition, "...; prompt `X` is sent by N requests", with each request as a related location and
+    the saving of one call of each request added up; a suppression on the definition's first or last line
+    holds for every request. Only when the run checks the definition's file: a run on one request's file
+    reports that request's finding there.
+
     ## Why is this bad?
     Python salts the hashes of `str` and `bytes` with a random value per process: they "remain constant
     within an individual Python process" but "are not predictable between repeated invocations of Python"
