@@ -62,20 +62,37 @@ def construction_arguments(cls: Scope, position: int, keyword: str) -> Optional[
 
     if descendants(cls):
         return None
+    sites = [
+        site
+        for site in module.call_sites
+        if isinstance(site.node.func, cst.Name)
+        and site.node.func.value == name
+        and site.scope.lookup(name)[1] is bindings  # not a local name that shadows the class
+    ]
+    found = _arguments(sites, position, keyword)
+    if found is None:
+        return None
+    from promptlint.extract.construction_sites import sites_elsewhere
+
+    others = sites_elsewhere(cls, name)  # only when the module's own sites all say something
+    if others is None:
+        return None
+    more = _arguments(others, position, keyword)
+    if more is None or len(found) + len(more) > _MAX_SITES:
+        return None
+    return found + more or None
+
+
+def _arguments(sites: List, position: int, keyword: str) -> Optional[List[tuple]]:
     found: List[tuple] = []
-    for site in module.call_sites:
-        func = site.node.func
-        if not (isinstance(func, cst.Name) and func.value == name):
-            continue
-        if site.scope.lookup(name)[1] is not bindings:
-            continue  # a local name that shadows the class
+    for site in sites:
         argument = _argument(site.node, position, keyword)
         if argument is None:
             return None
         found.append((argument, site.scope))
         if len(found) > _MAX_SITES:
             return None
-    return found or None
+    return found
 
 
 def _argument(call: cst.Call, position: int, keyword: str) -> Optional[cst.BaseExpression]:
