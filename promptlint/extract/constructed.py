@@ -1,12 +1,13 @@
 """A client handed to a class's constructor: ``def __init__(self, client): self.client = client``.
 
-The attribute is what the module passes when it builds the class: every ``Bot(OpenAI())`` /
-``Bot(client=client)`` in the module is a construction site, and the client is known when each site's argument
-traces to one (they are merged like branches: ``OpenAI()`` at one site and ``AzureOpenAI()`` at another are
-alternatives). Nothing is known when the class has no construction site in its module, when it has
-subclasses there (they may call ``__init__`` with anything), when a site passes ``*args``/``**kwargs`` or
-leaves the parameter to its default, or when its name is rebound. Sites in other modules are not seen:
-like a method never read, they do not decide.
+The attribute is what the project passes when it builds the class: every ``Bot(OpenAI())`` /
+``Bot(client=client)`` in the module, and in the project's other modules (``construction_sites``), is a
+construction site, and the client is known when each site's argument traces to one (they are merged like
+branches: ``OpenAI()`` at one site and ``AzureOpenAI()`` at another are alternatives). Nothing is known when
+the class has no construction site, when it has subclasses (they may call ``__init__`` with anything), when a
+site passes ``*args``/``**kwargs`` or leaves the parameter to its default, or when its name is rebound. The
+other modules are searched only for a class of the linted module; for a class read from another module (a
+base class), its own module's sites decide.
 """
 
 from __future__ import annotations

@@ -123,33 +123,62 @@ def _naming(home: Path, name: str, root: Path, excluded) -> Optional[List[Path]]
     """The source files, other than ``home``, that may import ``home``'s module and name ``name`` as a word;
     None when there are too many files to read."""
     from promptlint.modules import Module, inside
-    from promptlint.project_pass import _never_source, _region
+    from promptlint.project_pass import _region
 
     start = _region(str(home), str(root))
     if start is None or not (start == str(root) or start.startswith(str(root).rstrip(os.sep) + os.sep)):
         return None
+    files = _sources(start)
+    if files is None:
+        return None
     word = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
     encoded = name.encode()
+    own = str(home)
     found: List[Path] = []
-    count = 0
+    for path in files:
+        if path == own:
+            continue
+        raw = _read(path)
+        if raw is None or encoded not in raw or word.search(raw) is None:
+            continue
+        if os.path.realpath(path) == os.path.realpath(own):
+            continue
+        if inside(Module(Path(path)), root, excluded) is None:
+            continue
+        found.append(Path(path))
+    return found
+
+
+# Per process: the source files under a folder, and the folders walked with their modification times (a
+# file added or removed changes its folder's), checked again on each use.
+_listings: Dict[str, Tuple[Tuple[Tuple[str, int], ...], Optional[List[str]]]] = {}
+
+
+def _sources(start: str) -> Optional[List[str]]:
+    known = _listings.get(start)
+    if known is not None and all(_mtime(folder) == mtime for folder, mtime in known[0]):
+        return known[1]
+    from promptlint.project_pass import _never_source
+
+    folders_seen: List[Tuple[str, int]] = []
+    files_found: Optional[List[str]] = []
     for directory, folders, files in os.walk(start):
         folders[:] = sorted(f for f in folders if not _never_source(f) and f not in _TEST_FOLDERS)
+        folders_seen.append((directory, _mtime(directory)))
         for file in sorted(files):
-            if not file.endswith(".py") or _is_test(file):
-                continue
-            count += 1
-            if count > _MAX_FILES:
-                return None
-            path = os.path.join(directory, file)
-            if os.path.realpath(path) == os.path.realpath(home):
-                continue
-            raw = _read(path)
-            if raw is None or encoded not in raw or word.search(raw) is None:
-                continue
-            if inside(Module(Path(path)), root, excluded) is None:
-                continue
-            found.append(Path(path))
-    return found
+            if file.endswith(".py") and not _is_test(file) and files_found is not None:
+                files_found.append(os.path.join(directory, file))
+                if len(files_found) > _MAX_FILES:
+                    files_found = None
+    _listings[start] = (tuple(folders_seen), files_found)
+    return files_found
+
+
+def _mtime(folder: str) -> int:
+    try:
+        return os.stat(folder).st_mtime_ns
+    except OSError:
+        return -1
 
 
 def _is_test(file: str) -> bool:

@@ -14,26 +14,39 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from promptlint.extract.scopes import Scope, module_of
+from promptlint.extract.scopes import CallSite, Scope, module_of
 from promptlint.extract.tree import attribute_chain, nodes_under
 
 _MAX_SITES = 8
 
-# Per module scope (by ``id``, with the scope kept to check it): how often each name appears in it.
-_Counts = Dict[int, Tuple[Scope, Dict[str, int]]]
+# Per module scope (by ``id``, with the scope kept to check it): its calls by name, its names' counts.
+_Counts = Dict[object, Tuple[Scope, object]]
 
 
 def passed_class(receivers, function: Scope, name: str, counts: _Counts) -> Optional[Tuple[Scope, object]]:
     """(class scope, its module or None for the linted one) of what every call of ``function`` passes for
-    its parameter ``name``; None when that is not one known class (see the module docstring)."""
+    its parameter ``name``; None when that is not one known class (see the module docstring). Answered once
+    per function and parameter of a linted module (``counts`` holds the answers too)."""
+    key = (id(function), name)
+    known = counts.get(key)
+    if known is not None and known[0] is function:
+        return known[1]
+    found = _passed_class(receivers, function, name, counts)
+    counts[key] = (function, found)
+    return found
+
+
+def _passed_class(receivers, function: Scope, name: str, counts: _Counts) -> Optional[Tuple[Scope, object]]:
     node = function.node
     module = function.parent
     if not isinstance(node, cst.FunctionDef) or node.decorators or module is None or module.kind != "module":
         return None
+    if getattr(module.class_table, "module_scope", None) is not module:
+        return None  # not the linted module (or no project): the calls in other modules are not searched
     called = node.name.value
     bindings = module.bindings.get(called, [])
     if len(bindings) != 1 or bindings[0].body is not function:
@@ -45,29 +58,36 @@ def passed_class(receivers, function: Scope, name: str, counts: _Counts) -> Opti
         position = -1
     else:
         return None
-    sites = [
-        site
-        for site in module.call_sites
-        if isinstance(site.node.func, cst.Name)
-        and site.node.func.value == called
-        and site.scope.lookup(called)[1] is bindings
-    ]
-    if len(sites) > _MAX_SITES or _count(module, called, counts) != 1 + len(sites):
-        return None  # named elsewhere than its calls (handed on: other callers)
-    from promptlint.extract.constructed import _argument
+    index = _index(module, counts)
+    sites = [site for site in index.calls.get(called, []) if site.scope.lookup(called)[1] is bindings]
+    if len(sites) > _MAX_SITES:
+        return None
+    found = _agreed(receivers, sites, position, name, module, None)
+    if found is False:
+        return None  # the module's own calls disagree: no other module is read
     from promptlint.extract.construction_sites import sites_elsewhere
 
     others = sites_elsewhere(function, called)
     if others is None or not sites + others or len(sites) + len(others) > _MAX_SITES:
         return None  # never called, or too often
-    found = None
-    for site in sites + others:
+    found = _agreed(receivers, others, position, name, module, found)
+    if not found or index.names().get(called, 0) != 1 + len(sites):
+        return None  # a call disagrees, or the function is named elsewhere than its calls (handed on)
+    return found
+
+
+def _agreed(receivers, sites, position: int, name: str, module: Scope, found):
+    """The class every call in ``sites`` passes, agreeing with ``found`` (None: nothing yet); False when a
+    call passes something else."""
+    from promptlint.extract.constructed import _argument
+
+    for site in sites:
         argument = _argument(site.node, position, name)
         if argument is None:
-            return None
+            return False
         cls = _constructed_class(receivers, argument, site.scope, module)
         if cls is None or (found is not None and _key(found) != _key(cls)):
-            return None
+            return False
         found = cls
     return found
 
@@ -129,12 +149,31 @@ def _class_elsewhere(receivers, func: cst.BaseExpression, scope: Scope, linted: 
     return defined.binding.body, defined.module
 
 
-def _count(module: Scope, name: str, counts: _Counts) -> int:
+class _Index:
+    """A module's calls by the plain name they call, and how often each name appears in it."""
+
+    def __init__(self, module: Scope) -> None:
+        self.calls: Dict[str, List[CallSite]] = {}
+        for site in module.call_sites:
+            if isinstance(site.node.func, cst.Name):
+                self.calls.setdefault(site.node.func.value, []).append(site)
+        self._module = module
+        self._names: Optional[Dict[str, int]] = None
+
+    def names(self) -> Dict[str, int]:
+        """How often each name appears in the module (counted on first use)."""
+        if self._names is None:
+            self._names = {}
+            for node in nodes_under(self._module.node, enter_nested_scopes=True):
+                if isinstance(node, cst.Name):
+                    self._names[node.value] = self._names.get(node.value, 0) + 1
+        return self._names
+
+
+def _index(module: Scope, counts: _Counts) -> _Index:
     known = counts.get(id(module))
     if known is None or known[0] is not module:
-        table: Dict[str, int] = {}
-        for node in nodes_under(module.node, enter_nested_scopes=True):
-            if isinstance(node, cst.Name):
-                table[node.value] = table.get(node.value, 0) + 1
-        known = counts[id(module)] = (module, table)
-    return known[1].get(name, 0)
+        known = counts[id(module)] = (module, _Index(module))
+    index = known[1]
+    assert isinstance(index, _Index)
+    return index
