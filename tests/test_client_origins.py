@@ -133,6 +133,13 @@ def test_a_client_every_other_module_passes_is_known(project: Path, capsys, main
             },
             id="a-module-naming-it-cannot-be-parsed",
         ),
+        pytest.param(
+            {
+                "pkg/main.py": "from openai import OpenAI\nfrom .bot import Bot\n\nbot = Bot(OpenAI())\n",
+                "pkg/registry.py": "from .bot import Bot\n\nFACTORIES = {'bot': Bot}\n",
+            },
+            id="another-module-puts-the-class-in-a-table",
+        ),
     ],
 )
 def test_a_client_the_other_modules_do_not_agree_on_stays_unknown(
@@ -140,6 +147,19 @@ def test_a_client_the_other_modules_do_not_agree_on_stays_unknown(
 ) -> None:
     write(project, {"pkg/bot.py": BOT, **files})
     assert run(capsys, "--no-cache", "pkg/bot.py") == [BY_SIGNATURE]
+
+
+def test_annotations_isinstance_and_reexports_elsewhere_do_not_hide_the_client(project: Path, capsys) -> None:
+    write(
+        project,
+        {
+            "pkg/bot.py": BOT,
+            "pkg/__init__.py": "from .bot import Bot\n",
+            "pkg/main.py": "from openai import OpenAI\nfrom .bot import Bot\n\nbot = Bot(OpenAI())\n",
+            "pkg/use.py": "from .bot import Bot\n\n\ndef f(bot: Bot) -> bool:\n    return isinstance(bot, Bot)\n",
+        },
+    )
+    assert run(capsys, "--no-cache", "pkg/bot.py") == [AT_BOT]
 
 
 def test_a_test_module_passing_a_mock_does_not_decide(project: Path, capsys) -> None:
@@ -343,6 +363,9 @@ def test_calls_from_another_module_decide_too(project: Path, capsys) -> None:
     assert run(capsys, "pkg/flow.py") == []
     (project / "pkg" / "other.py").unlink()
     assert run(capsys, "pkg/flow.py") == [("pkg/flow.py", 5, 12, "LLM201", "high")]
+    # Handed on in a new module: other callers. (A new module is no dependency of the cached result.)
+    write(project, {"pkg/other.py": "from .flow import run\n\nSTEPS = [run]\n"})
+    assert run(capsys, "--no-cache", "pkg/flow.py") == []
 
 
 @pytest.mark.parametrize(

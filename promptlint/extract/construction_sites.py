@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -89,7 +89,51 @@ def _sites_in(
             is_the_class(base.value, scope.parent or module) for base in node.bases
         ):
             return None
-    return [site for site in module.call_sites if is_the_class(site.node.func, site.scope)]
+    sites = [site for site in module.call_sites if is_the_class(site.node.func, site.scope)]
+    aliases = {
+        local
+        for local, bindings in module.bindings.items()
+        if len(bindings) == 1 and bindings[0].imported is not None and is_the_class(cst.Name(local), module)
+    }
+    if aliases and _handed_on(module.node, aliases):
+        return None
+    return sites
+
+
+class _Uses(cst.CSTVisitor):
+    """Whether a name is used other than called, imported, annotated or tested (``isinstance``): put in a
+    table of factories (``{"openai": Bot}``), passed on or stored, it may be called anywhere."""
+
+    def __init__(self, names: Set[str]) -> None:
+        self.names = names
+        self.called: Set[int] = set()
+        self.found = False
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Annotation(self, node: cst.Annotation) -> bool:
+        return False
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        if isinstance(node.func, cst.Name):
+            if node.func.value in ("isinstance", "issubclass"):
+                return False
+            self.called.add(id(node.func))
+        return True
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value in self.names and id(node) not in self.called:
+            self.found = True
+
+
+def _handed_on(module: cst.CSTNode, names: Set[str]) -> bool:
+    uses = _Uses(names)
+    module.visit(uses)
+    return uses.found
 
 
 def _resolves_to(imports, file: Path, binding: Binding, attributes, home: Path, name: str, kind: str) -> bool:
