@@ -1,12 +1,13 @@
 """A client handed to a class's constructor: ``def __init__(self, client): self.client = client``.
 
-The attribute is what the module passes when it builds the class: every ``Bot(OpenAI())`` /
-``Bot(client=client)`` in the module is a construction site, and the client is known when each site's argument
-traces to one (they are merged like branches: ``OpenAI()`` at one site and ``AzureOpenAI()`` at another are
-alternatives). Nothing is known when the class has no construction site in its module, when it has
-subclasses there (they may call ``__init__`` with anything), when a site passes ``*args``/``**kwargs`` or
-leaves the parameter to its default, or when its name is rebound. Sites in other modules are not seen:
-like a method never read, they do not decide.
+The attribute is what the project passes when it builds the class: every ``Bot(OpenAI())`` /
+``Bot(client=client)`` in the module, and in the project's other modules (``construction_sites``), is a
+construction site, and the client is known when each site's argument traces to one (they are merged like
+branches: ``OpenAI()`` at one site and ``AzureOpenAI()`` at another are alternatives). Nothing is known when
+the class has no construction site, when it has subclasses (they may call ``__init__`` with anything), when a
+site passes ``*args``/``**kwargs`` or leaves the parameter to its default, or when its name is rebound. The
+other modules are searched only for a class of the linted module; for a class read from another module (a
+base class), its own module's sites decide.
 """
 
 from __future__ import annotations
@@ -62,20 +63,37 @@ def construction_arguments(cls: Scope, position: int, keyword: str) -> Optional[
 
     if descendants(cls):
         return None
+    sites = [
+        site
+        for site in module.call_sites
+        if isinstance(site.node.func, cst.Name)
+        and site.node.func.value == name
+        and site.scope.lookup(name)[1] is bindings  # not a local name that shadows the class
+    ]
+    found = _arguments(sites, position, keyword)
+    if found is None:
+        return None
+    from promptlint.extract.construction_sites import sites_elsewhere
+
+    others = sites_elsewhere(cls, name)  # only when the module's own sites all say something
+    if others is None:
+        return None
+    more = _arguments(others, position, keyword)
+    if more is None or len(found) + len(more) > _MAX_SITES:
+        return None
+    return found + more or None
+
+
+def _arguments(sites: List, position: int, keyword: str) -> Optional[List[tuple]]:
     found: List[tuple] = []
-    for site in module.call_sites:
-        func = site.node.func
-        if not (isinstance(func, cst.Name) and func.value == name):
-            continue
-        if site.scope.lookup(name)[1] is not bindings:
-            continue  # a local name that shadows the class
+    for site in sites:
         argument = _argument(site.node, position, keyword)
         if argument is None:
             return None
         found.append((argument, site.scope))
         if len(found) > _MAX_SITES:
             return None
-    return found or None
+    return found
 
 
 def _argument(call: cst.Call, position: int, keyword: str) -> Optional[cst.BaseExpression]:

@@ -46,6 +46,7 @@ class Receivers:
         self.imports = imports
         self.source_path = source_path
         self.gate = gate
+        self._counts: dict = {}  # ``passed_in``'s name counts, per module
 
     def method(self, func: cst.BaseExpression, scope: Scope) -> Optional[Method]:
         if not isinstance(func, cst.Attribute):
@@ -88,6 +89,11 @@ class Receivers:
                 return (found[0], found[1], False, True) if found is not None else None
             if binding.kind == "param" and binding.annotation is not None:
                 found = self._class(binding.annotation, binding.scope)
+                return (found[0], found[1], False, False) if found is not None else None
+            if binding.kind == "param":  # what every call of the function passes (``passed_in``)
+                from promptlint.extract.passed_in import passed_class
+
+                found = passed_class(self, owner, expr.value, self._counts)
                 return (found[0], found[1], False, False) if found is not None else None
             return None
         if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):

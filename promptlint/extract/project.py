@@ -179,6 +179,10 @@ class ProjectImports:
         found = self._follow(importer, binding.imported, tuple(attributes), 0, definitions=True, gate=gate)
         return found if isinstance(found, Defined) else None
 
+    def module(self, path: Path) -> Optional[ProjectModule]:
+        """The project module at ``path`` parsed (None when it cannot be), listed in ``read``."""
+        return self._load(path)
+
     def home(self, module_scope: Scope) -> Optional[Path]:
         """The file of a module scope read by this run (None for one it did not read: the linted module)."""
         module = self._homes.get(id(module_scope))

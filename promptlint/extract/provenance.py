@@ -12,6 +12,7 @@ from typing import Iterable, List, Optional, Tuple, Union
 
 import libcst as cst
 
+from promptlint.extract.closures import method_of
 from promptlint.extract.constructed import constructed_origin
 from promptlint.extract.scopes import Binding, Scope, lineage, module_of
 from promptlint.prefilter import FROM_MODULES, SDK_MODULES
@@ -478,8 +479,8 @@ def _self_attribute(expr: cst.Attribute, scope: Scope, depth: int) -> Union[Orig
     getter, a property)."""
     if not isinstance(expr.value, cst.Name):
         return None
-    function = scope.enclosing_function()
-    if function is None or function.owner_class is None or expr.value.value != function.self_name:
+    function = method_of(scope, expr.value.value)  # the method, or one a nested function closes over
+    if function is None or function.owner_class is None:
         return None
     # A base class that cannot be found may set the attribute too; like a method of the class that is never
     # read, it is not followed: the candidates seen decide. Bases imported from the project's other modules

@@ -47,7 +47,8 @@ class MissingOutputLimit(Rule):
     the related location, and priced with the model the caller passes or the wrapper's default. Not
     reported: a caller that passes `*args`/`**opts`, or through `**kwargs` a keyword that may carry a cap; a
     wrapper whose parameter has another default, or that rebinds it. A method of a known instance
-    (`self.llm.ask(...)` after `self.llm = Chat()`, `bot = Chat(); bot.ask(...)`, `llm: Chat`) is a wrapper
+    (`self.llm.ask(...)` after `self.llm = Chat()`, `bot = Chat(); bot.ask(...)`, `llm: Chat`, or `llm` an
+    unannotated parameter that every call of its function in the project passes a `Chat(...)`) is a wrapper
     the same way, when its own body makes the request. A module-level function that passes its own
     parameter on as a wrapper's cap (`def ask(q, max_tokens=None): return _complete(q, max_tokens)`) is a
     wrapper in turn, up to 4 levels, each listed as related; not yet for methods or across modules.
