@@ -48,6 +48,10 @@ class ProjectPass:
     ) -> None:
         """``exclude``: the configured exclude patterns (see ``discover.ExcludedPaths``)."""
         self.root = project_root.resolve()
+        # The root as the run names it: files named through a symlinked folder are read as through their
+        # real path, which the root, the package mappings and the census use.
+        named = os.path.abspath(project_root)
+        self._alias = None if named == str(self.root) else named.rstrip(os.sep) + os.sep
         self.exclude = exclude
         root = str(self.root)
         self.covered = coverage is not None and any(
@@ -87,7 +91,10 @@ class ProjectPass:
     def _absolute(self, path: Path) -> str:
         """``os.path.abspath`` without a ``getcwd`` call per file: discovery's paths are normalised."""
         text = str(path)
-        return text if os.path.isabs(text) else os.path.join(self._cwd, text)
+        text = text if os.path.isabs(text) else os.path.join(self._cwd, text)
+        if self._alias is not None and text.startswith(self._alias):
+            return str(self.root).rstrip(os.sep) + os.sep + text[len(self._alias) :]
+        return text
 
     def unknown(self, path: Path) -> None:
         """A file of the run not read (no rule to run on it, or too large): it may send requests."""

@@ -229,3 +229,31 @@ def test_a_file_named_inside_an_excluded_folder_reads_its_neighbours_there(
     assert run(capsys, "--no-cache", "generated/caller.py") == [("generated/caller.py", 5, 12)]
     assert run(capsys, "--no-cache", ".") == []  # the folder is excluded from the walk
     assert run(capsys, "--no-cache", ".", "generated/caller.py") == [("generated/caller.py", 5, 12)]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_project_named_through_a_symlink_is_read_as_through_its_real_path(
+    project: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys,
+    jobs: str,
+) -> None:
+    # An editor or a script names files through a symlinked folder (`--config link/pyproject.toml link`).
+    # The project root is resolved; the files used to be compared with it unresolved, so the census and the
+    # package folder mapping missed them and the callers of the project's wrapper went unlinted.
+    write(
+        project,
+        {
+            "pyproject.toml": '[tool.promptlint]\n\n[tool.setuptools]\npackage-dir = {"Acme" = "app"}\n',
+            "screens/__init__.py": "",
+            "screens/caller.py": CALLER.format(module="Acme.llm"),
+        },
+    )
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (elsewhere / "link").symlink_to(project, target_is_directory=True)
+    monkeypatch.chdir(elsewhere)
+    expected = [("app/caller.py", 5, 12), ("app/child.py", 6, 20), ("screens/caller.py", 5, 12)]
+    for named in ("link", str(elsewhere / "link")):
+        found = run(capsys, "--no-cache", "--jobs", jobs, "--config", f"{named}/pyproject.toml", named)
+        assert found == [(f"link/{path}", line, column) for path, line, column in expected]
