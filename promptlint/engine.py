@@ -89,8 +89,22 @@ def _lint_source(
     if not reached and not may_call_llm(source.raw):
         return result
     result.parsed = True
+    from promptlint import trees
     from promptlint.deep import MAX_BRACKET_DEPTH, bracket_depth, run_deep
 
+    path_key = trees.key(source.path)
+    if trees.recall(path_key, source.text) is not None:  # parsed already: the guards below passed then
+        return run_deep(
+            _analyse,
+            source.text,
+            source.path,
+            display,
+            options,
+            models,
+            result,
+            path_key,
+            timeout=options.timeout,
+        )
     if source.raw.count(b"(") + source.raw.count(b"[") + source.raw.count(b"{") > MAX_BRACKET_DEPTH:
         depth = bracket_depth(source.raw)
         if depth > MAX_BRACKET_DEPTH:
@@ -109,7 +123,15 @@ def _lint_source(
         )
         return result
     return run_deep(
-        _analyse, source.text, source.path, display, options, models, result, timeout=options.timeout
+        _analyse,
+        source.text,
+        source.path,
+        display,
+        options,
+        models,
+        result,
+        path_key,
+        timeout=options.timeout,
     )
 
 
@@ -123,42 +145,67 @@ def lint_text(
 
 
 def _analyse(
-    text: str, path: Path, display: str, options: LintOptions, models, result: FileResult
+    text: str,
+    path: Path,
+    display: str,
+    options: LintOptions,
+    models,
+    result: FileResult,
+    path_key: Optional[str] = None,
 ) -> FileResult:
     """Parse, extract, check and place, with the cyclic garbage collector off: a parsed module is hundreds
     of thousands of objects without cycles, and the collector's passes over them cost about a third of the
-    time on large files. Reference counting still frees them."""
+    time on large files. Reference counting still frees them. ``path_key``: the file's key in ``trees``,
+    for the text of a file as read (not one being fixed): its tree is taken from there or kept there."""
     import gc
 
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _analyse_collected(text, path, display, options, models, result)
+        return _analyse_collected(text, path, display, options, models, result, path_key)
     finally:
         if enabled:
             gc.enable()
 
 
 def _analyse_collected(
-    text: str, path: Path, display: str, options: LintOptions, models, result: FileResult
+    text: str, path: Path, display: str, options: LintOptions, models, result: FileResult, path_key=None
 ) -> FileResult:
+
+    from promptlint import trees
+
+    module = trees.recall(path_key, text) if path_key is not None else None
+    if module is None:
+        module = _parsed(text, display, result)
+        if module is None:
+            return result
+        if path_key is not None:
+            trees.keep(path_key, text, module)
+    with trees.linting(module):
+        return _analyse_module(module, text, path, display, options, models, result)
+
+
+def _parsed(text: str, display: str, result: FileResult):
+    """The libcst tree of ``text``, or None with the reason added to ``result``'s errors."""
     import libcst as cst
 
     from promptlint.parsing import parse_module
 
     try:
-        module = parse_module(text)
+        return parse_module(text)
     except cst.ParserSyntaxError as error:
         reason = _syntax_error(error)
         result.errors.append(FileError(display, reason))
-        return result
     except RecursionError:
         result.errors.append(FileError(display, "too deeply nested to parse"))
-        return result
     except MemoryError:
         result.errors.append(FileError(display, "too large to parse"))
-        return result
+    return None
 
+
+def _analyse_module(
+    module, text: str, path: Path, display: str, options: LintOptions, models, result: FileResult
+) -> FileResult:
     from promptlint.extract import extract_calls
     from promptlint.extract.module_index import ModuleIndex
 

@@ -28,13 +28,14 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
+from promptlint import trees
 from promptlint.extract.scopes import Binding, Scope, build_scopes, only_assignment
 from promptlint.modules import Excluded, Module, ModuleFinder, Package, Ref
 from promptlint.modules import search_roots as search_roots
 
 _MAX_HOPS = 8  # imports followed from one name: re-exports of re-exports, and no cycle runs forever
 _MAX_MODULE_SIZE = 2 * 1024 * 1024
-_MEMO_SIZE = 64  # parsed modules kept per process
+_MEMO_SIZE = 64  # parsed modules kept per process (their trees also stay in ``trees`` while it has room)
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,10 @@ def load(path: Path, gate: Optional[Gate] = None) -> Optional[ProjectModule]:
         return None
     known = _parsed.get(path)
     if known is not None and known[0] == raw:
-        return known[1]
+        _parsed[path] = _parsed.pop(path)  # the least recently used goes first
+        if known[1] is None or not trees.in_use(known[1].module):
+            return known[1]
+        return _parse(path, raw)  # the linted file reaching itself: a tree of its own (see ``trees``)
     parsed = _parse(path, raw)
     if len(_parsed) >= _MEMO_SIZE:
         _parsed.pop(next(iter(_parsed)))
@@ -105,13 +109,19 @@ def _parse(path: Path, raw: bytes) -> Optional[ProjectModule]:
 
     try:
         text = decode_file(path, raw).text
-        # The guards the linted file passes before it is parsed: nesting no Python accepts is no module.
-        brackets = raw.count(b"(") + raw.count(b"[") + raw.count(b"{")
-        if brackets > MAX_BRACKET_DEPTH and bracket_depth(raw) > MAX_BRACKET_DEPTH:
-            return None
-        if expression_depth(text) > MAX_EXPRESSION_DEPTH:
-            return None
-        module = parse_module(text)
+        path_key = trees.key(path)
+        module = trees.recall(path_key, text)  # kept, its text passed the guards below
+        if module is not None and trees.in_use(module):
+            module = parse_module(text)  # the linted file's own tree is not shared (see ``trees``)
+        elif module is None:
+            # The guards the linted file passes before it is parsed: nesting no Python accepts is no module.
+            brackets = raw.count(b"(") + raw.count(b"[") + raw.count(b"{")
+            if brackets > MAX_BRACKET_DEPTH and bracket_depth(raw) > MAX_BRACKET_DEPTH:
+                return None
+            if expression_depth(text) > MAX_EXPRESSION_DEPTH:
+                return None
+            module = parse_module(text)
+            trees.keep(path_key, text, module)
         scope = build_scopes(module).module_scope
     except (SourceError, cst.ParserSyntaxError, RecursionError, MemoryError, ValueError):
         return None
