@@ -64,9 +64,12 @@ class ProjectPass:
         self._cwd = os.getcwd()
         self._looked: List[str] = []  # files whose imports or folders the pass consulted
 
-    def note(self, path: Path, sdk: bool) -> None:
-        """What the byte gate said of a run file whose bytes were not read (``stat_index``)."""
-        self._sdk[self._absolute(path)] = sdk
+    def known(self, index: int, absolute: str, imports: bool) -> None:
+        """A run file (at the ``absolute`` path) that the byte gate said imports no SDK, from the stat index
+        rather than its bytes; one with ``imports`` is put aside as ``through`` puts it."""
+        self._sdk[absolute] = False
+        if imports:
+            self._deferred.append((index, absolute))
 
     def consulted(self) -> Set[str]:
         """What the decisions of ``through`` for deferred files depend on besides the run's own files and the

@@ -167,6 +167,7 @@ def lint_tasks(
 
     project = ProjectPass(context.project_root, context.exclude, coverage)
     index_of = _stat_index(tasks, context, cache)
+    absolutes = [project.absolute(task.path) for task in tasks] if index_of is not None else []
     fresh = True  # every file of the run was known to the stat index, unchanged
     complete = True  # every file of the run has an entry in the index now
 
@@ -182,16 +183,14 @@ def lint_tasks(
             sig = None
             absolute = ""
             if index_of is not None and not deferred and task.raw is None and task.codes:
-                absolute = project.absolute(task.path)
+                absolute = absolutes[index]
                 sig = signature(absolute)
                 kind = index_of.kind(absolute, sig)
                 if kind is None:
                     fresh = False
                 elif kind != SDK:
-                    project.note(task.path, False)
-                    if kind == DEFER_KIND:
-                        project.defer(index, task.path)
-                    else:
+                    project.known(index, absolute, kind == DEFER_KIND)
+                    if kind != DEFER_KIND:
                         if kind == LARGE:
                             project.unknown(task.path)
                         results[index] = FileResult()
@@ -250,7 +249,9 @@ def lint_tasks(
         """The project pass over the files put aside: its decisions from the stat index when nothing they
         depend on changed, else made here (and kept there)."""
         run = (
-            _run_key(tasks, project, coverage, context) if index_of is not None and project.covered else None
+            _run_key(tasks, absolutes, coverage, context)
+            if index_of is not None and project.covered
+            else None
         )
         decisions = index_of.decisions(run) if run is not None and fresh else None  # type: ignore[union-attr]
         if decisions is not None and all(
@@ -278,7 +279,7 @@ def lint_tasks(
         second_look()
         if index_of is not None:
             if project.covered and complete:
-                index_of.forget_except(project.absolute(task.path) for task in tasks)
+                index_of.forget_except(absolutes)
             cache.save_index(index_of)
         if pool is not None:
             collect(block=True)
@@ -312,7 +313,7 @@ def _record(index_of: StatIndex, absolute: str, sig: Signature, kind: int) -> bo
     return index_of.settled(sig)
 
 
-def _run_key(tasks: Sequence[Task], project: ProjectPass, coverage: Optional[Coverage], context) -> str:
+def _run_key(tasks: Sequence[Task], absolutes: List[str], coverage: Optional[Coverage], context) -> str:
     """What the project pass's decisions depend on besides files: the run's files (and which have rules to
     run), the folders walked and what a ``.gitignore`` hid there."""
     import hashlib
@@ -320,8 +321,7 @@ def _run_key(tasks: Sequence[Task], project: ProjectPass, coverage: Optional[Cov
     digest = hashlib.sha256(str(context.project_root).encode())
     if coverage is not None:
         digest.update("\0".join(coverage.walked).encode() + b"\1" + "\0".join(coverage.hidden).encode())
-    for task in tasks:
-        digest.update(f"\1{project.absolute(task.path)}\0{bool(task.codes)}".encode())
+    digest.update("\0".join(f"{path}\0{bool(task.codes)}" for task, path in zip(tasks, absolutes)).encode())
     return digest.hexdigest()
 
 
