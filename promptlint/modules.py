@@ -189,6 +189,17 @@ class ModuleFinder:
                 return found, names[1:]
         return None
 
+    def consulted(self) -> List[str]:
+        """The directories whose listings answered lookups, the ``pyproject.toml`` files consulted and the
+        package folders they map: what a result resolved by this finder depends on besides the files read."""
+        found = list(self._listings)
+        found += (str(pyproject) for pyproject in self.layouts)
+        for layouts in self._layouts.values():
+            for _, layout in layouts:
+                found += (str(folder) for folder in layout.folders)
+                found += (str(folder) for _, folder in layout.packages)
+        return found
+
     def _listing(self, directory: str) -> frozenset:
         entries = self._listings.get(directory)
         if entries is None:

@@ -66,6 +66,40 @@ class ProjectPass:
         self._under: Dict[str, bool] = {}
         self._excluded: Dict[str, bool] = {}
         self._cwd = os.getcwd()
+        self._looked: List[str] = []  # files whose imports or folders the pass consulted
+
+    def known(self, index: int, absolute: str, imports: bool) -> None:
+        """A run file (at the ``absolute`` path) that the byte gate said imports no SDK, from the stat index
+        rather than its bytes; one with ``imports`` is put aside as ``through`` puts it."""
+        self._sdk[absolute] = False
+        if imports:
+            self._deferred.append((index, absolute))
+
+    def consulted(self) -> Set[str]:
+        """What the decisions of ``through`` for deferred files depend on besides the run's own files and the
+        settings: the files and directories the pass read, the folders above them and the
+        ``pyproject.toml`` files there (which make a folder a project or map package folders)."""
+        found: Set[str] = set()
+        folders: Set[str] = set()
+        root = str(self.root)
+        # In a project, nothing above its folder is consulted for its own files (``prompt_root``).
+        project = os.path.isfile(os.path.join(root, "pyproject.toml")) or os.path.exists(
+            os.path.join(root, ".git")
+        )
+        for path in [*self._looked, *(p for reach in self._reach.values() for p in reach.consulted())]:
+            found.add(path)
+            if project and path == root:
+                continue
+            directory = os.path.dirname(path)
+            stop = root if project and path.startswith(root.rstrip(os.sep) + os.sep) else None
+            while directory not in folders:
+                folders.add(directory)
+                found.add(os.path.join(directory, "pyproject.toml"))
+                parent = os.path.dirname(directory)
+                if parent == directory or directory == stop:
+                    break
+                directory = parent
+        return found | folders
 
     def through(self, path: Path, raw: bytes, deferred: bool = False) -> Optional[Tuple[Path, ...]]:
         """``()`` for a file that imports an SDK, the project modules it reaches one through otherwise,
@@ -77,6 +111,7 @@ class ProjectPass:
                 return ()
             return DEFER if b"import" in raw else None
         absolute = Path(self._absolute(path))
+        self._looked.append(str(absolute))
         from promptlint.modules import prompt_root
         from promptlint.reach import Reach
 
@@ -102,6 +137,13 @@ class ProjectPass:
 
     def defer(self, index: int, path: Path) -> None:
         self._deferred.append((index, self._absolute(path)))
+
+    def absolute(self, path: Path) -> str:
+        return self._absolute(path)
+
+    def put_aside(self) -> List[Tuple[int, str]]:
+        """Every file put aside (task index, absolute path), whether or not ``deferred`` looks at it."""
+        return list(self._deferred)
 
     def deferred(self) -> List[int]:
         """The put-aside files whose imports may reach a module that sends requests, by task index."""
@@ -154,6 +196,7 @@ class ProjectPass:
 
         sources = [p for p, sdk in self._sdk.items() if sdk and makes_calls(Path(p), self._calls)]
         sources += self._unknown
+        self._looked += sources
         regions = {_region(source, root) for source in sources}
         # A package folder a ``pyproject.toml`` maps is importable from anywhere below that file.
         regions.update(scope for source in sources for scope in _mapping_scopes(source, root))

@@ -144,6 +144,7 @@ class Reach:
         self._excluded: Optional[Excluded] = None
         self.calls: Dict[Path, bool] = {}  # modules that import an SDK: whether they build or call
         self._facts: Dict[Path, Optional[Facts]] = {}
+        self._read: List[str] = []  # modules read for the byte gate (the run's own files are in ``sdk``)
         self._modules: Dict[Tuple[str, Import], Optional[Tuple[Path, Optional[str]]]] = {}
 
     def through(self, path: Path, raw: bytes, excluded: Optional[Excluded] = None) -> Tuple[Path, ...]:
@@ -198,6 +199,12 @@ class Reach:
                     return (module, *chain)
         return ()
 
+    def consulted(self) -> List[str]:
+        """Every file this pass read and every directory or ``pyproject.toml`` it consulted."""
+        return [*self._read, *(str(path) for path in self._facts), *(str(p) for p in self.calls)] + (
+            self.finder.consulted()
+        )
+
     # -- modules --------------------------------------------------------------------------------------------
 
     def _sdk(self, path: Path) -> bool:
@@ -206,6 +213,7 @@ class Reach:
             return False
         key = str(path)
         if key not in self.sdk:
+            self._read.append(key)
             self.sdk[key] = may_call_llm(_read(path))
         return self.sdk[key] and makes_calls(path, self.calls)
 

@@ -24,6 +24,9 @@ from promptlint.source import (
     read_raw,
     scan_raw,
 )
+from promptlint.stat_index import DEFER as DEFER_KIND
+from promptlint.stat_index import LARGE, SDK, Signature, StatIndex, signature
+from promptlint.stat_index import SKIP as SKIP_KIND
 
 if TYPE_CHECKING:
     from promptlint.engine import LintOptions
@@ -32,6 +35,8 @@ if TYPE_CHECKING:
 MIN_PARALLEL_FILES = 4
 # From this many files on, a worker pool is started at the first file to parse.
 EARLY_POOL_FILES = 200
+# From this many files on, the stat index spares reading unchanged files (below, loading it costs more).
+INDEX_MIN_FILES = 32
 
 
 @dataclass(frozen=True)
@@ -161,41 +166,74 @@ def lint_tasks(
             finished(index, key, source, _outcome(tasks[index].display, ok, value, context))
 
     project = ProjectPass(context.project_root, context.exclude, coverage)
+    index_of = _stat_index(tasks, context, cache)
+    absolutes = [project.absolute(task.path) for task in tasks] if index_of is not None else []
+    fresh = True  # every file of the run was known to the stat index, unchanged
+    complete = True  # every file of the run has an entry in the index now
 
-    def lint(index: int, task: Task, raw: Optional[bytes], deferred: bool) -> None:
+    def lint(
+        index: int, task: Task, raw: Optional[bytes], deferred: bool, known: Optional[Tuple[Path, ...]] = None
+    ) -> Optional[Tuple[Path, ...]]:
         """Read, prefilter, serve from the cache or send to be parsed. ``deferred``: the second look at
-        a file that imports no SDK, once the run knows which of its files do (``ProjectPass``)."""
-        nonlocal pool, total
+        a file that imports no SDK, once the run knows which of its files do (``ProjectPass``), where
+        ``known`` is the pass's decision when the stat index has it; returns the pass's decision then."""
+        nonlocal pool, total, fresh, complete
+        through = known
         try:
+            sig = None
+            absolute = ""
+            if index_of is not None and not deferred and task.raw is None and task.codes:
+                absolute = absolutes[index]
+                sig = signature(absolute)
+                kind = index_of.kind(absolute, sig)
+                if kind is None:
+                    fresh = False
+                elif kind != SDK:
+                    project.known(index, absolute, kind == DEFER_KIND)
+                    if kind != DEFER_KIND:
+                        if kind == LARGE:
+                            project.unknown(task.path)
+                        results[index] = FileResult()
+                    return None
             if raw is None:
                 raw = _read_if_relevant(task, context.max_file_size)
-            if raw is not None:
-                through = project.through(task.path, raw, deferred)
-                if through is None:
-                    raw = None
-                elif through is DEFER:
-                    project.defer(index, task.path)
-                    return
-                elif through:
-                    task = replace(task, through=through)
-            elif not deferred:
-                project.unknown(task.path)
             if raw is None:
+                if not deferred:
+                    project.unknown(task.path)
+                    if sig is not None:  # too large, and no SDK import in it
+                        complete = _record(index_of, absolute, sig, LARGE) and complete
                 results[index] = FileResult()
-                return
+                return None
+            if known is None:
+                through = project.through(task.path, raw, deferred)
+                if sig is not None:
+                    kind = SDK if through == () else DEFER_KIND if through is DEFER else SKIP_KIND
+                    complete = _record(index_of, absolute, sig, kind) and complete
+            if through is None:
+                results[index] = FileResult()
+                return None
+            if through is DEFER:
+                project.defer(index, task.path)
+                return None
+            if through:
+                task = replace(task, through=through)
             source = decode_file(task.path, raw)
         except SourceError as error:
             results[index] = FileResult(errors=[FileError(task.display, error.reason)])
-            return
+            complete = fresh = False
+            return through
         except Exception as error:  # promptlint's own failure on this file; the others go on
             results[index] = FileResult(errors=[internal_error(task.display, error)])
-            return
+            complete = fresh = False
+            return through
         key = cache.key(source.raw, task.path, task.display, task.codes) if cache is not None else None
         hit = cache.get(key) if key is not None else None
         if hit is not None:
-            diagnostics, errors, dependencies = hit
-            results[index] = FileResult(diagnostics, errors, True, source, dependencies)
-            return
+            diagnostics, errors = (
+                hit  # a result from the cache is not cached again: its dependencies do not matter
+            )
+            results[index] = FileResult(diagnostics, errors, True, source)
+            return through
         total += 1
         if early:
             if pool is None:
@@ -205,12 +243,44 @@ def lint_tasks(
             collect(block=False)
         else:
             pending.append((index, task, source, key))
+        return through
+
+    def second_look() -> None:
+        """The project pass over the files put aside: its decisions from the stat index when nothing they
+        depend on changed, else made here (and kept there)."""
+        run = (
+            _run_key(tasks, absolutes, coverage, context)
+            if index_of is not None and project.covered
+            else None
+        )
+        decisions = index_of.decisions(run) if run is not None and fresh else None  # type: ignore[union-attr]
+        if decisions is not None and all(
+            path in decisions and isinstance(decisions[path], (list, type(None)))
+            for _, path in project.put_aside()
+        ):
+            for index, path in project.put_aside():
+                through = decisions.get(path)
+                if through is None:
+                    results[index] = FileResult()
+                else:
+                    lint(index, tasks[index], None, True, tuple(Path(p) for p in through))
+            return
+        made: Dict[str, Optional[List[str]]] = {path: None for _, path in project.put_aside()}
+        paths = dict(project.put_aside())
+        for index in project.deferred():
+            through = lint(index, tasks[index], None, True)
+            made[paths[index]] = [str(p) for p in through] if through else None
+        if run is not None and complete:
+            index_of.keep_decisions(run, made, project.consulted())  # type: ignore[union-attr]
 
     try:
         for index, task in enumerate(tasks):
             lint(index, task, None, False)
-        for index in project.deferred():
-            lint(index, tasks[index], None, True)
+        second_look()
+        if index_of is not None:
+            if project.covered and complete:
+                index_of.forget_except(absolutes)
+            cache.save_index(index_of)
         if pool is not None:
             collect(block=True)
     except BaseException:
@@ -228,6 +298,31 @@ def lint_tasks(
         for index, task, source, key in pending:
             finished(index, key, source, linter.lint(task, source))
     return [result if result is not None else FileResult() for result in results]
+
+
+def _stat_index(tasks: Sequence[Task], context: RunContext, cache) -> Optional[StatIndex]:
+    """The stat index for a run of many files (for a few, reading them costs less than loading it)."""
+    if cache is None or len(tasks) < INDEX_MIN_FILES:
+        return None
+    return cache.stat_index(context.max_file_size)
+
+
+def _record(index_of: StatIndex, absolute: str, sig: Signature, kind: int) -> bool:
+    """Keep what the byte gate said of a file read; whether the entry could be kept (see racy entries)."""
+    index_of.record(absolute, sig, kind)
+    return index_of.settled(sig)
+
+
+def _run_key(tasks: Sequence[Task], absolutes: List[str], coverage: Optional[Coverage], context) -> str:
+    """What the project pass's decisions depend on besides files: the run's files (and which have rules to
+    run), the folders walked and what a ``.gitignore`` hid there."""
+    import hashlib
+
+    digest = hashlib.sha256(str(context.project_root).encode())
+    if coverage is not None:
+        digest.update("\0".join(coverage.walked).encode() + b"\1" + "\0".join(coverage.hidden).encode())
+    digest.update("\0".join(f"{path}\0{bool(task.codes)}" for task, path in zip(tasks, absolutes)).encode())
+    return digest.hexdigest()
 
 
 def _finite(seconds: float) -> Optional[float]:
