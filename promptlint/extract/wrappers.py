@@ -140,7 +140,10 @@ def find_wrapper(
     model_parameter = _parameter_of(call.model_node, function, params) if call.model is None else None
     prompt_parameters = _prompt_parameters(call, function, params)
     if prompt_parameters and calls_to(node, node.name.value):
-        prompt_parameters = ()  # the wrapper calls itself: its prompt is not followed
+        from promptlint.extract.self_calls import passes_on
+
+        if not passes_on(function, kind, prompt_parameters):
+            prompt_parameters = ()  # the wrapper calls itself with another prompt: not followed
     if limit_parameter is None and not kwargs_parameter and model_parameter is None and not prompt_parameters:
         return None
     return Wrapper(
@@ -303,17 +306,22 @@ def through_wrappers(
         return []
     calls: List[LLMCall] = []
     for site in sites:
-        func = site.node.func
-        if not isinstance(func, cst.Name) or func.value not in by_name:
-            continue
-        wrapper = by_name[func.value]
-        owner, bindings = site.scope.lookup(func.value)
-        if owner is None or owner.kind != "module" or len(bindings) != 1 or bindings[0].body is None:
-            continue
-        if bindings[0].body.node is not wrapper.node:
-            continue
-        calls.extend(requests_through(wrapper, site, prompted))
+        wrapper = function_wrapper(site, by_name)
+        if wrapper is not None:
+            calls.extend(requests_through(wrapper, site, prompted))
     return calls
+
+
+def function_wrapper(site: CallSite, by_name: Dict[str, Wrapper]) -> Optional[Wrapper]:
+    """The module-level function wrapper of ``by_name`` the call ``site`` calls by its name, if any."""
+    func = site.node.func
+    if not isinstance(func, cst.Name) or func.value not in by_name:
+        return None
+    wrapper = by_name[func.value]
+    owner, bindings = site.scope.lookup(func.value)
+    if owner is None or owner.kind != "module" or len(bindings) != 1 or bindings[0].body is None:
+        return None
+    return wrapper if bindings[0].body.node is wrapper.node else None
 
 
 def requests_through(wrapper: Wrapper, site: CallSite, prompted: Optional[Prompted]) -> List[LLMCall]:
@@ -402,8 +410,8 @@ def cap_wrappers(wrappers: Iterable[Wrapper], sites: Iterable[CallSite]) -> List
             or node.decorators
         ):
             continue
-        if node is inner.node or calls_to(node, node.name.value):
-            continue  # recursion: what is sent is not known
+        if node is inner.node:
+            continue  # the wrapper's call of itself
         bindings = owner.bindings.get(node.name.value, [])
         binding = bind(inner, site.node)
         if len(bindings) != 1 or bindings[0].kind != "def" or binding is None:
@@ -412,6 +420,11 @@ def cap_wrappers(wrappers: Iterable[Wrapper], sites: Iterable[CallSite]) -> List
         limit_parameter = _parameter_of(passed, function, _parameters(node))
         if limit_parameter is None:
             continue
+        if calls_to(node, node.name.value):
+            from promptlint.extract.self_calls import passes_on
+
+            if not passes_on(function, "function", [limit_parameter.name.value]):
+                continue  # it calls itself with another cap: what is sent is not known
         via = Related(f"sent through `{inner.name}()`", inner.call.node, inner.module, inner.path)
         model = caller_model(inner, binding[0], site)[0]
         call = replace(inner.call, node=site.node, model=model, related=(via,) + inner.call.related)
