@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Dict, Iterator, List, Mapping, Optional, Tuple
+from typing import Callable, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import libcst as cst
 
@@ -12,14 +12,15 @@ from promptlint.extract.adapters import ADAPTERS
 from promptlint.extract.adapters.common import Request
 from promptlint.extract.arguments import collect_arguments
 from promptlint.extract.candidates import merge_calls
+from promptlint.extract.cap_levels import InnerAt, cap_outers
 from promptlint.extract.context import ModuleContext
 from promptlint.extract.langchain_chains import chain_candidate, chain_request
-from promptlint.extract.method_wrappers import Receivers, method_calls
+from promptlint.extract.method_wrappers import Receivers, method_calls, method_wrapper
 from promptlint.extract.module_index import ModuleIndex
 from promptlint.extract.module_strings import string_literals
 from promptlint.extract.ordering import with_order_risks
 from promptlint.extract.project import ProjectImports, ProjectModule
-from promptlint.extract.project_wrappers import imported_wrapper_calls, may_send_prompt
+from promptlint.extract.project_wrappers import imported_wrapper, imported_wrapper_calls, may_send_prompt
 from promptlint.extract.prompt_literals import with_prompt_literals
 from promptlint.extract.prompt_wrappers import prompt_through
 from promptlint.extract.provenance import Alternatives, Qualified, qualify
@@ -34,8 +35,8 @@ from promptlint.extract.wrappers import (
     bind,
     caller_model,
     calls_to,
-    cap_wrappers,
     find_wrapper,
+    function_wrapper,
     through_wrappers,
 )
 from promptlint.ir import Confidence, LLMCall, ModuleFacts, Platform, Related
@@ -116,9 +117,11 @@ def extract_calls(
     sites = {id(site.node): site for site in builder.calls}
     level = calls
     capped = own
-    for _ in range(_WRAPPER_LEVELS):
+    for depth in range(_WRAPPER_LEVELS):
         prompt_outer = prompted.outer([call for call in level if call.related], sites, context)
-        capped = cap_wrappers(capped, builder.calls)
+        # The first level also reaches the wrappers of the project's other modules.
+        others = wrappers_of if depth == 0 else None
+        capped = cap_outers(builder.calls, _inner_at(capped, receivers, imports, source, others))
         outer = _one_request_each(_merged(prompt_outer, capped))
         if not outer:
             break
@@ -231,6 +234,31 @@ class _Prompted:
         return found
 
 
+def _inner_at(
+    capped: List[Wrapper],
+    receivers: Receivers,
+    imports: Optional[ProjectImports],
+    source: Optional[Path],
+    wrappers_of: Optional[Callable[[ProjectModule], Dict[str, Wrapper]]],
+) -> InnerAt:
+    """Which of ``capped`` (or, given ``wrappers_of``, of another module's wrappers) a call site calls."""
+    functions = {wrapper.name: wrapper for wrapper in capped if wrapper.kind == "function"}
+    methods = {id(wrapper.node): wrapper for wrapper in capped if wrapper.kind != "function"}
+
+    def none(other: ProjectModule) -> Dict[str, Wrapper]:
+        return {}
+
+    def at(site: CallSite) -> Optional[Wrapper]:
+        found = function_wrapper(site, functions)
+        if found is None and (methods or wrappers_of is not None):
+            found = method_wrapper(site, receivers, methods, wrappers_of or none)
+        if found is None and wrappers_of is not None and imports is not None and source is not None:
+            found = imported_wrapper(site, imports, source, wrappers_of, may_send_prompt)
+        return found
+
+    return at
+
+
 def _merged(prompted: List[Wrapper], capped: List[Wrapper]) -> List[Wrapper]:
     """One wrapper per function: one whose prompt its callers pass takes the cap its callers pass too."""
     caps = {id(wrapper.node): wrapper for wrapper in capped}
@@ -310,6 +338,24 @@ def _module_wrappers(other: ProjectModule, imports: ProjectImports, signatures: 
         if not level:
             break
         found.update((wrapper.name, wrapper) for wrapper in level)
+    # Its wrappers of wrappers for the cap, through its own functions and methods.
+    receivers = Receivers(None, None, may_send_prompt)
+    capped = list(found.values())
+    for _ in range(_WRAPPER_LEVELS):
+        capped = cap_outers(
+            builder.calls, _inner_at(capped, receivers, None, None, None), other.module, str(other.path)
+        )
+        capped = [w for w in capped if w.name not in found or found[w.name].limit_parameter is None]
+        if not capped:
+            break
+        for wrapper in capped:
+            known = found.get(wrapper.name)
+            if known is None:
+                found[wrapper.name] = replace(wrapper, context=context)
+            else:
+                found[wrapper.name] = replace(
+                    known, limit_parameter=wrapper.limit_parameter, call=wrapper.call
+                )
     for path in context.resolver.files_read:
         if path not in imports.read:
             imports.read.append(path)

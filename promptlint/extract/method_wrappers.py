@@ -80,7 +80,7 @@ class Receivers:
             binding = single_binding(bindings)
             if binding is None or owner is None or owner.mutations.get(expr.value):
                 return None
-            if binding.kind in ("class", "import"):
+            if binding.kind in ("class", "import") or binding.imported is not None:  # relative: "unknown"
                 found = self._class(expr, scope)
                 return (found[0], found[1], True, True) if found is not None else None
             if binding.kind == "assign" and isinstance(binding.value, cst.Call):

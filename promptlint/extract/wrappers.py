@@ -389,49 +389,6 @@ def request_through(wrapper: Wrapper, site: CallSite) -> Optional[LLMCall]:
     )
 
 
-def cap_wrappers(wrappers: Iterable[Wrapper], sites: Iterable[CallSite]) -> List[Wrapper]:
-    """Wrappers of wrappers for the cap: a module-level function that calls the module's own wrapper
-    passing its own parameter as the cap (``def ask(q, max_tokens=None): return _complete(q,
-    max_tokens=max_tokens)``) is a wrapper whose cap its callers pass in turn."""
-    by_name = {wrapper.name: wrapper for wrapper in wrappers if wrapper.kind == "function"}
-    found: List[Wrapper] = []
-    for site in sites:
-        func = site.node.func
-        inner = by_name.get(func.value) if isinstance(func, cst.Name) else None
-        function = site.scope
-        if inner is None or inner.limit_parameter is None or function.kind != "function":
-            continue
-        owner = function.parent
-        node = function.node
-        if (
-            owner is None
-            or owner.kind != "module"
-            or not isinstance(node, cst.FunctionDef)
-            or node.decorators
-        ):
-            continue
-        if node is inner.node:
-            continue  # the wrapper's call of itself
-        bindings = owner.bindings.get(node.name.value, [])
-        binding = bind(inner, site.node)
-        if len(bindings) != 1 or bindings[0].kind != "def" or binding is None:
-            continue
-        passed = binding[0].get(inner.limit_parameter.name.value)
-        limit_parameter = _parameter_of(passed, function, _parameters(node))
-        if limit_parameter is None:
-            continue
-        if calls_to(node, node.name.value):
-            from promptlint.extract.self_calls import passes_on
-
-            if not passes_on(function, "function", [limit_parameter.name.value]):
-                continue  # it calls itself with another cap: what is sent is not known
-        via = Related(f"sent through `{inner.name}()`", inner.call.node, inner.module, inner.path)
-        model = caller_model(inner, binding[0], site)[0]
-        call = replace(inner.call, node=site.node, model=model, related=(via,) + inner.call.related)
-        found.append(Wrapper(node.name.value, node, call, limit_parameter, site=site, kind="function"))
-    return found
-
-
 def seen_at_caller(call: LLMCall, site: CallSite, **fields: Any) -> LLMCall:
     """The request ``call`` makes inside a function, as the call ``site`` of that function sends it: what the
     caller does not decide (the prompt, keywords, loops and facts of the function's own body) is cleared, so
