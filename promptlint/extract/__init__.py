@@ -15,6 +15,7 @@ from promptlint.extract.candidates import merge_calls
 from promptlint.extract.cap_levels import InnerAt, cap_outers
 from promptlint.extract.context import ModuleContext
 from promptlint.extract.langchain_chains import chain_candidate, chain_request
+from promptlint.extract.langchain_wrappers import chain_wrapper
 from promptlint.extract.method_wrappers import Receivers, method_calls, method_wrapper
 from promptlint.extract.module_index import ModuleIndex
 from promptlint.extract.module_strings import string_literals
@@ -84,14 +85,20 @@ def extract_calls(
             wrapper = find_wrapper(call, site, lambda name, site=site: _without_splat(site, context, name))
             if wrapper is not None:
                 wrappers.append(replace(wrapper, context=context, caller_literal=context.resolver.literal))
+    # A chain run inside a wrapper (``def ask(self, q): return self.llm.invoke(q)``) is read again with the
+    # caller's arguments bound, as an SDK call is (see ``langchain_wrappers``).
+    rereads: Dict[int, Callable[[], Optional[LLMCall]]] = {}
     for site in chains:
         call = chain_request(site, context.resolver, lambda node: recognised.get(id(node)))
         if call is not None:
             calls.append(_with_facts(call, site.scope, context.resolver.hole_scopes, facts, index))
+            wrapper = chain_wrapper(call, site, context, recognised, rereads)
+            if wrapper is not None:
+                wrappers.append(wrapper)
     # Requests seen through the helpers a loop calls: kept apart from the wrappers' levels below, which
     # look for prompts taken from parameters (these carry none), and added last.
     through_callers = caller_requests(made_at, Callers(builder.calls))
-    prompted = _Prompted(context.resolver, index, signatures, facts)
+    prompted = _Prompted(context.resolver, index, signatures, facts, rereads)
     own = _one_request_each(wrappers)
     calls.extend(through_wrappers(own, builder.calls, prompted))
     imports = context.resolver.imports
@@ -168,8 +175,11 @@ class _Prompted:
         index: ModuleIndex,
         signatures: bool,
         facts: Optional[ModuleFacts] = None,
+        rereads: Optional[Dict[int, Callable[[], Optional[LLMCall]]]] = None,
     ) -> None:
-        """``facts``: the linted module's, where the caller writes the text."""
+        """``facts``: the linted module's, where the caller writes the text; ``rereads``: how to read
+        again a request that is no SDK call (a LangChain chain), by ``id`` of its call."""
+        self.rereads = rereads or {}
         self.resolver = resolver
         self.index = index
         self.signatures = signatures
@@ -195,7 +205,8 @@ class _Prompted:
         a wrapper of a wrapper, the request its call of the inner wrapper sends."""
         inner, own, context = wrapper.inner, wrapper.site, wrapper.context
         if inner is None:
-            return _recognise(own, context, self.signatures)
+            reread = self.rereads.get(id(own.node))
+            return reread() if reread is not None else _recognise(own, context, self.signatures)
         binding = bind(inner, own.node)
         model = caller_model(inner, binding[0], own)[0] if binding is not None else None
         return self(inner, own, model, context.resolver)

@@ -96,7 +96,7 @@ def find_wrapper(
 ) -> Optional[Wrapper]:
     """The wrapper that makes ``call``, when it is a module-level function whose request takes its cap or
     model from its parameters. ``without_splat(name)`` recognises the call again without ``**name``."""
-    if call.provider == "langchain":
+    if call.provider == "langchain" and not _runs(call):
         return None  # a function building a chat model is a factory: its callers send nothing themselves
     function = site.scope
     if function.kind != "function" or not isinstance(function.node, cst.FunctionDef):
@@ -157,6 +157,13 @@ def find_wrapper(
         site=site,
         kind=kind,
     )
+
+
+def _runs(call: LLMCall) -> bool:
+    """A LangChain request that runs a chat model or chain (``llm.invoke(...)``), not one that builds it."""
+    node = call.node
+    func = node.func if node is not None else None
+    return isinstance(func, cst.Attribute) and func.attr.value in ("invoke", "ainvoke", "stream", "astream")
 
 
 _DECORATORS = {"staticmethod": "static", "classmethod": "class"}

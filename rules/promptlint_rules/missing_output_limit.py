@@ -55,9 +55,10 @@ class MissingOutputLimit(Rule):
     module of the project. A wrapper that calls itself (a retry) is one when each of its calls of itself
     passes the cap on unchanged; a call of itself that leaves the cap out is reported there. The wrapper's
     own SDK call reports nothing when its cap comes from a parameter: callers not in the linted files may
-    pass one. Not yet followed: `**kwargs` forwarded from one wrapper to another, a method called on an
-    object built in the same expression (`Llm().ask(...)`), and LangChain chat models called inside a
-    wrapper (their cap is reported once, at the constructor).
+    pass one. A LangChain chat model run inside a wrapper (`return self.llm.invoke(messages)`) has its cap
+    reported once, at its constructor, never at the wrapper's callers. Not yet followed: `**kwargs`
+    forwarded from one wrapper to another, and a method called on an object built in the same expression
+    (`Llm().ask(...)`).
 
     ## Why is this bad?
     Output tokens cost 3-5x input tokens. Without a cap, a rambling answer, a reasoning model thinking at
