@@ -82,3 +82,21 @@ def test_changing_the_wrappers_module_invalidates_the_callers_cached_result(copi
         encoding="utf-8",
     )
     assert lines() == [16, 17, 18]
+
+
+def test_in_one_module_a_method_a_static_and_a_class_method_pass_the_cap_on(capsys, monkeypatch) -> None:
+    """``fixtures/LLM201/through_method_levels.py``: ``self.ask()`` in a method of the class, a retrying
+    ``ask()`` whose call of itself passes the cap on, and the static and class methods."""
+    monkeypatch.chdir(FIXTURES)
+    found = [
+        (d["line"], d["column"], [(r["line"], r["column"], r["message"]) for r in d["related"]])
+        for d in _diagnostics(capsys, "--no-cache", "LLM201/through_method_levels.py")
+    ]
+    ask = [(32, 20, "sent through `Llm.ask()`"), (25, 17, "sent through `Llm._send()`")]
+    quick = [(39, 16, "sent through `Llm.quick()`"), (14, 13, "sent through `_complete()`")]
+    assert found == [
+        (46, 16, ask),
+        (57, 5, ask),
+        (61, 5, quick),
+        (63, 5, [(43, 16, "sent through `Llm.polite()`")] + quick),
+    ]
