@@ -99,4 +99,26 @@ def test_in_one_module_a_method_a_static_and_a_class_method_pass_the_cap_on(caps
         (57, 5, ask),
         (61, 5, quick),
         (63, 5, [(43, 16, "sent through `Llm.polite()`")] + quick),
+        (88, 5, [(78, 16, "sent through `Forwarder.ask()`"), (14, 13, "sent through `_complete()`")]),
+        (91, 5, [(81, 16, "sent through `Forwarder.raw()`"), (68, 13, "sent through `_raw()`")]),
     ]
+
+
+def test_a_method_forwarding_its_kwargs_is_fixed_with_the_cap_they_reach(capsys, monkeypatch) -> None:
+    """``Forwarder.ask(**kwargs)`` reaches ``_complete(max_tokens=...)``; ``Forwarder.raw(**kwargs)`` the
+    SDK call's own ``max_completion_tokens``."""
+    monkeypatch.chdir(FIXTURES)
+    diagnostics = _diagnostics(capsys, "--no-cache", "LLM201/through_method_levels.py")
+    edits = {d["line"]: d["fix"]["edits"] for d in diagnostics if d["line"] in (88, 91)}
+    assert edits == {
+        88: [{"line": 88, "column": 21, "end_line": 88, "end_column": 21, "content": ", max_tokens=1024"}],
+        91: [
+            {
+                "line": 91,
+                "column": 38,
+                "end_line": 91,
+                "end_column": 38,
+                "content": ", max_completion_tokens=1024",
+            }
+        ],
+    }

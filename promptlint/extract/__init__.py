@@ -277,9 +277,19 @@ def _merged(prompted: List[Wrapper], capped: List[Wrapper]) -> List[Wrapper]:
     for wrapper in prompted:
         cap = caps.pop(id(wrapper.node), None)
         if cap is not None:
-            wrapper = replace(wrapper, limit_parameter=cap.limit_parameter, call=cap.call)
+            wrapper = replace(
+                wrapper,
+                limit_parameter=cap.limit_parameter,
+                kwargs_parameter=cap.kwargs_parameter,
+                call=cap.call,
+            )
         merged.append(wrapper)
     return merged + [replace(wrapper, context=None) for wrapper in capped if id(wrapper.node) in caps]
+
+
+def _capped(wrapper: Wrapper) -> bool:
+    """Whether its callers already pass the wrapper's cap (as a parameter or through ``**kwargs``)."""
+    return wrapper.limit_parameter is not None or bool(wrapper.kwargs_parameter)
 
 
 def _reached_again(wrapper: Wrapper, inner: Optional[Wrapper]) -> bool:
@@ -356,7 +366,7 @@ def _module_wrappers(other: ProjectModule, imports: ProjectImports, signatures: 
         capped = cap_outers(
             builder.calls, _inner_at(capped, receivers, None, None, None), other.module, str(other.path)
         )
-        capped = [w for w in capped if w.name not in found or found[w.name].limit_parameter is None]
+        capped = [w for w in capped if w.name not in found or not _capped(found[w.name])]
         if not capped:
             break
         for wrapper in capped:
@@ -365,7 +375,10 @@ def _module_wrappers(other: ProjectModule, imports: ProjectImports, signatures: 
                 found[wrapper.name] = replace(wrapper, context=context)
             else:
                 found[wrapper.name] = replace(
-                    known, limit_parameter=wrapper.limit_parameter, call=wrapper.call
+                    known,
+                    limit_parameter=wrapper.limit_parameter,
+                    kwargs_parameter=wrapper.kwargs_parameter,
+                    call=wrapper.call,
                 )
     for path in context.resolver.files_read:
         if path not in imports.read:

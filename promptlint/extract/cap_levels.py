@@ -21,6 +21,8 @@ from promptlint.extract.scopes import CallSite, Scope
 from promptlint.extract.self_calls import passes_on
 from promptlint.extract.wrappers import (
     Wrapper,
+    _bound_once,
+    _is_none,
     _parameter_of,
     _parameters,
     bind,
@@ -28,7 +30,7 @@ from promptlint.extract.wrappers import (
     calls_to,
     method_kind,
 )
-from promptlint.ir import Related
+from promptlint.ir import LimitStatus, OutputLimit, Related
 
 InnerAt = Callable[[CallSite], Optional[Wrapper]]
 
@@ -65,12 +67,16 @@ def cap_outers(
         if outer is None:
             continue
         inner = inner_at(site)
-        if inner is None or inner.limit_parameter is None or inner.node is function.node:
+        if inner is None or inner.node is function.node:
             continue
         name, kind = outer
         node = function.node
         assert isinstance(node, cst.FunctionDef)
-        binding = bind(inner, site.node)
+        forwarded = _forwarded(inner, site, function, node)
+        if forwarded is not None:
+            found.append(replace(forwarded, name=name, kind=kind, module=module, path=path))
+            continue
+        binding = bind(inner, site.node) if inner.limit_parameter is not None else None
         if binding is None:
             continue
         passed = binding[0].get(inner.limit_parameter.name.value)
@@ -86,3 +92,40 @@ def cap_outers(
             Wrapper(name, node, call, limit_parameter, site=site, kind=kind, module=module, path=path)
         )
     return found
+
+
+def _forwarded(inner: Wrapper, site: CallSite, function: Scope, node: cst.FunctionDef) -> Optional[Wrapper]:
+    """``def ask(q, **kwargs): return _complete(q, **kwargs)``: a function that forwards its own ``**kwargs``
+    to a wrapper whose cap they may carry (its cap parameter defaulting to None, or its own forwarded
+    ``**kwargs``), the call setting no cap itself; a wrapper of ``kwargs`` kind, named for the cap the
+    keywords reach."""
+    star = node.params.star_kwarg
+    splats = [arg for arg in site.node.args if arg.star]
+    if (
+        not isinstance(star, cst.Param)
+        or len(splats) != 1
+        or splats[0].star != "**"
+        or not isinstance(splats[0].value, cst.Name)
+        or splats[0].value.value != star.name.value
+        or not _bound_once(function, star.name.value)
+        or calls_to(node, node.name.value)
+    ):
+        return None
+    if inner.limit_parameter is not None:
+        if not _is_none(inner.limit_parameter.default):
+            return None  # its default caps what a caller leaves out
+        cap = inner.limit_parameter.name.value
+    elif inner.kwargs_parameter:
+        cap = inner.call.output_limit.parameter
+    else:
+        return None
+    binding = bind(inner, site.node.with_changes(args=[arg for arg in site.node.args if not arg.star]))
+    if binding is None or cap in binding[0] or cap in binding[1] or not cap:
+        return None
+    via = Related(f"sent through `{inner.name}()`", inner.call.node, inner.module, inner.path)
+    model = caller_model(inner, binding[0], site)[0]
+    limit = OutputLimit(LimitStatus.UNKNOWN, parameter=cap)
+    call = replace(
+        inner.call, node=site.node, model=model, output_limit=limit, related=(via,) + inner.call.related
+    )
+    return Wrapper("", node, call, kwargs_parameter=star.name.value, site=site)

@@ -56,8 +56,9 @@ class MissingOutputLimit(Rule):
     passes the cap on unchanged; a call of itself that leaves the cap out is reported there. The wrapper's
     own SDK call reports nothing when its cap comes from a parameter: callers not in the linted files may
     pass one. A LangChain chat model run inside a wrapper (`return self.llm.invoke(messages)`) has its cap
-    reported once, at its constructor, never at the wrapper's callers. Not yet followed: `**kwargs`
-    forwarded from one wrapper to another, and a method called on an object built in the same expression
+    reported once, at its constructor, never at the wrapper's callers. A function or method forwarding its
+    own `**kwargs` to such a wrapper (`return _complete(q, **kwargs)`) is a wrapper too, of the cap those
+    keywords reach. Not yet followed: a method called on an object built in the same expression
     (`Llm().ask(...)`).
 
     ## Why is this bad?
