@@ -1,5 +1,6 @@
 """Wrappers of wrappers: a prompt is bound through each level (``top()`` -> ``ask()`` -> ``_complete()``
--> the SDK) and reported where the outermost caller writes it, every wrapper listed as related; recursion,
+-> the SDK) and reported where the outermost caller writes it, every wrapper listed as related; a wrapper
+that calls itself passing the prompt on unchanged (a retry) is followed; recursion that changes it,
 ``*args`` at a caller and a parameter rebound in a wrapper leave it unknown."""
 
 from __future__ import annotations
@@ -56,6 +57,16 @@ def answer(user, question: str, parts: list) -> None:
     retried(f"The user is {{user.name}}.\\n" + POLICY, question)
     tidied(f"The user is {{user.name}}.\\n" + POLICY, question)
     top(*parts)
+
+
+def reworded(system, question, tries=2):
+    if tries:
+        return reworded(system + "!", question, tries - 1)
+    return ask(system, question)
+
+
+def answer_again(user, question: str) -> None:
+    reworded(f"The user is {{user.name}}.\\n" + POLICY, question)
 """
 
 
@@ -69,14 +80,25 @@ def test_a_prompt_is_bound_through_three_levels_and_reported_once_at_the_outermo
     tmp_path: Path,
 ) -> None:
     diagnostics = _diagnostics(tmp_path)
-    assert [(d["line"], d["column"]) for d in diagnostics] == [(36, 24)]
-    (diagnostic,) = diagnostics
+    assert [(d["line"], d["column"]) for d in diagnostics] == [(36, 24), (37, 28)]
+    diagnostic = diagnostics[0]
     assert diagnostic["related"] == [
         {"path": "app.py", "line": 21, "column": 12, "message": "sent through `top()`"},
         {"path": "app.py", "line": 17, "column": 12, "message": "sent through `ask()`"},
         {"path": "app.py", "line": 8, "column": 13, "message": "sent through `_complete()`"},
     ]
     assert diagnostic["savings"]["model"] == "gpt-4o-mini"
+
+
+def test_a_retry_that_passes_the_prompt_on_unchanged_is_followed(tmp_path: Path) -> None:
+    """Before: ``retried()`` calls itself, and its prompt was left unknown; ``reworded()``, which calls
+    itself with another prompt, still is."""
+    retried = _diagnostics(tmp_path)[1]
+    assert retried["related"] == [
+        {"path": "app.py", "line": 27, "column": 12, "message": "sent through `retried()`"},
+        {"path": "app.py", "line": 17, "column": 12, "message": "sent through `ask()`"},
+        {"path": "app.py", "line": 8, "column": 13, "message": "sent through `_complete()`"},
+    ]
 
 
 def test_the_text_output_lists_every_wrapper(tmp_path: Path) -> None:
@@ -102,8 +124,14 @@ def copied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_two_levels_in_another_module(copied: Path, capsys) -> None:
     main(["check", "--output-format", "json", "--select", "LLM101", "project/helpdesk/layered_desk.py"])
-    (diagnostic,) = json.loads(capsys.readouterr().out)["diagnostics"]
+    diagnostic, again = json.loads(capsys.readouterr().out)["diagnostics"]
     assert (diagnostic["line"], diagnostic["column"]) == (12, 39)
+    # The retry, which calls itself passing its prompt on unchanged; ``ask_reworded()`` changes it: silent.
+    assert (again["line"], again["column"]) == (14, 45)
+    assert [r["message"] for r in again["related"]] == [
+        "sent through `ask_again()`",
+        "sent through `_complete()`",
+    ]
     assert diagnostic["related"] == [
         {
             "path": "project/helpdesk/layered_llm.py",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Dict, Iterator, List, Mapping, Optional, Tuple
+from typing import Callable, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import libcst as cst
 
@@ -12,14 +12,16 @@ from promptlint.extract.adapters import ADAPTERS
 from promptlint.extract.adapters.common import Request
 from promptlint.extract.arguments import collect_arguments
 from promptlint.extract.candidates import merge_calls
+from promptlint.extract.cap_levels import InnerAt, cap_outers
 from promptlint.extract.context import ModuleContext
 from promptlint.extract.langchain_chains import chain_candidate, chain_request
-from promptlint.extract.method_wrappers import Receivers, method_calls
+from promptlint.extract.langchain_wrappers import chain_wrapper
+from promptlint.extract.method_wrappers import Receivers, method_calls, method_wrapper
 from promptlint.extract.module_index import ModuleIndex
 from promptlint.extract.module_strings import string_literals
 from promptlint.extract.ordering import with_order_risks
 from promptlint.extract.project import ProjectImports, ProjectModule
-from promptlint.extract.project_wrappers import imported_wrapper_calls, may_send_prompt
+from promptlint.extract.project_wrappers import imported_wrapper, imported_wrapper_calls, may_send_prompt
 from promptlint.extract.prompt_literals import with_prompt_literals
 from promptlint.extract.prompt_wrappers import prompt_through
 from promptlint.extract.provenance import Alternatives, Qualified, qualify
@@ -34,8 +36,8 @@ from promptlint.extract.wrappers import (
     bind,
     caller_model,
     calls_to,
-    cap_wrappers,
     find_wrapper,
+    function_wrapper,
     through_wrappers,
 )
 from promptlint.ir import Confidence, LLMCall, ModuleFacts, Platform, Related
@@ -83,14 +85,20 @@ def extract_calls(
             wrapper = find_wrapper(call, site, lambda name, site=site: _without_splat(site, context, name))
             if wrapper is not None:
                 wrappers.append(replace(wrapper, context=context, caller_literal=context.resolver.literal))
+    # A chain run inside a wrapper (``def ask(self, q): return self.llm.invoke(q)``) is read again with the
+    # caller's arguments bound, as an SDK call is (see ``langchain_wrappers``).
+    rereads: Dict[int, Callable[[], Optional[LLMCall]]] = {}
     for site in chains:
         call = chain_request(site, context.resolver, lambda node: recognised.get(id(node)))
         if call is not None:
             calls.append(_with_facts(call, site.scope, context.resolver.hole_scopes, facts, index))
+            wrapper = chain_wrapper(call, site, context, recognised, rereads)
+            if wrapper is not None:
+                wrappers.append(wrapper)
     # Requests seen through the helpers a loop calls: kept apart from the wrappers' levels below, which
     # look for prompts taken from parameters (these carry none), and added last.
     through_callers = caller_requests(made_at, Callers(builder.calls))
-    prompted = _Prompted(context.resolver, index, signatures, facts)
+    prompted = _Prompted(context.resolver, index, signatures, facts, rereads)
     own = _one_request_each(wrappers)
     calls.extend(through_wrappers(own, builder.calls, prompted))
     imports = context.resolver.imports
@@ -116,9 +124,11 @@ def extract_calls(
     sites = {id(site.node): site for site in builder.calls}
     level = calls
     capped = own
-    for _ in range(_WRAPPER_LEVELS):
+    for depth in range(_WRAPPER_LEVELS):
         prompt_outer = prompted.outer([call for call in level if call.related], sites, context)
-        capped = cap_wrappers(capped, builder.calls)
+        # The first level also reaches the wrappers of the project's other modules.
+        others = wrappers_of if depth == 0 else None
+        capped = cap_outers(builder.calls, _inner_at(capped, receivers, imports, source, others))
         outer = _one_request_each(_merged(prompt_outer, capped))
         if not outer:
             break
@@ -165,8 +175,11 @@ class _Prompted:
         index: ModuleIndex,
         signatures: bool,
         facts: Optional[ModuleFacts] = None,
+        rereads: Optional[Dict[int, Callable[[], Optional[LLMCall]]]] = None,
     ) -> None:
-        """``facts``: the linted module's, where the caller writes the text."""
+        """``facts``: the linted module's, where the caller writes the text; ``rereads``: how to read
+        again a request that is no SDK call (a LangChain chain), by ``id`` of its call."""
+        self.rereads = rereads or {}
         self.resolver = resolver
         self.index = index
         self.signatures = signatures
@@ -192,7 +205,8 @@ class _Prompted:
         a wrapper of a wrapper, the request its call of the inner wrapper sends."""
         inner, own, context = wrapper.inner, wrapper.site, wrapper.context
         if inner is None:
-            return _recognise(own, context, self.signatures)
+            reread = self.rereads.get(id(own.node))
+            return reread() if reread is not None else _recognise(own, context, self.signatures)
         binding = bind(inner, own.node)
         model = caller_model(inner, binding[0], own)[0] if binding is not None else None
         return self(inner, own, model, context.resolver)
@@ -231,6 +245,31 @@ class _Prompted:
         return found
 
 
+def _inner_at(
+    capped: List[Wrapper],
+    receivers: Receivers,
+    imports: Optional[ProjectImports],
+    source: Optional[Path],
+    wrappers_of: Optional[Callable[[ProjectModule], Dict[str, Wrapper]]],
+) -> InnerAt:
+    """Which of ``capped`` (or, given ``wrappers_of``, of another module's wrappers) a call site calls."""
+    functions = {wrapper.name: wrapper for wrapper in capped if wrapper.kind == "function"}
+    methods = {id(wrapper.node): wrapper for wrapper in capped if wrapper.kind != "function"}
+
+    def none(other: ProjectModule) -> Dict[str, Wrapper]:
+        return {}
+
+    def at(site: CallSite) -> Optional[Wrapper]:
+        found = function_wrapper(site, functions)
+        if found is None and (methods or wrappers_of is not None):
+            found = method_wrapper(site, receivers, methods, wrappers_of or none)
+        if found is None and wrappers_of is not None and imports is not None and source is not None:
+            found = imported_wrapper(site, imports, source, wrappers_of, may_send_prompt)
+        return found
+
+    return at
+
+
 def _merged(prompted: List[Wrapper], capped: List[Wrapper]) -> List[Wrapper]:
     """One wrapper per function: one whose prompt its callers pass takes the cap its callers pass too."""
     caps = {id(wrapper.node): wrapper for wrapper in capped}
@@ -238,9 +277,19 @@ def _merged(prompted: List[Wrapper], capped: List[Wrapper]) -> List[Wrapper]:
     for wrapper in prompted:
         cap = caps.pop(id(wrapper.node), None)
         if cap is not None:
-            wrapper = replace(wrapper, limit_parameter=cap.limit_parameter, call=cap.call)
+            wrapper = replace(
+                wrapper,
+                limit_parameter=cap.limit_parameter,
+                kwargs_parameter=cap.kwargs_parameter,
+                call=cap.call,
+            )
         merged.append(wrapper)
     return merged + [replace(wrapper, context=None) for wrapper in capped if id(wrapper.node) in caps]
+
+
+def _capped(wrapper: Wrapper) -> bool:
+    """Whether its callers already pass the wrapper's cap (as a parameter or through ``**kwargs``)."""
+    return wrapper.limit_parameter is not None or bool(wrapper.kwargs_parameter)
 
 
 def _reached_again(wrapper: Wrapper, inner: Optional[Wrapper]) -> bool:
@@ -310,6 +359,27 @@ def _module_wrappers(other: ProjectModule, imports: ProjectImports, signatures: 
         if not level:
             break
         found.update((wrapper.name, wrapper) for wrapper in level)
+    # Its wrappers of wrappers for the cap, through its own functions and methods.
+    receivers = Receivers(None, None, may_send_prompt)
+    capped = list(found.values())
+    for _ in range(_WRAPPER_LEVELS):
+        capped = cap_outers(
+            builder.calls, _inner_at(capped, receivers, None, None, None), other.module, str(other.path)
+        )
+        capped = [w for w in capped if w.name not in found or not _capped(found[w.name])]
+        if not capped:
+            break
+        for wrapper in capped:
+            known = found.get(wrapper.name)
+            if known is None:
+                found[wrapper.name] = replace(wrapper, context=context)
+            else:
+                found[wrapper.name] = replace(
+                    known,
+                    limit_parameter=wrapper.limit_parameter,
+                    kwargs_parameter=wrapper.kwargs_parameter,
+                    call=wrapper.call,
+                )
     for path in context.resolver.files_read:
         if path not in imports.read:
             imports.read.append(path)

@@ -81,7 +81,7 @@ class Receivers:
             binding = single_binding(bindings)
             if binding is None or owner is None or owner.mutations.get(expr.value):
                 return None
-            if binding.kind in ("class", "import"):
+            if binding.kind in ("class", "import") or binding.imported is not None:  # relative: "unknown"
                 found = self._class(expr, scope)
                 return (found[0], found[1], True, True) if found is not None else None
             if binding.kind == "assign" and isinstance(binding.value, cst.Call):
@@ -158,19 +158,29 @@ def method_calls(
     linted module's method wrappers by ``id`` of their ``def``; ``wrappers_of``: another module's by name."""
     calls: List[LLMCall] = []
     for site in sites:
-        if not isinstance(site.node.func, cst.Attribute):
-            continue
-        method = receivers.method(site.node.func, site.scope)
-        if method is None:
-            continue
-        if method.module is None:
-            wrapper = local.get(id(method.node))
-        else:
-            owner = method.owner.node
-            if not isinstance(owner, cst.ClassDef):
-                continue
-            wrapper = wrappers_of(method.module).get(f"{owner.name.value}.{method.node.name.value}")
-        if wrapper is None or wrapper.node is not method.node:
-            continue
-        calls.extend(requests_through(wrapper, site, prompted))
+        wrapper = method_wrapper(site, receivers, local, wrappers_of)
+        if wrapper is not None:
+            calls.extend(requests_through(wrapper, site, prompted))
     return calls
+
+
+def method_wrapper(
+    site: CallSite,
+    receivers: Receivers,
+    local: Dict[int, Wrapper],
+    wrappers_of: Callable[[ProjectModule], Dict[str, Wrapper]],
+) -> Optional[Wrapper]:
+    """The method wrapper the call ``site`` reaches (see ``method_calls``), if any."""
+    if not isinstance(site.node.func, cst.Attribute):
+        return None
+    method = receivers.method(site.node.func, site.scope)
+    if method is None:
+        return None
+    if method.module is None:
+        wrapper = local.get(id(method.node))
+    else:
+        owner = method.owner.node
+        if not isinstance(owner, cst.ClassDef):
+            return None
+        wrapper = wrappers_of(method.module).get(f"{owner.name.value}.{method.node.name.value}")
+    return wrapper if wrapper is not None and wrapper.node is method.node else None

@@ -64,24 +64,36 @@ def imported_wrapper_calls(
     """The requests the module's calls of wrappers imported from the project send, in source order.
     ``wrappers_of`` gives the wrappers of a module of the project by function name."""
     calls: List[LLMCall] = []
+    gate = may_send_prompt if prompted is not None else may_wrap
     for site in sites:
-        callee = _callee(site.node.func)
-        if callee is None:
-            continue
-        name, attributes = callee
-        owner, bindings = site.scope.lookup(name)
-        binding = single_binding(bindings)
-        if owner is None or binding is None or binding.imported is None or owner.mutations.get(name):
-            continue
-        gate = may_send_prompt if prompted is not None else may_wrap
-        defined = imports.definition(source_path, binding, attributes, gate=gate)
-        if defined is None or defined.binding.kind != "def" or defined.binding.body is None:
-            continue
-        node = defined.binding.body.node
-        if not isinstance(node, cst.FunctionDef):
-            continue
-        wrapper = wrappers_of(defined.module).get(node.name.value)
-        if wrapper is None or wrapper.node is not node:
-            continue
-        calls.extend(requests_through(wrapper, site, prompted))
+        wrapper = imported_wrapper(site, imports, source_path, wrappers_of, gate)
+        if wrapper is not None:
+            calls.extend(requests_through(wrapper, site, prompted))
     return calls
+
+
+def imported_wrapper(
+    site: CallSite,
+    imports: ProjectImports,
+    source_path: Path,
+    wrappers_of: WrappersOf,
+    gate: Callable[[bytes], bool],
+) -> Optional[Wrapper]:
+    """The wrapper imported from the project that the call ``site`` calls (``ask(...)``, ``llm.ask(...)``),
+    if any; ``gate`` decides from its bytes whether the wrapper's module is read."""
+    callee = _callee(site.node.func)
+    if callee is None:
+        return None
+    name, attributes = callee
+    owner, bindings = site.scope.lookup(name)
+    binding = single_binding(bindings)
+    if owner is None or binding is None or binding.imported is None or owner.mutations.get(name):
+        return None
+    defined = imports.definition(source_path, binding, attributes, gate=gate)
+    if defined is None or defined.binding.kind != "def" or defined.binding.body is None:
+        return None
+    node = defined.binding.body.node
+    if not isinstance(node, cst.FunctionDef):
+        return None
+    wrapper = wrappers_of(defined.module).get(node.name.value)
+    return wrapper if wrapper is not None and wrapper.node is node else None

@@ -98,7 +98,7 @@ def recursion(function: Scope, request: cst.CSTNode) -> Optional[LoopInfo]:
         if cap is None:
             cap = next((g for g in conditions if cap_like(g, counted)), None)
         if cap is None:
-            cap = _counting_argument(recursive, params, counted)
+            cap = _counting_argument(recursive, params, counted, function)
         if conditions:
             on_output = on_output and all(_on_output(g, tainted, call_path, negated=True) for g in conditions)
         else:
@@ -172,10 +172,16 @@ def _parameters(node: cst.FunctionDef) -> Set[str]:
     return {param.name.value for param in every}
 
 
-def _counting_argument(call: cst.Call, params: Set[str], counted: Set[str]) -> Optional[cst.CSTNode]:
+def _counting_argument(
+    call: cst.Call, params: Set[str], counted: Set[str], function: Scope
+) -> Optional[cst.CSTNode]:
     """An argument of the recursive call that counts the depth: a keyword that names a cap (``depth=``,
-    ``remaining_turns=``), or a parameter or counter plus or minus something (``depth + 1``, ``n - 1``)."""
+    ``remaining_turns=``), or a parameter or counter plus or minus something (``depth + 1``, ``n - 1``).
+    A parameter passed on unchanged counts nothing: ``max_tokens=max_tokens`` caps each answer, not the
+    depth."""
     for arg in call.args:
+        if _passed_on(arg.value, params, counted, function):
+            continue
         if arg.keyword is not None and _CAP_WORDS.search(arg.keyword.value):
             return arg
         value = arg.value
@@ -185,6 +191,14 @@ def _counting_argument(call: cst.Call, params: Set[str], counted: Set[str]) -> O
             if references(value) & (params | counted):
                 return arg
     return None
+
+
+def _passed_on(value: cst.BaseExpression, params: Set[str], counted: Set[str], function: Scope) -> bool:
+    """``value`` is one of the function's parameters, never rebound or counted in its body."""
+    if not isinstance(value, cst.Name) or value.value not in params or value.value in counted:
+        return False
+    bindings = function.bindings.get(value.value, [])
+    return len(bindings) == 1 and bindings[0].kind == "param"
 
 
 def _guards_to(body: Sequence[cst.CSTNode], target: cst.CSTNode, guards: _Guards) -> Optional[_Guards]:

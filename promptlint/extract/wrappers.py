@@ -96,7 +96,7 @@ def find_wrapper(
 ) -> Optional[Wrapper]:
     """The wrapper that makes ``call``, when it is a module-level function whose request takes its cap or
     model from its parameters. ``without_splat(name)`` recognises the call again without ``**name``."""
-    if call.provider == "langchain":
+    if call.provider == "langchain" and not _runs(call):
         return None  # a function building a chat model is a factory: its callers send nothing themselves
     function = site.scope
     if function.kind != "function" or not isinstance(function.node, cst.FunctionDef):
@@ -140,7 +140,10 @@ def find_wrapper(
     model_parameter = _parameter_of(call.model_node, function, params) if call.model is None else None
     prompt_parameters = _prompt_parameters(call, function, params)
     if prompt_parameters and calls_to(node, node.name.value):
-        prompt_parameters = ()  # the wrapper calls itself: its prompt is not followed
+        from promptlint.extract.self_calls import passes_on
+
+        if not passes_on(function, kind, prompt_parameters):
+            prompt_parameters = ()  # the wrapper calls itself with another prompt: not followed
     if limit_parameter is None and not kwargs_parameter and model_parameter is None and not prompt_parameters:
         return None
     return Wrapper(
@@ -154,6 +157,13 @@ def find_wrapper(
         site=site,
         kind=kind,
     )
+
+
+def _runs(call: LLMCall) -> bool:
+    """A LangChain request that runs a chat model or chain (``llm.invoke(...)``), not one that builds it."""
+    node = call.node
+    func = node.func if node is not None else None
+    return isinstance(func, cst.Attribute) and func.attr.value in ("invoke", "ainvoke", "stream", "astream")
 
 
 _DECORATORS = {"staticmethod": "static", "classmethod": "class"}
@@ -303,17 +313,22 @@ def through_wrappers(
         return []
     calls: List[LLMCall] = []
     for site in sites:
-        func = site.node.func
-        if not isinstance(func, cst.Name) or func.value not in by_name:
-            continue
-        wrapper = by_name[func.value]
-        owner, bindings = site.scope.lookup(func.value)
-        if owner is None or owner.kind != "module" or len(bindings) != 1 or bindings[0].body is None:
-            continue
-        if bindings[0].body.node is not wrapper.node:
-            continue
-        calls.extend(requests_through(wrapper, site, prompted))
+        wrapper = function_wrapper(site, by_name)
+        if wrapper is not None:
+            calls.extend(requests_through(wrapper, site, prompted))
     return calls
+
+
+def function_wrapper(site: CallSite, by_name: Dict[str, Wrapper]) -> Optional[Wrapper]:
+    """The module-level function wrapper of ``by_name`` the call ``site`` calls by its name, if any."""
+    func = site.node.func
+    if not isinstance(func, cst.Name) or func.value not in by_name:
+        return None
+    wrapper = by_name[func.value]
+    owner, bindings = site.scope.lookup(func.value)
+    if owner is None or owner.kind != "module" or len(bindings) != 1 or bindings[0].body is None:
+        return None
+    return wrapper if bindings[0].body.node is wrapper.node else None
 
 
 def requests_through(wrapper: Wrapper, site: CallSite, prompted: Optional[Prompted]) -> List[LLMCall]:
@@ -379,44 +394,6 @@ def request_through(wrapper: Wrapper, site: CallSite) -> Optional[LLMCall]:
         output_limit=limit if limit is not None else OutputLimit(LimitStatus.UNKNOWN),
         related=(related,) + inner,
     )
-
-
-def cap_wrappers(wrappers: Iterable[Wrapper], sites: Iterable[CallSite]) -> List[Wrapper]:
-    """Wrappers of wrappers for the cap: a module-level function that calls the module's own wrapper
-    passing its own parameter as the cap (``def ask(q, max_tokens=None): return _complete(q,
-    max_tokens=max_tokens)``) is a wrapper whose cap its callers pass in turn."""
-    by_name = {wrapper.name: wrapper for wrapper in wrappers if wrapper.kind == "function"}
-    found: List[Wrapper] = []
-    for site in sites:
-        func = site.node.func
-        inner = by_name.get(func.value) if isinstance(func, cst.Name) else None
-        function = site.scope
-        if inner is None or inner.limit_parameter is None or function.kind != "function":
-            continue
-        owner = function.parent
-        node = function.node
-        if (
-            owner is None
-            or owner.kind != "module"
-            or not isinstance(node, cst.FunctionDef)
-            or node.decorators
-        ):
-            continue
-        if node is inner.node or calls_to(node, node.name.value):
-            continue  # recursion: what is sent is not known
-        bindings = owner.bindings.get(node.name.value, [])
-        binding = bind(inner, site.node)
-        if len(bindings) != 1 or bindings[0].kind != "def" or binding is None:
-            continue
-        passed = binding[0].get(inner.limit_parameter.name.value)
-        limit_parameter = _parameter_of(passed, function, _parameters(node))
-        if limit_parameter is None:
-            continue
-        via = Related(f"sent through `{inner.name}()`", inner.call.node, inner.module, inner.path)
-        model = caller_model(inner, binding[0], site)[0]
-        call = replace(inner.call, node=site.node, model=model, related=(via,) + inner.call.related)
-        found.append(Wrapper(node.name.value, node, call, limit_parameter, site=site, kind="function"))
-    return found
 
 
 def seen_at_caller(call: LLMCall, site: CallSite, **fields: Any) -> LLMCall:

@@ -49,9 +49,18 @@ class MissingOutputLimit(Rule):
     wrapper whose parameter has another default, or that rebinds it. A method of a known instance
     (`self.llm.ask(...)` after `self.llm = Chat()`, `bot = Chat(); bot.ask(...)`, `llm: Chat`, or `llm` an
     unannotated parameter that every call of its function in the project passes a `Chat(...)`) is a wrapper
-    the same way, when its own body makes the request. A module-level function that passes its own
-    parameter on as a wrapper's cap (`def ask(q, max_tokens=None): return _complete(q, max_tokens)`) is a
-    wrapper in turn, up to 4 levels, each listed as related; not yet for methods or across modules.
+    the same way, when its own body makes the request. A function or method (static and class methods
+    too) that passes its own parameter on as a wrapper's cap (`def ask(q, max_tokens=None): return
+    _complete(q, max_tokens)`, `return self._send(q, max_tokens=max_tokens)`) is a wrapper in turn, up to 4
+    levels, each listed as related, whether the wrapper it calls is in its module or imported from another
+    module of the project. A wrapper that calls itself (a retry) is one when each of its calls of itself
+    passes the cap on unchanged; a call of itself that leaves the cap out is reported there. The wrapper's
+    own SDK call reports nothing when its cap comes from a parameter: callers not in the linted files may
+    pass one. A LangChain chat model run inside a wrapper (`return self.llm.invoke(messages)`) has its cap
+    reported once, at its constructor, never at the wrapper's callers. A function or method forwarding its
+    own `**kwargs` to such a wrapper (`return _complete(q, **kwargs)`) is a wrapper too, of the cap those
+    keywords reach. Not yet followed: a method called on an object built in the same expression
+    (`Llm().ask(...)`).
 
     ## Why is this bad?
     Output tokens cost 3-5x input tokens. Without a cap, a rambling answer, a reasoning model thinking at

@@ -38,7 +38,10 @@ class UnboundedAgentLoop(Rule):
     that wait for a person or a peer on every turn (`input()`, a websocket `receive`); loops with an exit
     that does not depend on the model (a stop flag, a queue running dry); worker loops with no exit at all;
     recursion with a depth parameter counted (`depth + 1`, `remaining=...`) or a cap checked on the way
-    (`if depth >= MAX_DEPTH: raise ...`). Recursion through the project's other modules is not seen.
+    (`if depth >= MAX_DEPTH: raise ...`); a parameter passed on unchanged (`max_tokens=max_tokens`) counts
+    nothing, so a continuation that calls itself whenever the answer was cut (`finish_reason == "length"`)
+    is reported. A retry that calls itself from an `except` handler is an error path, not a loop the model's
+    output ends. Recursion through the project's other modules is not seen.
     Exits in `except` handlers are error paths and do not count either way.
 
     ## Why is this bad?

@@ -43,7 +43,9 @@ class UnboundedHistory(Rule):
     shorten the list it is given (a slice, `del`, `pop`, a rebinding, a hand-off to another function), a
     function bound more than once or decorated, a method that another class of the module also defines, a
     call with `*args`/`**kwargs`, methods of objects whose class is in another module
-    (`self.assistant.complete_chat(self.messages)`), and a history kept on another object.
+    (`self.assistant.complete_chat(self.messages)`), and a history kept on another object. A wrapper that
+    calls itself to retry (`except RateLimitError: return self.ask(messages, retries - 1)`) re-sends the
+    same messages and is no loop here.
 
     Not reported: loops capped by `range(n)`, a counter or a literal collection; lists rebuilt on each
     iteration; module-level lists shared across functions; an instance history when a base class of another
