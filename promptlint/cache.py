@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple
 
 from promptlint import __version__
-from promptlint.diagnostics import FileError, from_plain, to_plain
 
 if TYPE_CHECKING:
-    from promptlint.diagnostics import Diagnostic
+    from promptlint.diagnostics import Diagnostic, FileError
 
 CACHE_DIRECTORY = ".promptlint_cache"
 _FORMAT = "v1"
@@ -77,6 +76,8 @@ class Cache:
 
     def get(self, key: str):
         """The cached (diagnostics, errors, dependencies) for ``key``, or None."""
+        from promptlint.diagnostics import FileError, from_plain  # when a file passes the prefilter
+
         try:
             document = json.loads(self._entry(key).read_text(encoding="utf-8"))
             for dependency, digest in document["dependencies"]:
@@ -92,6 +93,8 @@ class Cache:
     def put(
         self, key: str, diagnostics: List[Diagnostic], errors: List[FileError], dependencies: List[Path]
     ) -> None:
+        from promptlint.diagnostics import to_plain
+
         try:
             document: Dict[str, Any] = {
                 "diagnostics": [to_plain(d) for d in diagnostics],

@@ -18,20 +18,23 @@ them); a file that does not parse, or a folder outside the file's own directory 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
+from promptlint.record import Frozen
+
 _KEYS = (b"package-dir", b"packages", b"sources", b"where")
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(Frozen):
     """``folders``: where top-level packages are looked for; ``packages``: dotted name -> its folder."""
 
-    folders: Tuple[Path, ...] = ()
-    packages: Tuple[Tuple[str, Path], ...] = ()
+    __slots__ = ("folders", "packages")
+
+    def __init__(self, folders: Tuple[Path, ...] = (), packages: Tuple[Tuple[str, Path], ...] = ()) -> None:
+        self.folders = folders
+        self.packages = packages
 
 
 NO_LAYOUT = Layout()

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from promptlint.config import DEFAULT_FILE_TIMEOUT
-from promptlint.diagnostics import FileError, internal_error
 from promptlint.prefilter import may_call_llm, stream_may_call_llm
 from promptlint.project_pass import DEFER, Coverage, ProjectPass
+from promptlint.record import Frozen
 from promptlint.results import FileResult
 from promptlint.source import (
     DEFAULT_MAX_FILE_SIZE,
@@ -34,28 +33,60 @@ MIN_PARALLEL_FILES = 4
 EARLY_POOL_FILES = 200
 
 
-@dataclass(frozen=True)
-class Task:
-    path: Path
-    display: str
-    codes: Tuple[str, ...]  # the rules enabled for this file
-    raw: Optional[bytes] = None  # the source to lint instead of the file's (read from stdin)
-    # The project modules through which a file that imports no SDK may send a request (see ``reach``).
-    through: Tuple[Path, ...] = ()
+class Task(Frozen):
+    """One file to lint, with the rules enabled for it."""
+
+    __slots__ = ("path", "display", "codes", "raw", "through")
+
+    def __init__(
+        self,
+        path: Path,
+        display: str,
+        codes: Tuple[str, ...],  # the rules enabled for this file
+        raw: Optional[bytes] = None,  # the source to lint instead of the file's (read from stdin)
+        # The project modules through which a file that imports no SDK may send a request (see ``reach``).
+        through: Tuple[Path, ...] = (),
+    ) -> None:
+        self.path = path
+        self.display = display
+        self.codes = codes
+        self.raw = raw
+        self.through = through
 
 
-@dataclass(frozen=True)
-class RunContext:
+class RunContext(Frozen):
     """Everything a worker needs besides the task; plain data, so it crosses process boundaries."""
 
-    rule_options: Mapping[str, Mapping[str, Any]]
-    default_model: Optional[str]
-    project_root: Path
-    models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    max_file_size: int = DEFAULT_MAX_FILE_SIZE
-    signature_recognition: bool = True
-    file_timeout: float = DEFAULT_FILE_TIMEOUT  # seconds for one file's analysis
-    exclude: Tuple[str, ...] = ()  # exclude and extend-exclude, for the project modules imports reach
+    __slots__ = (
+        "rule_options",
+        "default_model",
+        "project_root",
+        "models",
+        "max_file_size",
+        "signature_recognition",
+        "file_timeout",
+        "exclude",
+    )
+
+    def __init__(
+        self,
+        rule_options: Mapping[str, Mapping[str, Any]],
+        default_model: Optional[str],
+        project_root: Path,
+        models: Optional[Mapping[str, Mapping[str, Any]]] = None,
+        max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+        signature_recognition: bool = True,
+        file_timeout: float = DEFAULT_FILE_TIMEOUT,  # seconds for one file's analysis
+        exclude: Tuple[str, ...] = (),  # exclude and extend-exclude, for the project modules imports reach
+    ) -> None:
+        self.rule_options = rule_options
+        self.default_model = default_model
+        self.project_root = project_root
+        self.models = {} if models is None else models
+        self.max_file_size = max_file_size
+        self.signature_recognition = signature_recognition
+        self.file_timeout = file_timeout
+        self.exclude = exclude
 
 
 def default_jobs() -> int:
@@ -177,7 +208,7 @@ def lint_tasks(
                     project.defer(index, task.path)
                     return
                 elif through:
-                    task = replace(task, through=through)
+                    task = Task(task.path, task.display, task.codes, task.raw, through)
             elif not deferred:
                 project.unknown(task.path)
             if raw is None:
@@ -185,9 +216,13 @@ def lint_tasks(
                 return
             source = decode_file(task.path, raw)
         except SourceError as error:
+            from promptlint.diagnostics import FileError
+
             results[index] = FileResult(errors=[FileError(task.display, error.reason)])
             return
         except Exception as error:  # promptlint's own failure on this file; the others go on
+            from promptlint.diagnostics import internal_error
+
             results[index] = FileResult(errors=[internal_error(task.display, error)])
             return
         key = cache.key(source.raw, task.path, task.display, task.codes) if cache is not None else None
@@ -260,6 +295,7 @@ def _read_if_relevant(task: Task, max_bytes: int) -> Optional[bytes]:
 def _outcome(display: str, ok: bool, value, context: RunContext) -> FileResult:
     """A worker's result; a file that ran out of time is that file's error, and so is a worker that failed
     on it (its result could not come back, or the worker died): the other files are still reported."""
+    from promptlint.diagnostics import internal_error
     from promptlint.engine import timeout_error
     from promptlint.pool import TimedOut
 

@@ -162,3 +162,21 @@ def test_the_streamed_gate_skips_a_byte_order_mark_and_finds_late_imports() -> N
     late = b"# generated\n" * 300_000 + b"import anthropic\n"
     assert stream_may_call_llm(io.BytesIO(late))
     assert not stream_may_call_llm(io.BytesIO(late.replace(b"anthropic", b"anthropix")))
+
+
+def test_every_module_the_gate_looks_for_contains_a_word_looked_for_first() -> None:
+    from promptlint import prefilter
+
+    words = list(prefilter.SDK_MODULES) + list(prefilter.FROM_MODULES)
+    words += [dotted.rsplit(".", 1)[0] for dotted in prefilter.SDK_MODULES if "." in dotted]
+    assert [w for w in words if not any(needle.decode() in w for needle in prefilter._NEEDLES)] == []
+
+
+@pytest.mark.parametrize("text", POSITIVE + NEGATIVE + ["import openai_tools", "from openai.types import X"])
+def test_the_word_check_answers_as_the_gate_alone_does(text: str) -> None:
+    from promptlint import prefilter
+
+    for raw in (text.encode(), b"\xef\xbb\xbf" + text.encode(), text.replace("\n", "\r").encode()):
+        body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+        alone = prefilter._the_gate().search(b"\n" + prefilter._unify_breaks(body)) is not None
+        assert may_call_llm(raw) is alone
