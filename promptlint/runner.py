@@ -100,6 +100,9 @@ class Linter:
     """Lints files for one set of rules per file; one per process."""
 
     def __init__(self, context: RunContext, registry=None, timeout: Optional[float] = None) -> None:
+        from promptlint import method_cache
+
+        method_cache.install()  # before the rules, the engine and libcst create their dataclasses
         if registry is None:
             from promptlint.registry import load_registry
 
@@ -130,9 +133,12 @@ class Linter:
         return self._options[codes]
 
     def lint(self, task: Task, source: SourceFile) -> FileResult:
+        from promptlint import method_cache
         from promptlint.engine import lint_source
 
-        return lint_source(source, task.display, self.options(task.codes), self.models, task.through)
+        result = lint_source(source, task.display, self.options(task.codes), self.models, task.through)
+        method_cache.save()  # what linting the file compiled (libcst's nodes, the rules): once per build
+        return result
 
 
 _worker: Optional[Linter] = None
@@ -308,8 +314,10 @@ def _outcome(display: str, ok: bool, value, context: RunContext) -> FileResult:
 
 def _pool(context: RunContext, registry, workers: int):
     """Workers that lint with the rules the parent has loaded (a forked worker inherits them)."""
+    from promptlint import method_cache
     from promptlint.pool import WorkerPool
 
+    method_cache.install()  # in the parent: forked workers inherit it
     registry = registry.loaded()
     return WorkerPool(workers, _start_worker, (context, registry), _work, context.file_timeout)
 
