@@ -7,6 +7,7 @@ that names the file and the key (exit 2), as ruff does.
 from __future__ import annotations
 
 import fnmatch
+import os
 import sys
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple
@@ -139,13 +140,21 @@ def find_config(start: Path) -> Optional[Path]:
         candidate = directory / "pyproject.toml"
         if candidate.is_file():
             try:
-                if "promptlint" in _read_toml(candidate).get("tool", {}):
+                if "promptlint" in _tool(candidate):
                     return candidate
             except ConfigError:
                 # A broken pyproject.toml that may be ours: report it rather than silently skipping it.
                 if b"[tool.promptlint" in candidate.read_bytes():
                     raise
     return None
+
+
+def _tool(path: Path) -> Any:
+    """The ``[tool]`` table of a ``pyproject.toml`` (``{}`` without one), from ``config_cache`` when the file
+    has not changed since a run parsed it."""
+    from promptlint.config_cache import tool_table
+
+    return tool_table(os.path.abspath(path), lambda: _read_toml(path).get("tool", {}))
 
 
 def _read_toml(path: Path) -> Dict[str, Any]:
@@ -166,8 +175,7 @@ def load_settings(config_path: Optional[Path], registry: Registry, cwd: Path) ->
     """Read and validate the configuration; with no file, the defaults rooted at ``cwd``."""
     if config_path is None:
         return Settings(root=cwd)
-    document = _read_toml(config_path)
-    table = document.get("tool", {}).get("promptlint", {})
+    table = _tool(config_path).get("promptlint", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{config_path}: `tool.promptlint` must be a table")
     return _parse(table, config_path, registry)

@@ -52,20 +52,32 @@ def layout_of(pyproject: Path) -> Layout:
     return _parsed(pyproject, stat.st_mtime_ns, stat.st_size, raw)
 
 
-@lru_cache(maxsize=64)
-def _parsed(pyproject: Path, mtime: int, size: int, raw: bytes) -> Layout:
+class _Unparsable(Exception):
+    pass
+
+
+def _parse_tool(raw: bytes) -> Any:
     try:
         import tomllib  # type: ignore[import-not-found]
     except ImportError:  # pragma: no cover - Python < 3.11
         import tomli as tomllib  # type: ignore[no-redef]
     try:
-        document = tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8")).get("tool", {})
     except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        raise _Unparsable from None
+
+
+@lru_cache(maxsize=64)
+def _parsed(pyproject: Path, mtime: int, size: int, raw: bytes) -> Layout:
+    from promptlint.config_cache import tool_table
+
+    try:  # the ``[tool]`` table read by an earlier run while the file is unchanged: no TOML parser to import
+        tool = _table(tool_table(str(pyproject.absolute()), lambda: _parse_tool(raw)))
+    except _Unparsable:
         return NO_LAYOUT
     base = pyproject.parent
     folders: List[str] = []
     packages: Dict[str, str] = {}
-    tool = _table(document.get("tool"))
     setuptools = _table(tool.get("setuptools"))
     for name, folder in _table(setuptools.get("package-dir")).items():
         if isinstance(folder, str):
