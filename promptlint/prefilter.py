@@ -112,11 +112,28 @@ def _the_gate() -> re.Pattern[bytes]:
 
 def may_call_llm(raw: bytes) -> bool:
     """True when ``raw`` contains an import statement of a module in ``SDK_MODULES``."""
-    if not any(needle in raw for needle in _NEEDLES):
-        return False  # no module name the gate looks for (a byte-order mark or line breaks add none)
     if raw.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark before the first import
         raw = raw[3:]
+    if not _on_an_import_line(raw):
+        return False
     return _the_gate().search(b"\n" + _unify_breaks(raw)) is not None
+
+
+def _on_an_import_line(raw: bytes) -> bool:
+    """Whether one of ``_NEEDLES`` stands on a line that starts with ``from`` or ``import``: every match of
+    the gate has one there (the module after ``import``, or after ``from``, or the parent package of
+    ``from parent import (child)``, is on the keyword's line, with only spaces, names, dots, commas and
+    ``as`` between them, never a line break). Most files name no SDK module at all, and a word such as
+    "together" in a docstring no longer costs compiling the gate."""
+    for needle in _NEEDLES:
+        start = raw.find(needle)
+        while start >= 0:
+            line = max(raw.rfind(b"\n", 0, start), raw.rfind(b"\r", 0, start)) + 1
+            head = raw[line:start].lstrip(b" \t\f")
+            if head.startswith(b"from") or head.startswith(b"import"):
+                return True
+            start = raw.find(needle, start + 1)
+    return False
 
 
 def stream_may_call_llm(handle: BinaryIO, chunk_size: int = 1 << 20, overlap: int = 1 << 16) -> bool:

@@ -180,3 +180,34 @@ def test_the_word_check_answers_as_the_gate_alone_does(text: str) -> None:
         body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
         alone = prefilter._the_gate().search(b"\n" + prefilter._unify_breaks(body)) is not None
         assert may_call_llm(raw) is alone
+
+
+def test_a_module_name_off_an_import_line_does_not_compile_the_gate() -> None:
+    import subprocess
+    import sys
+
+    probe = "import sys, promptlint.prefilter as p; print(p.may_call_llm(sys.argv[1].encode()), p._gate)"
+    text = 'def f():\n    """Put them together (see the openai docs)."""\n    import os\n'
+    result = subprocess.run([sys.executable, "-c", probe, text], capture_output=True, text=True, check=True)
+    assert result.stdout == "False None\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "from google import (\n    # the client\n    genai,\n)\n",
+        "x = 1\r\n  \timport os, openai as o\r\n",
+        "x = 1\rfrom langchain.chat_models import init_chat_model\r",
+        "if True:\n\f from litellm import completion\n",
+        'print("import openai")\n',
+        "# from openai import OpenAI\n",
+        "import os; import openai\n",
+    ],
+)
+def test_the_import_line_check_answers_as_the_gate_alone_does(text: str) -> None:
+    from promptlint import prefilter
+
+    raw = text.encode()
+    assert may_call_llm(raw) is (
+        prefilter._the_gate().search(b"\n" + prefilter._unify_breaks(raw)) is not None
+    )
