@@ -67,7 +67,7 @@ def _load() -> Dict[str, Tuple[Stamp, Any]]:
 
             try:
                 with open(path, "rb") as handle:
-                    document = marshal.load(handle)
+                    document = marshal.loads(handle.read())  # one read, not one per object
                 if isinstance(document, tuple) and len(document) == 2 and document[0] == _FORMAT:
                     if isinstance(document[1], dict):
                         _entries = document[1]

@@ -68,7 +68,7 @@ def _read(path: str) -> Dict[str, Any]:
 
     try:
         with open(path, "rb") as handle:
-            table = marshal.load(handle)
+            table = marshal.loads(handle.read())  # one read: marshal.load reads object by object
     except (OSError, EOFError, ValueError, TypeError):
         return {}
     if not isinstance(table, dict) or table.get("") != sys.version:
