@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple
 
 from promptlint import __version__
-from promptlint.diagnostics import FileError, from_plain, to_plain
 
 if TYPE_CHECKING:
-    from promptlint.diagnostics import Diagnostic
+    from promptlint.diagnostics import Diagnostic, FileError
     from promptlint.stat_index import StatIndex
 
 CACHE_DIRECTORY = ".promptlint_cache"
@@ -163,7 +162,8 @@ class Cache:
         return self.directory / key[:2] / f"{key}.json"
 
     def get(self, key: str):
-        """The cached (diagnostics, errors) for ``key``, or None."""
+        """The cached (diagnostics, errors, dependencies) for ``key``, or None."""
+        from promptlint.diagnostics import FileError, from_plain  # when a file passes the prefilter
         from promptlint.stat_index import signature
 
         try:
@@ -191,6 +191,8 @@ class Cache:
     def put(
         self, key: str, diagnostics: List[Diagnostic], errors: List[FileError], dependencies: List[Path]
     ) -> None:
+        from promptlint.diagnostics import to_plain
+
         try:
             document: Dict[str, Any] = {
                 "diagnostics": [to_plain(d) for d in diagnostics],

@@ -8,16 +8,17 @@ under --exit-zero); 130 interrupted (Ctrl-C, SIGINT) and 143 terminated (SIGTERM
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import sys
-from dataclasses import replace
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import TYPE_CHECKING, List, Optional, Sequence
 
 from promptlint import __version__
 from promptlint.reporters import FORMATS, STATISTICS_FORMATS
+
+if TYPE_CHECKING:
+    import argparse
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _STYLED_FORMATS = ("text", "full", "concise")  # the formats styled with colour on a terminal
@@ -30,6 +31,8 @@ class UsageError(Exception):
 
 def _codes(value: str) -> List[str]:
     """A comma-separated list of rule selectors; an empty one is a mistake, never "no rules"."""
+    import argparse
+
     items = [item.strip() for item in value.split(",")]
     if not all(items):
         raise argparse.ArgumentTypeError(f"empty rule selector in {value!r}")
@@ -37,6 +40,8 @@ def _codes(value: str) -> List[str]:
 
 
 def _positive_int(value: str) -> int:
+    import argparse
+
     try:
         number = int(value)
     except ValueError:
@@ -61,13 +66,16 @@ def _columns() -> int:
     return columns or 80
 
 
-class _HelpFormatter(argparse.HelpFormatter):
-    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width=None, **kw):
-        width = _columns() - 2 if width is None else width
-        super().__init__(prog, indent_increment, max_help_position, width, **kw)
-
-
 def _parser() -> argparse.ArgumentParser:
+    import argparse
+
+    class _HelpFormatter(argparse.HelpFormatter):
+        def __init__(
+            self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width=None, **kw
+        ):
+            width = _columns() - 2 if width is None else width
+            super().__init__(prog, indent_increment, max_help_position, width, **kw)
+
     parser = argparse.ArgumentParser(
         prog="promptlint",
         description="Find what makes LLM calls expensive, in the source, and price each fix.",
@@ -212,11 +220,14 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         args_list[0] not in _SUBCOMMANDS and args_list[0] not in ("-h", "--help", "--version")
     ):
         args_list.insert(0, "check")
-    parser = _parser()
-    try:
-        args = parser.parse_args(args_list)
-    except SystemExit as exit_:
-        return EXIT_ERROR if exit_.code not in (0, None) else EXIT_CLEAN
+    from promptlint.quick_args import check_arguments
+
+    args = check_arguments(args_list, tuple(FORMATS))  # a plain check call, without building the parser
+    if args is None:
+        try:
+            args = _parser().parse_args(args_list)
+        except SystemExit as exit_:
+            return EXIT_ERROR if exit_.code not in (0, None) else EXIT_CLEAN
     try:
         if args.command == "rule":
             return _rule_command(args)
@@ -367,8 +378,12 @@ def _print_report(args, outcome, settings, selected, stdin, out) -> Optional[int
         print(f"promptlint: warning: {warning}", file=sys.stderr)
     for error in outcome.errors:
         print(f"promptlint: error: {error.path}: {error.reason}", file=sys.stderr)
+    color = (
+        args.output_format in _STYLED_FORMATS and not args.statistics and out is sys.stdout and _use_color()
+    )
     options = RenderOptions(
         rules=selected,
+        color=color,
         quiet=args.quiet,
         unsafe_fixes=args.unsafe_fixes or settings.unsafe_fixes,
         unsafe_fixes_configured=settings.unsafe_fixes,
@@ -386,10 +401,7 @@ def _print_report(args, outcome, settings, selected, stdin, out) -> Optional[int
             return EXIT_ERROR
         return EXIT_FINDINGS if outcome.diffs else EXIT_CLEAN
     render = renderer(args.output_format, statistics=args.statistics)
-    color = (
-        args.output_format in _STYLED_FORMATS and not args.statistics and out is sys.stdout and _use_color()
-    )
-    out.write(render(report, replace(options, color=color)))
+    out.write(render(report, options))
     if not outcome.files_checked and not outcome.missing and stdin is None:
         print("promptlint: warning: no Python files found", file=sys.stderr)
     if outcome.internal_error:

@@ -7,12 +7,12 @@ that names the file and the key (exit 2), as ruff does.
 from __future__ import annotations
 
 import fnmatch
-import re
+import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple
 
+from promptlint.record import Frozen
 from promptlint.source import DEFAULT_MAX_FILE_SIZE
 
 if TYPE_CHECKING:
@@ -25,30 +25,76 @@ class ConfigError(Exception):
     """A configuration problem, as one line that names the file and the key."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    root: Path  # patterns and per-file-ignores are relative to it: the config file's directory, or cwd
-    config_path: Optional[Path] = None
-    select: Optional[Tuple[str, ...]] = None
-    extend_select: Tuple[str, ...] = ()
-    ignore: Tuple[str, ...] = ()
-    exclude: Optional[Tuple[str, ...]] = None
-    extend_exclude: Tuple[str, ...] = ()
-    force_exclude: bool = False
-    respect_gitignore: bool = True
-    per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
-    default_model: Optional[str] = None
-    calls_per_month: Optional[int] = None
-    rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # by rule code
-    models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes; larger files that may call an LLM are refused
-    # Recognise a request by its signature when its client's origin is unknown (findings of low confidence).
-    signature_recognition: bool = True
-    file_timeout: float = DEFAULT_FILE_TIMEOUT  # seconds; a file still being analysed then is an error
-    # Findings on requests served by a local or private host fail the run (otherwise: severity "info").
-    fail_on_self_hosted: bool = False
-    # Unsafe fixes are applied by --fix and offered by the language server (ruff's `unsafe-fixes`).
-    unsafe_fixes: bool = False
+class Settings(Frozen):
+    """The validated configuration of one run (or of one editor document)."""
+
+    __slots__ = (
+        "root",
+        "config_path",
+        "select",
+        "extend_select",
+        "ignore",
+        "exclude",
+        "extend_exclude",
+        "force_exclude",
+        "respect_gitignore",
+        "per_file_ignores",
+        "default_model",
+        "calls_per_month",
+        "rule_options",
+        "models",
+        "max_file_size",
+        "signature_recognition",
+        "file_timeout",
+        "fail_on_self_hosted",
+        "unsafe_fixes",
+    )
+
+    def __init__(
+        self,
+        root: Path,  # patterns and per-file-ignores are relative to it: the config file's directory, or cwd
+        config_path: Optional[Path] = None,
+        select: Optional[Tuple[str, ...]] = None,
+        extend_select: Tuple[str, ...] = (),
+        ignore: Tuple[str, ...] = (),
+        exclude: Optional[Tuple[str, ...]] = None,
+        extend_exclude: Tuple[str, ...] = (),
+        force_exclude: bool = False,
+        respect_gitignore: bool = True,
+        per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = (),
+        default_model: Optional[str] = None,
+        calls_per_month: Optional[int] = None,
+        rule_options: Optional[Mapping[str, Mapping[str, Any]]] = None,  # by rule code
+        models: Optional[Mapping[str, Mapping[str, Any]]] = None,
+        max_file_size: int = DEFAULT_MAX_FILE_SIZE,  # bytes; larger files that may call an LLM are refused
+        # Recognise a request by its signature when its client's origin is unknown (findings of low
+        # confidence).
+        signature_recognition: bool = True,
+        file_timeout: float = DEFAULT_FILE_TIMEOUT,  # seconds; a file still being analysed then is an error
+        # Findings on requests served by a local or private host fail the run (otherwise: severity "info").
+        fail_on_self_hosted: bool = False,
+        # Unsafe fixes are applied by --fix and offered by the language server (ruff's `unsafe-fixes`).
+        unsafe_fixes: bool = False,
+    ) -> None:
+        self.root = root
+        self.config_path = config_path
+        self.select = select
+        self.extend_select = extend_select
+        self.ignore = ignore
+        self.exclude = exclude
+        self.extend_exclude = extend_exclude
+        self.force_exclude = force_exclude
+        self.respect_gitignore = respect_gitignore
+        self.per_file_ignores = per_file_ignores
+        self.default_model = default_model
+        self.calls_per_month = calls_per_month
+        self.rule_options = {} if rule_options is None else rule_options
+        self.models = {} if models is None else models
+        self.max_file_size = max_file_size
+        self.signature_recognition = signature_recognition
+        self.file_timeout = file_timeout
+        self.fail_on_self_hosted = fail_on_self_hosted
+        self.unsafe_fixes = unsafe_fixes
 
     def ignored_for(self, path: Path) -> Tuple[str, ...]:
         """The selectors ``per-file-ignores`` applies to ``path``."""
@@ -94,13 +140,21 @@ def find_config(start: Path) -> Optional[Path]:
         candidate = directory / "pyproject.toml"
         if candidate.is_file():
             try:
-                if "promptlint" in _read_toml(candidate).get("tool", {}):
+                if "promptlint" in _tool(candidate):
                     return candidate
             except ConfigError:
                 # A broken pyproject.toml that may be ours: report it rather than silently skipping it.
                 if b"[tool.promptlint" in candidate.read_bytes():
                     raise
     return None
+
+
+def _tool(path: Path) -> Any:
+    """The ``[tool]`` table of a ``pyproject.toml`` (``{}`` without one), from ``config_cache`` when the file
+    has not changed since a run parsed it."""
+    from promptlint.config_cache import tool_table
+
+    return tool_table(os.path.abspath(path), lambda: _read_toml(path).get("tool", {}))
 
 
 def _read_toml(path: Path) -> Dict[str, Any]:
@@ -121,8 +175,7 @@ def load_settings(config_path: Optional[Path], registry: Registry, cwd: Path) ->
     """Read and validate the configuration; with no file, the defaults rooted at ``cwd``."""
     if config_path is None:
         return Settings(root=cwd)
-    document = _read_toml(config_path)
-    table = document.get("tool", {}).get("promptlint", {})
+    table = _tool(config_path).get("promptlint", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{config_path}: `tool.promptlint` must be a table")
     return _parse(table, config_path, registry)
@@ -259,7 +312,7 @@ def _models(raw: Any, fail) -> Dict[str, Dict[str, Any]]:
     return dict(raw)
 
 
-_SIZE_RE = re.compile(r"\s*([0-9]+)\s*(B|KB|KiB|MB|MiB|GB|GiB)?\s*\Z", re.IGNORECASE)
+_SIZE_RE = r"\s*([0-9]+)\s*(B|KB|KiB|MB|MiB|GB|GiB)?\s*\Z"  # compiled only for a size given as text
 _SIZE_UNITS = {
     "b": 1,
     "kb": 1000,
@@ -275,7 +328,11 @@ def _size(value: Any) -> Optional[int]:
     """Bytes from a positive integer or a string such as ``"10MiB"``; None when it is neither."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value if value > 0 else None
-    match = _SIZE_RE.match(value) if isinstance(value, str) else None
+    if not isinstance(value, str):
+        return None
+    import re
+
+    match = re.match(_SIZE_RE, value, re.IGNORECASE)
     if match is None:
         return None
     size = int(match.group(1)) * _SIZE_UNITS[(match.group(2) or "b").lower()]

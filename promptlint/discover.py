@@ -31,10 +31,10 @@ import errno
 import os
 import re
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
+from promptlint.record import Frozen
 from promptlint.source import PathProblem, os_problem, problem_reason
 
 DEFAULT_EXCLUDE: Tuple[str, ...] = (
@@ -70,27 +70,41 @@ DEFAULT_EXCLUDE: Tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class DiscoveryError:
+class DiscoveryError(Frozen):
     """A path problem, reported as one line while linting goes on."""
 
-    path: str  # as the user wrote it, or as displayed for paths found by walking
-    kind: PathProblem
-    detail: str = ""  # the system's own words, for a problem of no known kind
+    __slots__ = ("path", "kind", "detail")
+
+    def __init__(self, path: str, kind: PathProblem, detail: str = "") -> None:
+        self.path = path  # as the user wrote it, or as displayed for paths found by walking
+        self.kind = kind
+        self.detail = detail  # the system's own words, for a problem of no known kind
 
     @property
     def reason(self) -> str:
         return self.detail if self.kind is PathProblem.OTHER else problem_reason(self.kind)
 
 
-@dataclass(frozen=True)
-class Discovered:
-    files: Tuple[Path, ...]
-    errors: Tuple[DiscoveryError, ...]
-    # For the cheap pass in front of the parser (``promptlint.reach``): the directories walked (real
-    # paths), and the Python files and directories inside them a ``.gitignore`` hid (absolute paths).
-    walked: Tuple[str, ...] = field(default=(), compare=False)
-    hidden: Tuple[str, ...] = field(default=(), compare=False)
+class Discovered(Frozen):
+    """The files to lint and the path problems met; ``walked`` and ``hidden`` are for the cheap pass in
+    front of the parser (``promptlint.reach``): the directories walked (real paths), and the Python files
+    and directories inside them a ``.gitignore`` hid (absolute paths). Equality looks at the files and
+    errors alone."""
+
+    __slots__ = ("files", "errors", "walked", "hidden")
+    _compared = ("files", "errors")
+
+    def __init__(
+        self,
+        files: Tuple[Path, ...],
+        errors: Tuple[DiscoveryError, ...],
+        walked: Tuple[str, ...] = (),
+        hidden: Tuple[str, ...] = (),
+    ) -> None:
+        self.files = files
+        self.errors = errors
+        self.walked = walked
+        self.hidden = hidden
 
 
 def discover(
@@ -173,6 +187,18 @@ class ExcludedPaths:
         )
 
 
+_DEFAULT_SET: Optional[_PatternSet] = None
+
+
+def default_excluded(name: str) -> bool:
+    """Whether a file or directory name matches ``DEFAULT_EXCLUDE`` (as ``fnmatch.fnmatchcase`` does: the
+    patterns are names and one ``*suffix``), with set lookups rather than a regex per pattern."""
+    global _DEFAULT_SET
+    if _DEFAULT_SET is None:
+        _DEFAULT_SET = _PatternSet([p for p in map(_exclude_pattern, DEFAULT_EXCLUDE) if p is not None])
+    return bool(_DEFAULT_SET.decide(None, name, False))
+
+
 def configured_excludes(exclude: Optional[Sequence[str]], extend_exclude: Sequence[str]) -> Tuple[str, ...]:
     """The patterns ``discover`` applies: ``exclude`` (``DEFAULT_EXCLUDE`` when unset) and ``extend-exclude``."""
     return tuple(DEFAULT_EXCLUDE if exclude is None else exclude) + tuple(extend_exclude)
@@ -197,12 +223,21 @@ _POSIX_CLASSES = {
 _NEVER = "(?!)"
 
 
-@dataclass(frozen=True)
-class _Pattern:
-    regex: str  # matches a whole path (anchored) or a whole name
-    anchored: bool
-    dir_only: bool
-    negated: bool = False
+class _Pattern(Frozen):
+    """One glob of ``exclude`` or a ``.gitignore``; ``body`` is translated to a regex only when a pattern
+    set needs one (``_PatternSet``)."""
+
+    __slots__ = ("body", "anchored", "dir_only", "negated")
+
+    def __init__(self, body: str, anchored: bool, dir_only: bool, negated: bool = False) -> None:
+        self.body = body  # the glob without its leading or trailing `/`: a whole path (anchored) or a name
+        self.anchored = anchored
+        self.dir_only = dir_only
+        self.negated = negated
+
+    @property
+    def regex(self) -> str:
+        return _translate(self.body)
 
 
 def _translate(glob: str) -> str:
@@ -287,7 +322,7 @@ def _make_pattern(body: str, *, negated: bool = False, anchored: bool = False) -
     body = body.lstrip("/")
     if not body:
         return None
-    return _Pattern(_translate(body), anchored, dir_only, negated)
+    return _Pattern(body, anchored, dir_only, negated)
 
 
 def _exclude_pattern(pattern: str) -> Optional[_Pattern]:
@@ -317,12 +352,23 @@ class _PatternSet:
 
     The subject is ``kind + relative path + NUL + name`` (``kind`` is ``d`` or ``f``), so that anchored
     patterns, name patterns and directory-only patterns share one ``fullmatch`` call per path.
+
+    A set of plain names and ``*suffix`` globs with no ``!`` (``DEFAULT_EXCLUDE``, most ``exclude``
+    settings) is decided by set lookups instead, with the same answers: a regex is compiled (which costs
+    more than the rest of a one-file pre-commit run's discovery) only for a set that needs one.
     """
 
     def __init__(self, patterns: Sequence[_Pattern]) -> None:
         self.empty = not patterns
+        self._patterns = tuple(patterns)
+        self._compiled = False
+        self._simple = _simple_names(self._patterns)
+
+    def _compile_all(self) -> None:
+        patterns = self._patterns
         self._all, self._all_negated = self._compile(patterns)
         self._names, self._names_negated = self._compile([p for p in patterns if not p.anchored])
+        self._compiled = True
 
     @staticmethod
     def _compile(patterns: Sequence[_Pattern]) -> Tuple[Optional[re.Pattern[str]], Tuple[bool, ...]]:
@@ -341,6 +387,15 @@ class _PatternSet:
 
         ``rel`` is the path relative to the patterns' base; ``None`` (outside it) matches names only.
         """
+        if self._simple is not None:
+            names, suffixes, dir_names, dir_suffixes = self._simple
+            if name in names or (suffixes and name.endswith(suffixes)):
+                return True
+            if is_dir and (name in dir_names or (dir_suffixes and name.endswith(dir_suffixes))):
+                return True
+            return None
+        if not self._compiled:
+            self._compile_all()
         regex, negated = (self._names, self._names_negated) if rel is None else (self._all, self._all_negated)
         if regex is None:
             return None
@@ -350,23 +405,59 @@ class _PatternSet:
         return not negated[match.lastindex - 1]
 
 
+_GLOB_CHARACTERS = frozenset("*?[\\")
+
+
+def _simple_names(
+    patterns: Sequence[_Pattern],
+) -> Optional[Tuple[frozenset, Tuple[str, ...], frozenset, Tuple[str, ...]]]:
+    """For patterns that are all names (``build``, ``build/``) or name suffixes (``*.egg-info``), never
+    negated nor anchored: the names and suffixes that exclude any entry, and those that exclude only a
+    directory. None for any other set (decided by its regex)."""
+    names, suffixes, dir_names, dir_suffixes = set(), set(), set(), set()
+    for pattern in patterns:
+        if pattern.negated or pattern.anchored:
+            return None
+        body = pattern.body
+        suffix = body[1:] if body.startswith("*") else None
+        if _GLOB_CHARACTERS.intersection(body if suffix is None else suffix):
+            return None
+        if suffix is None:
+            (dir_names if pattern.dir_only else names).add(body)
+        else:
+            (dir_suffixes if pattern.dir_only else suffixes).add(suffix)
+    return frozenset(names), tuple(sorted(suffixes)), frozenset(dir_names), tuple(sorted(dir_suffixes))
+
+
 # --- the walk -------------------------------------------------------------------------------------------
 
 _Layer = Tuple[str, _PatternSet]  # (directory prefix ending in os.sep, patterns of its .gitignore)
 
 
-@dataclass(frozen=True)
 class _Frame:
     """A directory waiting to be scanned, with what its entries inherit."""
 
-    abs: str  # lexical absolute path
-    label: str  # as the user wrote it, or as displayed
-    shown: str  # prefix that makes an entry's name into its displayed path: "" or "dir/"
-    rel: Optional[str]  # relative to root with `/`, None when outside it
-    real: str
-    ancestors: frozenset  # real paths of this directory and those above it
-    layers: Tuple[_Layer, ...]
-    via_link: bool
+    __slots__ = ("abs", "label", "shown", "rel", "real", "ancestors", "layers", "via_link")
+
+    def __init__(
+        self,
+        abs: str,  # lexical absolute path
+        label: str,  # as the user wrote it, or as displayed
+        shown: str,  # prefix that makes an entry's name into its displayed path: "" or "dir/"
+        rel: Optional[str],  # relative to root with `/`, None when outside it
+        real: str,
+        ancestors: frozenset,  # real paths of this directory and those above it
+        layers: Tuple[_Layer, ...],
+        via_link: bool,
+    ) -> None:
+        self.abs = abs
+        self.label = label
+        self.shown = shown
+        self.rel = rel
+        self.real = real
+        self.ancestors = ancestors
+        self.layers = layers
+        self.via_link = via_link
 
 
 class _Walker:

@@ -18,20 +18,23 @@ them); a file that does not parse, or a folder outside the file's own directory 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
+from promptlint.record import Frozen
+
 _KEYS = (b"package-dir", b"packages", b"sources", b"where")
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(Frozen):
     """``folders``: where top-level packages are looked for; ``packages``: dotted name -> its folder."""
 
-    folders: Tuple[Path, ...] = ()
-    packages: Tuple[Tuple[str, Path], ...] = ()
+    __slots__ = ("folders", "packages")
+
+    def __init__(self, folders: Tuple[Path, ...] = (), packages: Tuple[Tuple[str, Path], ...] = ()) -> None:
+        self.folders = folders
+        self.packages = packages
 
 
 NO_LAYOUT = Layout()
@@ -49,20 +52,32 @@ def layout_of(pyproject: Path) -> Layout:
     return _parsed(pyproject, stat.st_mtime_ns, stat.st_size, raw)
 
 
-@lru_cache(maxsize=64)
-def _parsed(pyproject: Path, mtime: int, size: int, raw: bytes) -> Layout:
+class _Unparsable(Exception):
+    pass
+
+
+def _parse_tool(raw: bytes) -> Any:
     try:
         import tomllib  # type: ignore[import-not-found]
     except ImportError:  # pragma: no cover - Python < 3.11
         import tomli as tomllib  # type: ignore[no-redef]
     try:
-        document = tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8")).get("tool", {})
     except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        raise _Unparsable from None
+
+
+@lru_cache(maxsize=64)
+def _parsed(pyproject: Path, mtime: int, size: int, raw: bytes) -> Layout:
+    from promptlint.config_cache import tool_table
+
+    try:  # the ``[tool]`` table read by an earlier run while the file is unchanged: no TOML parser to import
+        tool = _table(tool_table(str(pyproject.absolute()), lambda: _parse_tool(raw)))
+    except _Unparsable:
         return NO_LAYOUT
     base = pyproject.parent
     folders: List[str] = []
     packages: Dict[str, str] = {}
-    tool = _table(document.get("tool"))
     setuptools = _table(tool.get("setuptools"))
     for name, folder in _table(setuptools.get("package-dir")).items():
         if isinstance(folder, str):

@@ -14,29 +14,32 @@ output or caches (``DEFAULT_EXCLUDE``) nor in paths the configuration excludes (
 
 from __future__ import annotations
 
-import fnmatch
 import os
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from promptlint.layout import Layout, layout_of
+from promptlint.record import Frozen
 
 
-@dataclass(frozen=True)
-class Package:
+class Package(Frozen):
     """A package directory, with its ``__init__.py`` when it has one (a namespace package has none)."""
 
-    directory: Path
-    init: Optional[Path]
+    __slots__ = ("directory", "init")
+
+    def __init__(self, directory: Path, init: Optional[Path]) -> None:
+        self.directory = directory
+        self.init = init
 
 
-@dataclass(frozen=True)
-class Module:
+class Module(Frozen):
     """A module file that is not a package."""
 
-    path: Path
+    __slots__ = ("path",)
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
 
 
 Ref = Union[Package, Module]
@@ -47,9 +50,9 @@ Excluded = Callable[[Path, bool], bool]
 
 def never_source(relative: Sequence[str]) -> bool:
     """A path (relative to the project root) inside an environment, build output or cache directory."""
-    from promptlint.discover import DEFAULT_EXCLUDE
+    from promptlint.discover import default_excluded
 
-    return any(fnmatch.fnmatchcase(part, pattern) for part in relative for pattern in DEFAULT_EXCLUDE)
+    return any(default_excluded(part) for part in relative)
 
 
 def inside(ref: Ref, root: Path, excluded: Optional[Excluded] = None) -> Optional[Ref]:

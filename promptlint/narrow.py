@@ -7,23 +7,27 @@ keeps its old status, and a line the fixer wrote counts as changed (it was writt
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set
 
+from promptlint.record import Frozen
+
 if TYPE_CHECKING:
+    from collections import Counter
+
     from promptlint.diagnostics import Diagnostic
 
 ChangedLines = Dict[Path, Optional[Set[int]]]  # None: the whole file counts as changed
 
 
-@dataclass(frozen=True)
-class Narrowing:
+class Narrowing(Frozen):
     """The baseline's known findings and the changed lines per file; either may be absent."""
 
-    known: Optional[Counter] = None
-    changed: Optional[ChangedLines] = None
+    __slots__ = ("known", "changed")
+
+    def __init__(self, known: Optional[Counter] = None, changed: Optional[ChangedLines] = None) -> None:
+        self.known = known
+        self.changed = changed
 
     @property
     def active(self) -> bool:
@@ -51,15 +55,17 @@ class Narrowing:
         return FileNarrowing(self.known, None if self.changed is None or whole else lines)
 
 
-@dataclass(frozen=True)
-class FileNarrowing:
+class FileNarrowing(Frozen):
     """The narrowing of one file's findings, for text that the fixer may have changed.
 
     ``lines`` is the set of changed lines of the current text, or ``None`` when every line counts.
     """
 
-    known: Optional[Counter]
-    lines: Optional[Set[int]]
+    __slots__ = ("known", "lines")
+
+    def __init__(self, known: Optional[Counter], lines: Optional[Set[int]]) -> None:
+        self.known = known
+        self.lines = lines
 
     def reported(self, diagnostics: Sequence[Diagnostic]) -> List[Diagnostic]:
         kept = list(diagnostics)

@@ -7,15 +7,16 @@ into the request and the outcome into output and an exit code; an editor or a se
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple, Type
 
-from promptlint.diagnostics import Diagnostic, FileError
+from promptlint.record import Frozen, Record
 
 if TYPE_CHECKING:
     from promptlint.config import Settings
+    from promptlint.diagnostics import Diagnostic, FileError
+    from promptlint.discover import DiscoveryError
     from promptlint.engine import FileResult
     from promptlint.narrow import Narrowing
     from promptlint.registry import Registry
@@ -35,42 +36,112 @@ class FixMode(Enum):
     DIFF = "diff"  # --diff
 
 
-@dataclass(frozen=True)
-class CheckRequest:
-    paths: Sequence[str]
-    settings: Settings
-    registry: Registry
-    selected: Sequence[Type[Rule]]
-    cwd: Path
-    default_model: Optional[str] = None  # overrides the configured one
-    calls_per_month: Optional[int] = None  # overrides the configured one
-    force_exclude: Optional[bool] = None  # overrides the configured one
-    jobs: int = 1
-    use_cache: bool = True
-    fix: FixMode = FixMode.REPORT
-    unsafe_fixes: bool = False
-    baseline: Optional[Path] = None  # report only findings this baseline does not know
-    changed_since: Optional[str] = None  # report only findings on lines changed since this git ref
-    price: bool = True
-    # The source of the one path in ``paths``, read from stdin: linted as that path (its configuration,
-    # per-file-ignores, force-exclude, project files beside it), never read from or written to disk.
-    stdin: Optional[bytes] = None
+class CheckRequest(Frozen):
+    """What to lint and how, already validated."""
+
+    __slots__ = (
+        "paths",
+        "settings",
+        "registry",
+        "selected",
+        "cwd",
+        "default_model",
+        "calls_per_month",
+        "force_exclude",
+        "jobs",
+        "use_cache",
+        "fix",
+        "unsafe_fixes",
+        "baseline",
+        "changed_since",
+        "price",
+        "stdin",
+    )
+
+    def __init__(
+        self,
+        paths: Sequence[str],
+        settings: Settings,
+        registry: Registry,
+        selected: Sequence[Type[Rule]],
+        cwd: Path,
+        default_model: Optional[str] = None,  # overrides the configured one
+        calls_per_month: Optional[int] = None,  # overrides the configured one
+        force_exclude: Optional[bool] = None,  # overrides the configured one
+        jobs: int = 1,
+        use_cache: bool = True,
+        fix: FixMode = FixMode.REPORT,
+        unsafe_fixes: bool = False,
+        baseline: Optional[Path] = None,  # report only findings this baseline does not know
+        changed_since: Optional[str] = None,  # report only findings on lines changed since this git ref
+        price: bool = True,
+        # The source of the one path in ``paths``, read from stdin: linted as that path (its configuration,
+        # per-file-ignores, force-exclude, project files beside it), never read from or written to disk.
+        stdin: Optional[bytes] = None,
+    ) -> None:
+        self.paths = paths
+        self.settings = settings
+        self.registry = registry
+        self.selected = selected
+        self.cwd = cwd
+        self.default_model = default_model
+        self.calls_per_month = calls_per_month
+        self.force_exclude = force_exclude
+        self.jobs = jobs
+        self.use_cache = use_cache
+        self.fix = fix
+        self.unsafe_fixes = unsafe_fixes
+        self.baseline = baseline
+        self.changed_since = changed_since
+        self.price = price
+        self.stdin = stdin
 
 
-@dataclass
-class Outcome:
-    reported: List[Diagnostic] = field(default_factory=list)  # what the run reports, priced and sorted
-    found: List[Diagnostic] = field(default_factory=list)  # every finding left after fixing, unnarrowed
-    errors: List[FileError] = field(default_factory=list)  # files that could not be linted, sorted
-    missing: List[FileError] = field(default_factory=list)  # paths the user named that do not exist
-    warnings: List[str] = field(default_factory=list)
-    files_checked: int = 0
-    fixed: int = 0
-    diffs: List[str] = field(default_factory=list)
-    internal_error: bool = False  # promptlint's own failure on some file, or a missing path: exit 2
-    fixed_rules: List[Tuple[str, str, str]] = field(default_factory=list)  # (path, code, name) per fix
-    texts: Dict[str, str] = field(default_factory=dict)  # the text of each file with reported findings
-    stdin_fixed: Optional[bytes] = None  # with ``stdin`` and --fix: the fixed source, when a fix applied
+class Outcome(Record):
+    """Everything a run found, priced and sorted; what the CLI prints."""
+
+    __slots__ = (
+        "reported",
+        "found",
+        "errors",
+        "missing",
+        "warnings",
+        "files_checked",
+        "fixed",
+        "diffs",
+        "internal_error",
+        "fixed_rules",
+        "texts",
+        "stdin_fixed",
+    )
+
+    def __init__(
+        self,
+        reported: Optional[List[Diagnostic]] = None,  # what the run reports, priced and sorted
+        found: Optional[List[Diagnostic]] = None,  # every finding left after fixing, unnarrowed
+        errors: Optional[List[FileError]] = None,  # files that could not be linted, sorted
+        missing: Optional[List[FileError]] = None,  # paths the user named that do not exist
+        warnings: Optional[List[str]] = None,
+        files_checked: int = 0,
+        fixed: int = 0,
+        diffs: Optional[List[str]] = None,
+        internal_error: bool = False,  # promptlint's own failure on some file, or a missing path: exit 2
+        fixed_rules: Optional[List[Tuple[str, str, str]]] = None,  # (path, code, name) per fix
+        texts: Optional[Dict[str, str]] = None,  # the text of each file with reported findings
+        stdin_fixed: Optional[bytes] = None,  # with ``stdin`` and --fix: the fixed source, when a fix applied
+    ) -> None:
+        self.reported = [] if reported is None else reported
+        self.found = [] if found is None else found
+        self.errors = [] if errors is None else errors
+        self.missing = [] if missing is None else missing
+        self.warnings = [] if warnings is None else warnings
+        self.files_checked = files_checked
+        self.fixed = fixed
+        self.diffs = [] if diffs is None else diffs
+        self.internal_error = internal_error
+        self.fixed_rules = [] if fixed_rules is None else fixed_rules
+        self.texts = {} if texts is None else texts
+        self.stdin_fixed = stdin_fixed
 
 
 def check(request: CheckRequest, on_progress: Optional[Progress] = None) -> Outcome:
@@ -96,7 +167,7 @@ def check(request: CheckRequest, on_progress: Optional[Progress] = None) -> Outc
     named = set(paths)
     missing = [e for e in found.errors if e.kind is PathProblem.MISSING and e.path in named]
     outcome = Outcome(
-        missing=[FileError(e.path, e.reason) for e in missing],
+        missing=_file_errors(missing),
         files_checked=len(found.files),
         internal_error=bool(missing),
     )
@@ -109,7 +180,7 @@ def check(request: CheckRequest, on_progress: Optional[Progress] = None) -> Outc
     results = _lint(request, context, tasks, on_progress, found)
     _collect(request, context, tasks, results, narrowing, outcome)
     _group_shared(request, tasks, results, narrowing, outcome)
-    outcome.errors[:0] = [FileError(e.path, e.reason) for e in found.errors if e not in missing]
+    outcome.errors[:0] = _file_errors([e for e in found.errors if e not in missing])
     if request.price and outcome.reported:
         outcome.reported = _priced(outcome.reported, settings, request)
     if not settings.fail_on_self_hosted:
@@ -117,6 +188,15 @@ def check(request: CheckRequest, on_progress: Optional[Progress] = None) -> Outc
     outcome.reported.sort(key=lambda d: d.sort_key)
     outcome.errors.sort(key=lambda e: (e.path, e.reason))
     return outcome
+
+
+def _file_errors(problems: Sequence[DiscoveryError]) -> List[FileError]:
+    """Path problems as file errors (``promptlint.diagnostics`` is imported only when there are some)."""
+    if not problems:
+        return []
+    from promptlint.diagnostics import FileError
+
+    return [FileError(problem.path, problem.reason) for problem in problems]
 
 
 def _stdin_found(path: str, settings: Settings, force_exclude: bool):
@@ -138,6 +218,8 @@ def _informational(diagnostic: Diagnostic) -> Diagnostic:
     one's own, so it does not fail the run unless ``fail-on-self-hosted`` says so."""
     if not diagnostic.self_hosted or diagnostic.severity == "info":
         return diagnostic
+    from dataclasses import replace
+
     return replace(diagnostic, severity="info")
 
 
@@ -303,6 +385,8 @@ def _read_text(path: Path) -> Optional[str]:
 
 def _pricer(request: CheckRequest) -> Callable[[Diagnostic], Diagnostic]:
     """Prices one finding as ``_priced`` does (for the findings a shared prompt's finding adds up)."""
+    from dataclasses import replace
+
     from promptlint.models import ModelDataError, load_model_table
     from promptlint.savings import price
 
@@ -352,6 +436,8 @@ def _fix(request, task, result, linter, narrowing, outcome: Outcome) -> Tuple[li
     if not fixed.error and request.fix is FixMode.WRITE:
         outcome.texts[task.display] = fixed.text  # what the remaining findings' positions refer to
     if fixed.error:
+        from promptlint.diagnostics import FileError
+
         outcome.errors.append(FileError(task.display, fixed.error, fixed.internal))
         outcome.internal_error = outcome.internal_error or fixed.internal
     elif fixed.changed:

@@ -16,7 +16,7 @@ list, ``__import__``/``importlib``, an import after a lone ``\\r`` in a file who
 from __future__ import annotations
 
 import re
-from typing import BinaryIO, Iterable, Tuple
+from typing import BinaryIO, Iterable, Optional, Tuple
 
 SDK_MODULES: Tuple[str, ...] = (
     "openai",
@@ -88,14 +88,52 @@ def _build() -> re.Pattern[bytes]:
     return re.compile(pattern.encode("ascii"))
 
 
-_GATE = _build()
+def _needles() -> Tuple[bytes, ...]:
+    """Words of which every match of the gate contains one: each module it looks for after ``import`` or
+    ``from`` (and the parent of a dotted one, for ``from parent import child``), without those that
+    contain a shorter one (``langchain_openai`` contains ``openai``)."""
+    words = set(SDK_MODULES) | set(FROM_MODULES) | {dotted.rsplit(".", 1)[0] for dotted in SDK_MODULES}
+    kept = [w for w in words if not any(other != w and other in w for other in words)]
+    return tuple(sorted(w.encode("ascii") for w in kept))
+
+
+_NEEDLES = _needles()
+_gate: Optional[re.Pattern[bytes]] = None
+
+
+def _the_gate() -> re.Pattern[bytes]:
+    """The compiled gate, built for the first file that names an SDK module: compiling it costs more than
+    looking for the words in a file, and most runs of a few files never need it."""
+    global _gate
+    if _gate is None:
+        _gate = _build()
+    return _gate
 
 
 def may_call_llm(raw: bytes) -> bool:
     """True when ``raw`` contains an import statement of a module in ``SDK_MODULES``."""
     if raw.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark before the first import
         raw = raw[3:]
-    return _GATE.search(b"\n" + _unify_breaks(raw)) is not None
+    if not _on_an_import_line(raw):
+        return False
+    return _the_gate().search(b"\n" + _unify_breaks(raw)) is not None
+
+
+def _on_an_import_line(raw: bytes) -> bool:
+    """Whether one of ``_NEEDLES`` stands on a line that starts with ``from`` or ``import``: every match of
+    the gate has one there (the module after ``import``, or after ``from``, or the parent package of
+    ``from parent import (child)``, is on the keyword's line, with only spaces, names, dots, commas and
+    ``as`` between them, never a line break). Most files name no SDK module at all, and a word such as
+    "together" in a docstring no longer costs compiling the gate."""
+    for needle in _NEEDLES:
+        start = raw.find(needle)
+        while start >= 0:
+            line = max(raw.rfind(b"\n", 0, start), raw.rfind(b"\r", 0, start)) + 1
+            head = raw[line:start].lstrip(b" \t\f")
+            if head.startswith(b"from") or head.startswith(b"import"):
+                return True
+            start = raw.find(needle, start + 1)
+    return False
 
 
 def stream_may_call_llm(handle: BinaryIO, chunk_size: int = 1 << 20, overlap: int = 1 << 16) -> bool:
@@ -111,12 +149,12 @@ def stream_may_call_llm(handle: BinaryIO, chunk_size: int = 1 << 20, overlap: in
     while True:
         chunk = handle.read(chunk_size)
         if not chunk:
-            return _GATE.search(pending) is not None
+            return _the_gate().search(pending) is not None
         if first and chunk.startswith(b"\xef\xbb\xbf"):
             chunk = chunk[3:]
         first = False
         data = pending + _unify_breaks(chunk)
-        match = _GATE.search(data)
+        match = _the_gate().search(data)
         if match is not None and match.end() < len(data):
             return True
         line_start = data.find(b"\n", max(0, len(data) - overlap))

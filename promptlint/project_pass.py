@@ -16,25 +16,26 @@ find those modules first. The outcome is the same either way: the regions only s
 
 from __future__ import annotations
 
-import fnmatch
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from promptlint.modules import excluded_paths
 from promptlint.prefilter import may_call_llm
+from promptlint.record import Frozen
 
 _FEW = 64  # files put aside that are looked at one by one when the run does not cover the project
 _MAX_MODULE_SIZE = 2 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Coverage:
+class Coverage(Frozen):
     """The directories discovery walked (real paths) and what a ``.gitignore`` hid in them."""
 
-    walked: Tuple[str, ...]
-    hidden: Tuple[str, ...] = ()
+    __slots__ = ("walked", "hidden")
+
+    def __init__(self, walked: Tuple[str, ...], hidden: Tuple[str, ...] = ()) -> None:
+        self.walked = walked
+        self.hidden = hidden
 
 
 DEFER: Tuple[Path, ...] = (Path("."),)  # ``ProjectPass.through``: decided once every file has been read
@@ -213,9 +214,9 @@ class ProjectPass:
 
 
 def _never_source(name: str) -> bool:
-    from promptlint.discover import DEFAULT_EXCLUDE
+    from promptlint.discover import default_excluded
 
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in DEFAULT_EXCLUDE)
+    return default_excluded(name)
 
 
 def _mapping_scopes(source: str, root: str) -> List[str]:

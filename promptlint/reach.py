@@ -28,34 +28,34 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from promptlint.modules import Excluded, Module, ModuleFinder, Package, Ref
 from promptlint.prefilter import _unify_breaks, may_call_llm
+from promptlint.record import Frozen, Record
 
 _MAX_HOPS = 8  # re-exports followed from one name, and base classes followed from one class
 _MAX_MODULE_SIZE = 2 * 1024 * 1024
 
 # One import statement at a line start (the text gets a leading newline): ``from <dots><module> import
 # <names>`` (names up to the end of the line, or a parenthesised list over lines), or ``import <modules>``.
-_IMPORT = re.compile(
+_IMPORT = (
     rb"\n[ \t]*(?:from[ \t]+(\.*)[ \t]*([\w.]*)[ \t]+import[ \t]*(\([^)]*\)|[^\n#;\\]*)"
     rb"|import[ \t]+([^\n#;\\(]*))"
 )
 # Top-level definitions: ``def``/``async def``/``class`` names and simple assignments at column 0.
-_DEFINED = re.compile(
+_DEFINED = (
     rb"\n(?:(?:async[ \t]+)?def[ \t]+(\w+)|class[ \t]+(\w+)[ \t]*(\([^)]*\))?|(\w+)[ \t]*(?::[^=\n]*)?=(?!=))"
 )
-_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+_NAME = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*"
 # After a name: an attribute path that is called (``.ask(``); before it: a ``class`` line up to its bases.
-_CALLED_ATTRIBUTE = re.compile(rb"(?:\.[ \t]*\w+[ \t]*)+\(")
-_ON_CLASS_LINE = re.compile(rb"\n[ \t]*class[ \t]+\w+[ \t]*\([^)\n]*$")
+_CALLED_ATTRIBUTE = rb"(?:\.[ \t]*\w+[ \t]*)+\("
+_ON_CLASS_LINE = rb"\n[ \t]*class[ \t]+\w+[ \t]*\([^)\n]*$"
 # What a module that sends requests writes, besides its SDK import: a client class constructed, a call
 # into an SDK module, or a request method called. A module that imports an SDK for its types, constants or
 # errors (``from openai import NOT_GIVEN``) writes none of these.
-_CALLS = re.compile(
+_CALLS = (
     rb"\b(?:Async)?(?:OpenAI|AzureOpenAI|Anthropic|AnthropicBedrock|AnthropicVertex|Groq|Together|Mistral"
     rb"|ClientV2|GenerativeModel|ChatOpenAI|AzureChatOpenAI|ChatAnthropic|ChatGoogleGenerativeAI)[ \t]*\("
     rb"|\b(?:openai|anthropic|genai|generativeai|litellm|cohere|groq|mistralai|together|boto3|vertexai)"
@@ -66,44 +66,67 @@ _CALLS = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Import:
+_COMPILED: Dict[Any, Any] = {}
+
+
+def _re(source: Any) -> Any:
+    """The pattern ``source`` (one of the above), compiled when first used: compiling them all costs more
+    than the rest of the pass on a few files."""
+    pattern = _COMPILED.get(source)
+    if pattern is None:
+        pattern = _COMPILED[source] = re.compile(source)
+    return pattern
+
+
+class Import(Frozen):
     """One imported name: ``from <dots><module> import <name> as <alias>``, or ``import <module> as <alias>``
     (``name`` None); ``alias`` is the name bound, ``top`` whether the statement is at column 0."""
 
-    dots: int
-    module: Tuple[str, ...]
-    name: Optional[str]
-    alias: str
-    top: bool
+    __slots__ = ("dots", "module", "name", "alias", "top")
+
+    def __init__(
+        self, dots: int, module: Tuple[str, ...], name: Optional[str], alias: str, top: bool
+    ) -> None:
+        self.dots = dots
+        self.module = module
+        self.name = name
+        self.alias = alias
+        self.top = top
 
 
-@dataclass
-class Facts:
+class Facts(Record):
     """What the pass needs from one module's bytes."""
 
-    imports: List[Import]
-    defined: Dict[str, str] = field(default_factory=dict)  # top-level name -> "def", "class", "value"
-    bases: Dict[str, Tuple[str, ...]] = field(default_factory=dict)  # class -> dotted base names
+    __slots__ = ("imports", "defined", "bases")
+
+    def __init__(
+        self,
+        imports: List[Import],
+        defined: Optional[Dict[str, str]] = None,  # top-level name -> "def", "class", "value"
+        bases: Optional[Dict[str, Tuple[str, ...]]] = None,  # class -> dotted base names
+    ) -> None:
+        self.imports = imports
+        self.defined = {} if defined is None else defined
+        self.bases = {} if bases is None else bases
 
 
 def imports_of(text: bytes) -> List[Import]:
     """Every import statement's names, in order (``text`` with a leading newline and ``\\n`` breaks)."""
     found: List[Import] = []
-    for match in _IMPORT.finditer(text):
+    for match in _re(_IMPORT).finditer(text):
         top = text[match.start() + 1 : match.start() + 2] not in (b" ", b"\t")
         dots, module, names, plain = match.groups()
         if plain is not None:
             for item in plain.decode("utf-8", "replace").split(","):
                 words = item.split()
-                if not words or not _NAME.fullmatch(words[0]):
+                if not words or not _re(_NAME).fullmatch(words[0]):
                     continue
                 dotted = tuple(words[0].split("."))
                 alias = words[2] if len(words) == 3 and words[1] == "as" else dotted[0]
                 found.append(Import(0, dotted, None, alias, top))
             continue
         spelled = module.decode("utf-8", "replace")
-        if spelled and not _NAME.fullmatch(spelled):
+        if spelled and not _re(_NAME).fullmatch(spelled):
             continue
         path = tuple(spelled.split(".")) if spelled else ()
         for item in names.strip(b"()").decode("utf-8", "replace").split(","):
@@ -119,7 +142,7 @@ def facts_of(raw: bytes, text: Optional[bytes] = None) -> Facts:
     """The imports, top-level definitions and class bases of a module (``text``: ``_text(raw)``)."""
     text = _text(raw) if text is None else text
     facts = Facts(imports_of(text))
-    for match in _DEFINED.finditer(text):
+    for match in _re(_DEFINED).finditer(text):
         function, cls, bases, value = match.groups()
         name = (function or cls or value).decode("ascii", "replace")
         kind = "def" if function else "class" if cls else "value"
@@ -129,7 +152,7 @@ def facts_of(raw: bytes, text: Optional[bytes] = None) -> Facts:
             facts.bases[name] = tuple(
                 b.strip()
                 for b in bases.strip(b"()").decode("utf-8", "replace").split(",")
-                if _NAME.fullmatch(b.strip())
+                if _re(_NAME).fullmatch(b.strip())
             )
     return facts
 
@@ -287,9 +310,11 @@ def _used(text: bytes, alias: str) -> bool:
         before = text[start - 1 : start]
         if not (before.isalnum() or before in (b"_", b".")):
             after = text[end : end + 200].lstrip(b" \t")
-            if after[:1] == b"(" or (after[:1] == b"." and _CALLED_ATTRIBUTE.match(after)):
+            if after[:1] == b"(" or (after[:1] == b"." and _re(_CALLED_ATTRIBUTE).match(after)):
                 return True
-            if after[:1] in (b")", b",") and _ON_CLASS_LINE.search(text, text.rfind(b"\n", 0, start), start):
+            if after[:1] in (b")", b",") and _re(_ON_CLASS_LINE).search(
+                text, text.rfind(b"\n", 0, start), start
+            ):
                 return True
         start = text.find(word, end)
     return False
@@ -298,7 +323,7 @@ def _used(text: bytes, alias: str) -> bool:
 def makes_calls(path: Path, known: Dict[Path, bool]) -> bool:
     """Whether the module at ``path`` (which imports an SDK) builds a client or calls (``_CALLS``)."""
     if path not in known:
-        known[path] = _CALLS.search(_read(path)) is not None
+        known[path] = _re(_CALLS).search(_read(path)) is not None
     return known[path]
 
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from promptlint.config import DEFAULT_FILE_TIMEOUT
-from promptlint.diagnostics import FileError, internal_error
 from promptlint.prefilter import may_call_llm, stream_may_call_llm
 from promptlint.project_pass import DEFER, Coverage, ProjectPass
+from promptlint.record import Frozen
 from promptlint.results import FileResult
 from promptlint.source import (
     DEFAULT_MAX_FILE_SIZE,
@@ -39,28 +38,60 @@ EARLY_POOL_FILES = 200
 INDEX_MIN_FILES = 32
 
 
-@dataclass(frozen=True)
-class Task:
-    path: Path
-    display: str
-    codes: Tuple[str, ...]  # the rules enabled for this file
-    raw: Optional[bytes] = None  # the source to lint instead of the file's (read from stdin)
-    # The project modules through which a file that imports no SDK may send a request (see ``reach``).
-    through: Tuple[Path, ...] = ()
+class Task(Frozen):
+    """One file to lint, with the rules enabled for it."""
+
+    __slots__ = ("path", "display", "codes", "raw", "through")
+
+    def __init__(
+        self,
+        path: Path,
+        display: str,
+        codes: Tuple[str, ...],  # the rules enabled for this file
+        raw: Optional[bytes] = None,  # the source to lint instead of the file's (read from stdin)
+        # The project modules through which a file that imports no SDK may send a request (see ``reach``).
+        through: Tuple[Path, ...] = (),
+    ) -> None:
+        self.path = path
+        self.display = display
+        self.codes = codes
+        self.raw = raw
+        self.through = through
 
 
-@dataclass(frozen=True)
-class RunContext:
+class RunContext(Frozen):
     """Everything a worker needs besides the task; plain data, so it crosses process boundaries."""
 
-    rule_options: Mapping[str, Mapping[str, Any]]
-    default_model: Optional[str]
-    project_root: Path
-    models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    max_file_size: int = DEFAULT_MAX_FILE_SIZE
-    signature_recognition: bool = True
-    file_timeout: float = DEFAULT_FILE_TIMEOUT  # seconds for one file's analysis
-    exclude: Tuple[str, ...] = ()  # exclude and extend-exclude, for the project modules imports reach
+    __slots__ = (
+        "rule_options",
+        "default_model",
+        "project_root",
+        "models",
+        "max_file_size",
+        "signature_recognition",
+        "file_timeout",
+        "exclude",
+    )
+
+    def __init__(
+        self,
+        rule_options: Mapping[str, Mapping[str, Any]],
+        default_model: Optional[str],
+        project_root: Path,
+        models: Optional[Mapping[str, Mapping[str, Any]]] = None,
+        max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+        signature_recognition: bool = True,
+        file_timeout: float = DEFAULT_FILE_TIMEOUT,  # seconds for one file's analysis
+        exclude: Tuple[str, ...] = (),  # exclude and extend-exclude, for the project modules imports reach
+    ) -> None:
+        self.rule_options = rule_options
+        self.default_model = default_model
+        self.project_root = project_root
+        self.models = {} if models is None else models
+        self.max_file_size = max_file_size
+        self.signature_recognition = signature_recognition
+        self.file_timeout = file_timeout
+        self.exclude = exclude
 
 
 def default_jobs() -> int:
@@ -74,6 +105,9 @@ class Linter:
     """Lints files for one set of rules per file; one per process."""
 
     def __init__(self, context: RunContext, registry=None, timeout: Optional[float] = None) -> None:
+        from promptlint import method_cache
+
+        method_cache.install()  # before the rules, the engine and libcst create their dataclasses
         if registry is None:
             from promptlint.registry import load_registry
 
@@ -104,9 +138,12 @@ class Linter:
         return self._options[codes]
 
     def lint(self, task: Task, source: SourceFile) -> FileResult:
+        from promptlint import method_cache
         from promptlint.engine import lint_source
 
-        return lint_source(source, task.display, self.options(task.codes), self.models, task.through)
+        result = lint_source(source, task.display, self.options(task.codes), self.models, task.through)
+        method_cache.save()  # what linting the file compiled (libcst's nodes, the rules): once per build
+        return result
 
 
 _worker: Optional[Linter] = None
@@ -216,13 +253,17 @@ def lint_tasks(
                 project.defer(index, task.path)
                 return None
             if through:
-                task = replace(task, through=through)
+                task = Task(task.path, task.display, task.codes, task.raw, through)
             source = decode_file(task.path, raw)
         except SourceError as error:
+            from promptlint.diagnostics import FileError
+
             results[index] = FileResult(errors=[FileError(task.display, error.reason)])
             complete = fresh = False
             return through
         except Exception as error:  # promptlint's own failure on this file; the others go on
+            from promptlint.diagnostics import internal_error
+
             results[index] = FileResult(errors=[internal_error(task.display, error)])
             complete = fresh = False
             return through
@@ -355,6 +396,7 @@ def _read_if_relevant(task: Task, max_bytes: int) -> Optional[bytes]:
 def _outcome(display: str, ok: bool, value, context: RunContext) -> FileResult:
     """A worker's result; a file that ran out of time is that file's error, and so is a worker that failed
     on it (its result could not come back, or the worker died): the other files are still reported."""
+    from promptlint.diagnostics import internal_error
     from promptlint.engine import timeout_error
     from promptlint.pool import TimedOut
 
@@ -367,8 +409,10 @@ def _outcome(display: str, ok: bool, value, context: RunContext) -> FileResult:
 
 def _pool(context: RunContext, registry, workers: int):
     """Workers that lint with the rules the parent has loaded (a forked worker inherits them)."""
+    from promptlint import method_cache
     from promptlint.pool import WorkerPool
 
+    method_cache.install()  # in the parent: forked workers inherit it
     registry = registry.loaded()
     return WorkerPool(workers, _start_worker, (context, registry), _work, context.file_timeout)
 

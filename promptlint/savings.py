@@ -7,12 +7,10 @@ count a dearer model as a negative saving.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, List, Optional, Tuple
 
-from promptlint.diagnostics import Savings
-
 if TYPE_CHECKING:  # pragma: no cover
+    from promptlint.diagnostics import Savings
     from promptlint.ir import LLMCall
     from promptlint.rule import Finding, SavingsBasis
 
@@ -42,6 +40,8 @@ def served_as(finding: Finding, call: LLMCall) -> Finding:
     basis = finding.savings
     if basis is None or (not call.platform and not call.self_hosted):
         return finding
+    from dataclasses import replace
+
     return replace(finding, savings=replace(basis, platform=call.platform, self_hosted=call.self_hosted))
 
 
@@ -92,6 +92,8 @@ def price(basis: SavingsBasis, table, calls_per_month: Optional[int]) -> Savings
     if basis.compare_model is not None:
         other = table.lookup(basis.compare_model)
         compare = other.id if other is not None else basis.compare_model
+    from promptlint.diagnostics import Savings
+
     return Savings(
         model=info.id if info is not None else basis.model,
         tokens_per_call=tokens,

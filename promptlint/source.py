@@ -11,18 +11,20 @@ import codecs
 import errno
 import os
 import re
-from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import BinaryIO, Callable, Optional, Tuple
+
+from promptlint.record import Frozen
 
 _KIB = 1024
 _MIB = 1024 * _KIB
 DEFAULT_MAX_FILE_SIZE = 10 * _MIB  # `max-file-size` in [tool.promptlint]
 
-# PEP 263: the cookie is a comment on line 1 or 2 (line 2 only when line 1 is blank or a comment).
-_COOKIE_RE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
-_BLANK_OR_COMMENT_RE = re.compile(rb"^[ \t\f]*(?:[#\r\n]|$)")
+# PEP 263: the cookie is a comment on line 1 or 2 (line 2 only when line 1 is blank or a comment). Compiled
+# by ``re``'s own cache when a file is decoded, not when the module is imported.
+_COOKIE_RE = rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)"
+_BLANK_OR_COMMENT_RE = rb"^[ \t\f]*(?:[#\r\n]|$)"
 
 
 class SourceError(Exception):
@@ -40,16 +42,27 @@ class FileTooLarge(SourceError):
         super().__init__(f"file is larger than {format_size(max_bytes)}")
 
 
-@dataclass(frozen=True)
-class SourceFile:
+class SourceFile(Frozen):
     """A decoded file. ``text`` excludes the BOM and keeps ``\\r\\n`` as written."""
 
-    path: Path
-    raw: bytes = field(repr=False)
-    text: str = field(repr=False)
-    encoding: str
-    has_bom: bool
-    newline: str  # "\n" or "\r\n": the first line ending in the file ("\n" when there is none)
+    __slots__ = ("path", "raw", "text", "encoding", "has_bom", "newline")
+    _hidden = ("raw", "text")
+
+    def __init__(
+        self,
+        path: Path,
+        raw: bytes,
+        text: str,
+        encoding: str,
+        has_bom: bool,
+        newline: str,  # "\n" or "\r\n": the first line ending in the file ("\n" when there is none)
+    ) -> None:
+        self.path = path
+        self.raw = raw
+        self.text = text
+        self.encoding = encoding
+        self.has_bom = has_bom
+        self.newline = newline
 
 
 def read_source(path: Path, *, max_bytes: int = DEFAULT_MAX_FILE_SIZE) -> SourceFile:
@@ -120,9 +133,11 @@ def _find_cookie(body: bytes) -> Optional[str]:
     """The cookie's encoding name as written, from line 1, or line 2 after a blank/comment line 1."""
     lines = body.split(b"\n", 2)
     first = lines[0]
-    match = _COOKIE_RE.match(first)
-    if match is None and len(lines) > 1 and _BLANK_OR_COMMENT_RE.match(first):
-        match = _COOKIE_RE.match(lines[1])
+    if b"coding" not in first and (len(lines) < 2 or b"coding" not in lines[1]):
+        return None  # no cookie on either line: no pattern to compile
+    match = re.match(_COOKIE_RE, first)
+    if match is None and len(lines) > 1 and re.match(_BLANK_OR_COMMENT_RE, first):
+        match = re.match(_COOKIE_RE, lines[1])
     return match.group(1).decode("ascii") if match else None
 
 

@@ -359,3 +359,47 @@ def test_gitignore_parser_details() -> None:
 
     assert [ignored(n) for n in ("#hash.py", "!bang.py", "trailing.py", "space .py", "7x.py")] == [True] * 5
     assert [ignored(n) for n in ("trailing.py   ", "ax.py", "z.py", "a.py", "[z-a].py")] == [False] * 5
+
+
+SIMPLE_SETS = [
+    list(DEFAULT_EXCLUDE),
+    ["build", "dist/", "*.egg-info", "*_pb2.py", "*"],
+    ["generated/", "*.tmp/", "vendor"],
+    [],
+]
+NAMES = ["build", "dist", "x.egg-info", ".egg-info", "egg-info", "a_pb2.py", "pb2.py", "generated", "x.tmp"]
+NAMES += ["vendor", "vendors", "src", ".git", ".gitignore", "__pycache__", "venv", "a.py", "Build"]
+
+
+@pytest.mark.parametrize("patterns", SIMPLE_SETS)
+def test_names_and_suffixes_are_decided_as_the_regex_decides(patterns) -> None:
+    compiled = [p for p in map(discover_module._exclude_pattern, patterns) if p is not None]
+    simple = discover_module._PatternSet(compiled)
+    assert simple._simple is not None
+    regex = discover_module._PatternSet(compiled)
+    regex._simple = None  # decided by the one regex, as any other set is
+    for name in NAMES:
+        for rel in (None, name, f"sub/{name}"):
+            for is_dir in (False, True):
+                assert (name, rel, is_dir, simple.decide(rel, name, is_dir)) == (
+                    name,
+                    rel,
+                    is_dir,
+                    regex.decide(rel, name, is_dir),
+                )
+
+
+@pytest.mark.parametrize("patterns", [["/build"], ["a/b"], ["b?ild"], ["[ab]uild"], ["\\*x"], ["**/x"]])
+def test_other_patterns_keep_their_regex(patterns) -> None:
+    compiled = [p for p in map(discover_module._exclude_pattern, patterns) if p is not None]
+    assert discover_module._PatternSet(compiled)._simple is None
+    negated = discover_module._gitignore_patterns("build\n!build/keep\n")
+    assert discover_module._PatternSet(negated)._simple is None
+
+
+def test_default_excluded_is_fnmatch_over_the_default_patterns() -> None:
+    import fnmatch
+
+    for name in NAMES + list(DEFAULT_EXCLUDE) + ["pkg.egg-info", "site-packages", "node_modules2"]:
+        expected = any(fnmatch.fnmatchcase(name, pattern) for pattern in DEFAULT_EXCLUDE)
+        assert (name, discover_module.default_excluded(name)) == (name, expected)

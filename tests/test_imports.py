@@ -58,3 +58,45 @@ def test_a_file_with_a_call_does_load_the_parser(tmp_path: Path) -> None:
     assert result["code"] == 0
     assert "libcst" in result["heavy"]
     assert "tiktoken" not in result["heavy"]  # nothing needed counting
+
+
+# What a pre-commit call on files without LLM code never needs: argparse (a plain check call is read
+# without it), dataclasses (with inspect, and the methods each dataclass compiles), the diagnostics and the
+# prefilter's gate (no file names an SDK), nor the cache's entries.
+START_UP_ONLY = (
+    "argparse",
+    "dataclasses",
+    "inspect",
+    "shutil",
+    "promptlint.diagnostics",
+    "promptlint.engine",
+    "promptlint.rule",
+)
+
+LIGHT_PROBE = """
+import sys
+from promptlint.cli import main
+code = main(sys.argv[1:])
+import promptlint.prefilter as prefilter
+loaded = sorted(name for name in {names!r} if name in sys.modules)
+sys.stderr.write("\\nPROBE" + repr((code, loaded, prefilter._gate is not None)) + "\\n")
+"""
+
+
+def test_a_pre_commit_call_on_files_without_llm_code_imports_only_the_start_up_path(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.promptlint]\nexclude = ["build"]\n')
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "util.py").write_text("import os\n\n\ndef name():\n    return os.name\n")
+    (tmp_path / "pkg" / "main.py").write_text("from pkg.util import name\n\nprint(name())\n")
+    result = subprocess.run(
+        [sys.executable, "-c", LIGHT_PROBE.format(names=START_UP_ONLY), "check", "--force-exclude"]
+        + ["pkg/main.py", "pkg/util.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
+    )
+    assert result.stdout == "All checks passed: 2 files checked, no LLM cost issues found.\n"
+    assert result.stderr.rsplit("PROBE", 1)[1] == "(0, [], False)\n"

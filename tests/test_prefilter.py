@@ -162,3 +162,52 @@ def test_the_streamed_gate_skips_a_byte_order_mark_and_finds_late_imports() -> N
     late = b"# generated\n" * 300_000 + b"import anthropic\n"
     assert stream_may_call_llm(io.BytesIO(late))
     assert not stream_may_call_llm(io.BytesIO(late.replace(b"anthropic", b"anthropix")))
+
+
+def test_every_module_the_gate_looks_for_contains_a_word_looked_for_first() -> None:
+    from promptlint import prefilter
+
+    words = list(prefilter.SDK_MODULES) + list(prefilter.FROM_MODULES)
+    words += [dotted.rsplit(".", 1)[0] for dotted in prefilter.SDK_MODULES if "." in dotted]
+    assert [w for w in words if not any(needle.decode() in w for needle in prefilter._NEEDLES)] == []
+
+
+@pytest.mark.parametrize("text", POSITIVE + NEGATIVE + ["import openai_tools", "from openai.types import X"])
+def test_the_word_check_answers_as_the_gate_alone_does(text: str) -> None:
+    from promptlint import prefilter
+
+    for raw in (text.encode(), b"\xef\xbb\xbf" + text.encode(), text.replace("\n", "\r").encode()):
+        body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+        alone = prefilter._the_gate().search(b"\n" + prefilter._unify_breaks(body)) is not None
+        assert may_call_llm(raw) is alone
+
+
+def test_a_module_name_off_an_import_line_does_not_compile_the_gate() -> None:
+    import subprocess
+    import sys
+
+    probe = "import sys, promptlint.prefilter as p; print(p.may_call_llm(sys.argv[1].encode()), p._gate)"
+    text = 'def f():\n    """Put them together (see the openai docs)."""\n    import os\n'
+    result = subprocess.run([sys.executable, "-c", probe, text], capture_output=True, text=True, check=True)
+    assert result.stdout == "False None\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "from google import (\n    # the client\n    genai,\n)\n",
+        "x = 1\r\n  \timport os, openai as o\r\n",
+        "x = 1\rfrom langchain.chat_models import init_chat_model\r",
+        "if True:\n\f from litellm import completion\n",
+        'print("import openai")\n',
+        "# from openai import OpenAI\n",
+        "import os; import openai\n",
+    ],
+)
+def test_the_import_line_check_answers_as_the_gate_alone_does(text: str) -> None:
+    from promptlint import prefilter
+
+    raw = text.encode()
+    assert may_call_llm(raw) is (
+        prefilter._the_gate().search(b"\n" + prefilter._unify_breaks(raw)) is not None
+    )

@@ -5,10 +5,9 @@ Every reporter is ``render(report, options) -> str``; ``renderer(name)`` imports
 
 from __future__ import annotations
 
-import importlib
-from collections import Counter
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Type
+
+from promptlint.record import Frozen
 
 if TYPE_CHECKING:
     from promptlint.diagnostics import Diagnostic, FileError
@@ -34,17 +33,27 @@ STATISTICS_FORMATS: Dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class RenderOptions:
+class RenderOptions(Frozen):
     """What a reporter may need besides the report: the rules that ran, styling and verbosity."""
 
-    rules: Sequence[Type[Rule]] = ()
-    color: bool = False
-    quiet: bool = False
-    unsafe_fixes: bool = False  # --unsafe-fixes or `unsafe-fixes = true`: unsafe fixes count as applicable
-    # `unsafe-fixes = true` in the configuration: a plain `--fix` applies unsafe fixes, so hints say `--fix`.
-    unsafe_fixes_configured: bool = False
-    show_fixes: bool = False  # --show-fixes: the text formats list the fixes applied or available
+    __slots__ = ("rules", "color", "quiet", "unsafe_fixes", "unsafe_fixes_configured", "show_fixes")
+
+    def __init__(
+        self,
+        rules: Sequence[Type[Rule]] = (),
+        color: bool = False,
+        quiet: bool = False,
+        unsafe_fixes: bool = False,  # --unsafe-fixes or `unsafe-fixes = true`: unsafe fixes count as applicable
+        # `unsafe-fixes = true` in the configuration: a plain `--fix` applies unsafe fixes, so hints say `--fix`.
+        unsafe_fixes_configured: bool = False,
+        show_fixes: bool = False,  # --show-fixes: the text formats list the fixes applied or available
+    ) -> None:
+        self.rules = rules
+        self.color = color
+        self.quiet = quiet
+        self.unsafe_fixes = unsafe_fixes
+        self.unsafe_fixes_configured = unsafe_fixes_configured
+        self.show_fixes = show_fixes
 
 
 Renderer = Callable[["Report", RenderOptions], str]
@@ -52,22 +61,49 @@ Renderer = Callable[["Report", RenderOptions], str]
 
 def renderer(output_format: str, *, statistics: bool = False) -> Renderer:
     """The reporter for a format; a ``KeyError`` for a format nobody registered."""
+    import importlib
+
     module_name, function = (STATISTICS_FORMATS if statistics else FORMATS)[output_format].split(":")
     return getattr(importlib.import_module(module_name), function)
 
 
-@dataclass(frozen=True)
-class Report:
-    diagnostics: Sequence[Diagnostic]
-    errors: Sequence[FileError]
-    files_checked: int
-    calls_per_month: Optional[int]
-    fixed: int = 0  # fixes applied by --fix
-    fix_mode: bool = False
-    fixed_rules: Tuple[Tuple[str, str, str], ...] = ()  # (path, code, name) of each fix applied (or diffed)
-    # The text of each file with findings, as the findings' positions refer to it (after --fix), for the
-    # formats that count columns in another unit (rdjson: UTF-8 bytes); files absent are read from disk.
-    texts: Optional[Mapping[str, str]] = None
+class Report(Frozen):
+    """What the reporters render: the run's findings, errors and counts."""
+
+    __slots__ = (
+        "diagnostics",
+        "errors",
+        "files_checked",
+        "calls_per_month",
+        "fixed",
+        "fix_mode",
+        "fixed_rules",
+        "texts",
+    )
+
+    def __init__(
+        self,
+        diagnostics: Sequence[Diagnostic],
+        errors: Sequence[FileError],
+        files_checked: int,
+        calls_per_month: Optional[int],
+        fixed: int = 0,  # fixes applied by --fix
+        fix_mode: bool = False,
+        fixed_rules: Tuple[
+            Tuple[str, str, str], ...
+        ] = (),  # (path, code, name) of each fix applied (or diffed)
+        # The text of each file with findings, as the findings' positions refer to it (after --fix), for the
+        # formats that count columns in another unit (rdjson: UTF-8 bytes); files absent are read from disk.
+        texts: Optional[Mapping[str, str]] = None,
+    ) -> None:
+        self.diagnostics = diagnostics
+        self.errors = errors
+        self.files_checked = files_checked
+        self.calls_per_month = calls_per_month
+        self.fixed = fixed
+        self.fix_mode = fix_mode
+        self.fixed_rules = fixed_rules
+        self.texts = texts
 
     def fixable_count(self, unsafe: bool) -> int:
         wanted = ("safe", "unsafe") if unsafe else ("safe",)
@@ -88,6 +124,8 @@ def totals(diagnostics: Sequence[Diagnostic]) -> dict:
     ``expected_usd_per_1k_calls``/``expected_usd_per_month``), so no headline total mixes a bound with an
     estimate or goes negative.
     """
+    from collections import Counter
+
     from promptlint.savings import COST_INCREASE, EXPECTED, WORST_CASE
 
     per_1k: Dict[str, List[float]] = {EXPECTED: [], WORST_CASE: [], COST_INCREASE: []}

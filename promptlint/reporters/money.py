@@ -3,10 +3,12 @@ why a finding is unpriced, so that the formats agree and none of them adds a bou
 
 from __future__ import annotations
 
-from typing import Any, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Tuple
 
-from promptlint.diagnostics import Savings
 from promptlint.savings import COST_INCREASE, WORST_CASE, unpriced_label
+
+if TYPE_CHECKING:
+    from promptlint.diagnostics import Savings
 
 
 def usd(value: Optional[float]) -> str:

@@ -6,12 +6,14 @@ what tests pin, and it never wraps lines.
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import TYPE_CHECKING, List, Optional, Tuple
 
-from promptlint.diagnostics import Diagnostic, Savings
 from promptlint.reporters import RenderOptions, Report, totals
 from promptlint.reporters.money import models_of, unpriced_note, usd
 from promptlint.savings import COST_INCREASE, unpriced_label
+
+if TYPE_CHECKING:
+    from promptlint.diagnostics import Diagnostic, Savings
 
 Line = List[Tuple[str, str]]  # (text, rich style) pieces of one output line
 
