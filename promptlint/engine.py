@@ -90,38 +90,15 @@ def _lint_source(
         return result
     result.parsed = True
     from promptlint import trees
-    from promptlint.deep import MAX_BRACKET_DEPTH, bracket_depth, run_deep
+    from promptlint.deep import run_deep
 
     path_key = trees.key(source.path)
-    if trees.recall(path_key, source.text) is not None:  # parsed already: the guards below passed then
-        return run_deep(
-            _analyse,
-            source.text,
-            source.path,
-            display,
-            options,
-            models,
-            result,
-            path_key,
-            timeout=options.timeout,
-        )
-    if source.raw.count(b"(") + source.raw.count(b"[") + source.raw.count(b"{") > MAX_BRACKET_DEPTH:
-        depth = bracket_depth(source.raw)
-        if depth > MAX_BRACKET_DEPTH:
-            result.errors.append(
-                FileError(display, f"brackets nested {depth} deep: more than Python accepts")
-            )
+    # A text parsed already passed the guards then; any other is checked before libcst sees it.
+    if trees.recall(path_key, source.text) is None:
+        refused = _too_deep(source)
+        if refused is not None:
+            result.errors.append(FileError(display, refused))
             return result
-    from promptlint.depth import MAX_EXPRESSION_DEPTH, expression_depth
-
-    if expression_depth(source.text) > MAX_EXPRESSION_DEPTH:
-        result.errors.append(
-            FileError(
-                display,
-                f"expressions nested more than {MAX_EXPRESSION_DEPTH} deep: more than Python accepts",
-            )
-        )
-        return result
     return run_deep(
         _analyse,
         source.text,
@@ -133,6 +110,22 @@ def _lint_source(
         path_key,
         timeout=options.timeout,
     )
+
+
+def _too_deep(source: SourceFile) -> Optional[str]:
+    """Why Python itself would refuse the source as too deeply nested, or None: libcst would recurse past
+    the interpreter's stack on it."""
+    from promptlint.deep import MAX_BRACKET_DEPTH, bracket_depth
+
+    if source.raw.count(b"(") + source.raw.count(b"[") + source.raw.count(b"{") > MAX_BRACKET_DEPTH:
+        depth = bracket_depth(source.raw)
+        if depth > MAX_BRACKET_DEPTH:
+            return f"brackets nested {depth} deep: more than Python accepts"
+    from promptlint.depth import MAX_EXPRESSION_DEPTH, expression_depth
+
+    if expression_depth(source.text) > MAX_EXPRESSION_DEPTH:
+        return f"expressions nested more than {MAX_EXPRESSION_DEPTH} deep: more than Python accepts"
+    return None
 
 
 def lint_text(
