@@ -28,7 +28,12 @@ from promptlint.extract.provenance import Alternatives, Qualified, qualify
 from promptlint.extract.scopes import CallSite, Scope, build_scopes
 from promptlint.extract.signatures import by_signature
 from promptlint.extract.text import TextResolver
-from promptlint.extract.through_callers import Callers, caller_requests, imported_caller_requests
+from promptlint.extract.through_callers import (
+    Callers,
+    caller_requests,
+    imported_caller_requests,
+    method_caller_requests,
+)
 from promptlint.extract.tree import nodes_under
 from promptlint.extract.turn_values import with_turn_values
 from promptlint.extract.wrappers import (
@@ -97,7 +102,8 @@ def extract_calls(
                 wrappers.append(wrapper)
     # Requests seen through the helpers a loop calls: kept apart from the wrappers' levels below, which
     # look for prompts taken from parameters (these carry none), and added last.
-    through_callers = caller_requests(made_at, Callers(builder.calls))
+    module_callers = Callers(builder.calls)
+    through_callers = caller_requests(made_at, module_callers)
     prompted = _Prompted(context.resolver, index, signatures, facts, rereads)
     own = _one_request_each(wrappers)
     calls.extend(through_wrappers(own, builder.calls, prompted))
@@ -137,6 +143,7 @@ def extract_calls(
         level += method_calls(builder.calls, receivers, methods, lambda other: {}, prompted)
         calls.extend(level)
     calls.extend(through_callers)
+    others_made: Optional[Callable[[ProjectModule], Dict[int, List[Tuple[LLMCall, CallSite]]]]] = None
     if imports is not None and source is not None:
         made_in: Dict[Path, Dict[int, List[Tuple[LLMCall, CallSite]]]] = {}
 
@@ -146,6 +153,13 @@ def extract_calls(
             return made_in[other.path]
 
         calls.extend(imported_caller_requests(builder.calls, imports, source, requests_of))
+        others_made = requests_of
+    local_made: Dict[int, List[Tuple[LLMCall, CallSite]]] = {}
+    for made_call, made_site in made_at:
+        local_made.setdefault(id(made_site.scope.node), []).append((made_call, made_site))
+    calls.extend(
+        method_caller_requests(builder.calls, receivers.handing_on(), local_made, others_made, module_callers)
+    )
     if context.resolver.origins:
         calls = [_with_origins(call, context.resolver.origins) for call in calls]
     return calls, context.resolver
@@ -389,8 +403,8 @@ def _module_wrappers(other: ProjectModule, imports: ProjectImports, signatures: 
 def _module_requests(
     other: ProjectModule, imports: ProjectImports, signatures: bool
 ) -> Dict[int, List[Tuple[LLMCall, CallSite]]]:
-    """The requests the module-level functions of another module of the project make, by ``id`` of the
-    function, recognised in that module with its own context (its files read join the dependencies)."""
+    """The requests the module-level functions and the methods of another module of the project make, by
+    ``id`` of the function, recognised in that module with its own context (its files read join the dependencies)."""
     builder = build_scopes(other.module)
     context = ModuleContext(
         other.module, builder.calls, other.path.parent, imports.root, other.path, builder.module_scope
@@ -398,7 +412,7 @@ def _module_requests(
     found: Dict[int, List[Tuple[LLMCall, CallSite]]] = {}
     for site in builder.calls:
         scope = site.scope
-        if scope.kind != "function" or scope.parent is None or scope.parent.kind != "module":
+        if scope.kind != "function" or scope.parent is None or scope.parent.kind not in ("module", "class"):
             continue
         call = _recognise(site, context, signatures)
         if call is not None:

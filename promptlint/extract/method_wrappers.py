@@ -42,11 +42,26 @@ class Method:
 class Receivers:
     """Finds the method a call ``receiver.name(...)`` reaches, for one linted module."""
 
-    def __init__(self, imports: Optional[ProjectImports], source_path: Optional[Path], gate: Gate) -> None:
+    def __init__(
+        self,
+        imports: Optional[ProjectImports],
+        source_path: Optional[Path],
+        gate: Gate,
+        handed_on: bool = False,
+    ) -> None:
+        """``handed_on``: a name also handed to a function (``run(script, client)``) keeps its class (it
+        is the same object); by default any change recorded for the name leaves it unknown."""
         self.imports = imports
         self.source_path = source_path
         self.gate = gate
+        self.handed_on = handed_on
         self._counts: dict = {}  # ``passed_in``'s name counts, per module
+
+    def handing_on(self) -> Receivers:
+        """The same finder (sharing what it has learnt of parameters) with ``handed_on`` set."""
+        other = Receivers(self.imports, self.source_path, self.gate, handed_on=True)
+        other._counts = self._counts
+        return other
 
     def method(self, func: cst.BaseExpression, scope: Scope) -> Optional[Method]:
         if not isinstance(func, cst.Attribute):
@@ -79,7 +94,7 @@ class Receivers:
                 return None
             owner, bindings = scope.lookup(expr.value)
             binding = single_binding(bindings)
-            if binding is None or owner is None or owner.mutations.get(expr.value):
+            if binding is None or owner is None or self._changed(owner, expr.value):
                 return None
             if binding.kind in ("class", "import") or binding.imported is not None:  # relative: "unknown"
                 found = self._class(expr, scope)
@@ -118,6 +133,12 @@ class Receivers:
                 found = self._class(annotations[0], cls)
                 return (found[0], found[1], False, False) if found is not None else None
         return None
+
+    def _changed(self, owner: Scope, name: str) -> bool:
+        mutations = owner.mutations.get(name, [])
+        if self.handed_on:
+            return any(mutation.method != "escape" for mutation in mutations)
+        return bool(mutations)
 
     def _class(self, expr: cst.BaseExpression, scope: Scope):
         """The class ``expr`` names (of this module, or imported from the project), and its module."""

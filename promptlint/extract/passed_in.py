@@ -167,6 +167,11 @@ class _Index:
             for node in nodes_under(self._module.node, enter_nested_scopes=True):
                 if isinstance(node, cst.Name):
                     self._names[node.value] = self._names.get(node.value, 0) + 1
+                elif isinstance(node, cst.ImportFrom) and node.module is not None:
+                    # ``from rawdog.config import x`` names a module, not the function ``rawdog``.
+                    for part in nodes_under(node.module, enter_nested_scopes=True):
+                        if isinstance(part, cst.Name):
+                            self._names[part.value] = self._names.get(part.value, 0) - 1
         return self._names
 
 

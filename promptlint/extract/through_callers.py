@@ -16,7 +16,10 @@ another method of its class, through up to three such calls (outside loops) on t
 bound more than once, a method defined by more than one class of the module (an override may run instead),
 a call with ``*args``/``**kwargs``, recursion, a request in a loop of its own function (its loops are its
 own). A module-level function imported from another module of the project is followed one call away
-(``imported_caller_requests``); methods of classes of other modules are not.
+(``imported_caller_requests``), and so is a method of an object whose class ``method_wrappers.Receivers``
+knows, of the module or of another (``llm.get_script()`` in a loop, ``llm`` a parameter every caller passes
+an ``LLMClient(...)`` for, or ``self.client.send(...)`` after ``self.client = Client()``), when that method
+makes the request itself (``method_caller_requests``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import libcst as cst
 
 from promptlint.extract.history import never_trimmed
 from promptlint.extract.loops import loop_facts
+from promptlint.extract.method_wrappers import Receivers
 from promptlint.extract.project import ProjectImports, ProjectModule
 from promptlint.extract.provenance import single_binding
 from promptlint.extract.recursion import recursion
@@ -346,3 +350,91 @@ def imported_caller_requests(
                 )
                 requests.append(replace(made_request, related=related))
     return requests
+
+
+def method_caller_requests(
+    sites: Iterable[CallSite],
+    receivers: Receivers,
+    local: Dict[int, List[Tuple[LLMCall, CallSite]]],
+    requests_of: Optional[RequestsOf],
+    callers: Callers,
+) -> List[LLMCall]:
+    """The requests that the module's loops send through a method of an object of a known class
+    (``client.get_script()`` in a loop), which makes the request itself, not in a loop of its own: called in
+    the loop, or in a function of the module that the loop reaches as ``caller_requests`` follows it.
+    ``local``: the linted module's requests by ``id`` of the function making them; ``requests_of``: another
+    module's. ``self.m(...)`` on the method's own class is ``caller_requests``'s."""
+    requests: List[LLMCall] = []
+    seen: set = set()
+    for site in sites:
+        func = site.node.func
+        if not isinstance(func, cst.Attribute) or _on_self(func, site.scope):
+            continue
+        if not site.loops and (site.scope.kind != "function" or not callers.of(site.scope)):
+            continue  # no loop around the call, and no call of its function in the module
+        method = receivers.method(func, site.scope)
+        if method is None or method.on_class or method.node.decorators:
+            continue
+        module = method.module
+        if module is None:
+            made = local.get(id(method.node), [])
+        elif requests_of is not None:
+            made = requests_of(module).get(id(method.node), [])
+        else:
+            continue
+        for call, made_site in made[:1]:
+            if (
+                made_site.loops
+                or call.loops
+                or call.provider == "langchain"
+                or call.related
+                or call.node is None
+            ):
+                continue
+            function = made_site.scope
+            parameter = _parameter(history_argument(call), function, call.node)
+            fits, argument = _bound_argument(method.node, site.node, parameter or "", True)
+            if not fits:
+                continue
+            argument = argument if parameter else None
+            for caller, history, hops in _method_paths(site, argument, callers):
+                if id(caller.node) in seen:
+                    continue
+                seen.add(id(caller.node))
+                made_request = _request(call, caller, history, function, direct=hops == 0)
+                if made_request is None:
+                    continue
+                if module is not None:
+                    related = tuple(
+                        replace(r, module=module.module, path=str(module.path)) for r in made_request.related
+                    )
+                    made_request = replace(made_request, related=related)
+                requests.append(made_request)
+    return requests
+
+
+def _method_paths(
+    site: CallSite, argument: Optional[cst.BaseExpression], callers: Callers
+) -> Iterable[Tuple[CallSite, Optional[cst.BaseExpression], int]]:
+    """(call site in a loop, its argument for the history, calls on the way) for the method call ``site``:
+    itself when it is in a loop, else the module's loops that reach its function (no recursion)."""
+    if site.loops:
+        yield site, argument, 0
+        return
+    function = site.scope
+    forward = _parameter(argument, function, site.node)
+    for caller, history, hops, again in _through(function, forward, argument, callers, 1, [site.node]):
+        if again is None:
+            yield caller, history, hops
+
+
+def _on_self(func: cst.Attribute, scope: Scope) -> bool:
+    """``self.m(...)`` in a method: the receiver is the method's own object (``Callers`` follows it)."""
+    function = scope.enclosing_function()
+    receiver = func.value
+    return (
+        function is not None
+        and function.owner_class is not None
+        and isinstance(receiver, cst.Name)
+        and receiver.value == function.self_name
+    )

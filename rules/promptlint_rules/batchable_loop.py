@@ -35,8 +35,8 @@ class BatchableLoop(Rule):
 
     Across functions: a request made in a module-level function that the module calls exactly once, from
     inside a loop, is reported at the request, naming the call (`through `blurb(row)``). Loops that reach a
-    request through methods, through several callers or from other modules are not reported by this rule
-    (LLM303 and LLM502 see them at the caller).
+    request through methods (of the class, or of an object whose class is known), through several callers
+    or from other modules are not reported by this rule (LLM303 and LLM502 see them at the caller).
 
     Opt-in (enable with `--select LLM501`): a Batch API returns results within 24 hours rather than at
     once, and whether a script's user can wait that long cannot be seen in the code.

@@ -24,12 +24,14 @@ class UnboundedAgentLoop(Rule):
 
     Across functions and modules: a loop that calls a function of its module or a method of its own class
     which makes the request (`reply = self._step(transcript)`), up to three calls deep, or a function
-    imported from another module of the project (one call), is that request's loop: its exits are read at
+    imported from another module of the project (one call), or a method making the request of an object
+    whose class of the project is known (`llm_client.get_script()`, the client a parameter every caller
+    passes an `LLMClient(...)` for), is that request's loop: its exits are read at
     the caller, where the finding is reported, with the SDK call as its related location. So is a function
     that calls itself again after such a call (`reply = complete(messages)` ... `return self.run(messages)`),
     however many other callers the helper has. Not followed: the
     shapes listed for LLM303 (rebound, decorated or overridden functions, `*args` calls, methods of objects
-    whose class is in another module, such as a client object handed in as a parameter), and a loop whose
+    whose class is not known, methods reaching the request through another call), and a loop whose
     condition is a flag set to a constant under a condition on the output (`if out.endswith("CONTINUE"):
     again = True`).
 

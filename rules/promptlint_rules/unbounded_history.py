@@ -36,14 +36,18 @@ class UnboundedHistory(Rule):
     Across functions and modules: a loop that calls a function of its module or a method of its own class
     (`reply = ask(history)`, `self._send(history)`) which makes the request outside any loop of its own is
     that request's loop, followed up to three calls deep, and so is a loop calling a function imported from
-    another module of the project (`from .llm import ask`, one call). The history is the caller's argument
+    another module of the project (`from .llm import ask`, one call), or a method, making the request
+    itself, of an object whose class of the project is known (`bot = Bot()`, `self.llm = Claude()` in
+    `__init__`, an annotation, or a parameter every caller passes an instance of one class for), whatever
+    its module, called in the loop or in a helper the loop reaches. The history is the caller's argument
     for the parameter the request re-sends (`messages=messages`); the finding is reported at that argument,
     with the SDK call as its related location. A LangChain chain's `MessagesPlaceholder` filled with a list
     the loop grows (`chain.invoke({"history": history, ...})`) counts too. Not followed: a helper that may
     shorten the list it is given (a slice, `del`, `pop`, a rebinding, a hand-off to another function), a
     function bound more than once or decorated, a method that another class of the module also defines, a
-    call with `*args`/`**kwargs`, methods of objects whose class is in another module
-    (`self.assistant.complete_chat(self.messages)`), and a history kept on another object. A wrapper that
+    call with `*args`/`**kwargs`, methods of objects whose class is not known, a method that reaches the
+    request through another call (`self.assistant.complete_chat(...)` calling a provider's method), and a
+    history kept on another object (`self.assistant.reply(self.messages)`). A wrapper that
     calls itself to retry (`except RateLimitError: return self.ask(messages, retries - 1)`) re-sends the
     same messages and is no loop here.
 
