@@ -125,6 +125,32 @@ def discover(
     return walker.result()
 
 
+def discover_recorded(
+    paths: Sequence[str],
+    *,
+    root: Path,
+    exclude: Optional[Sequence[str]] = None,
+    extend_exclude: Sequence[str] = (),
+    force_exclude: bool = False,
+    respect_gitignore: bool = True,
+) -> Tuple[Discovered, List[Tuple[str, bool]]]:
+    """``discover``, and what its answer was made from (for ``promptlint.walk_cache``): (path, follow
+    symlinks) for every path named, directory scanned, symlink met in one, ignore file looked for and
+    ``.git`` looked for. A file created, removed or renamed in a scanned directory changes that
+    directory's times; the other paths are compared by their own."""
+    patterns = list(DEFAULT_EXCLUDE if exclude is None else exclude) + list(extend_exclude)
+    excludes = _PatternSet([p for p in map(_exclude_pattern, patterns) if p is not None])
+    walker = _Walker(root, excludes, force_exclude, respect_gitignore)
+    walker.scanned = []
+    for arg in paths:
+        walker.add(arg)
+    deps = [(os.path.abspath(arg), True) for arg in paths]
+    deps += [(path, True) for path in walker.scanned]
+    deps += [(path, True) for path in walker._ignore_files]
+    deps += [(os.path.join(start, ".git"), False) for start in walker._git_tops]
+    return walker.result(), deps
+
+
 def force_excluded(
     path: str,
     *,
@@ -475,6 +501,8 @@ class _Walker:
         self._git_tops: Dict[str, Optional[str]] = {}
         self.walked: List[str] = []
         self.hidden: List[str] = []
+        # When set (``discover_recorded``): the directories scanned and the symlinks met in them.
+        self.scanned: Optional[List[str]] = None
 
     def result(self) -> Discovered:
         files = sorted(self.found.values(), key=lambda item: item[1])
@@ -535,6 +563,9 @@ class _Walker:
             except OSError as exc:
                 self.error(frame.label, os_problem(exc), exc)
                 continue
+            if self.scanned is not None:
+                self.scanned.append(frame.abs)
+                self.scanned.extend(e.path for e in entries if _is_link(e))
             layers = frame.layers
             if self.gitignore and any(e.name == ".gitignore" for e in entries):
                 patterns = self.ignore_file(os.path.join(frame.abs, ".gitignore"))
@@ -678,6 +709,13 @@ def _read_patterns(path: str) -> Optional[_PatternSet]:
     except OSError:
         return None
     return _PatternSet(patterns) if patterns else None
+
+
+def _is_link(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:  # cannot tell: compared by its own signature, as a link is
+        return True
 
 
 def _prefix(directory: str) -> str:

@@ -153,6 +153,19 @@ def check(request: CheckRequest, on_progress: Optional[Progress] = None) -> Outc
     paths = list(request.paths) or ["."]
     if request.stdin is not None:
         found = _stdin_found(paths[0], settings, force_exclude)
+    elif request.use_cache:  # a warm run of a large tree reuses the last walk when nothing in it changed
+        from promptlint.cache import CACHE_DIRECTORY
+        from promptlint.walk_cache import discover_cached
+
+        found = discover_cached(
+            paths,
+            directory=settings.root / CACHE_DIRECTORY,
+            root=settings.root,
+            exclude=settings.exclude,
+            extend_exclude=settings.extend_exclude,
+            force_exclude=force_exclude,
+            respect_gitignore=settings.respect_gitignore,
+        )
     else:
         found = discover(
             paths,
