@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 import libcst as cst
 
-from promptlint.extract.scopes import CallSite, Scope, module_of
-from promptlint.extract.tree import attribute_chain, nodes_under
+from promptlint.extract.name_index import NameIndex
+from promptlint.extract.scopes import Scope, module_of
+from promptlint.extract.tree import attribute_chain
 
 _MAX_SITES = 8
 
@@ -59,7 +60,7 @@ def _passed_class(receivers, function: Scope, name: str, counts: _Counts) -> Opt
     else:
         return None
     index = _index(module, counts)
-    sites = [site for site in index.calls.get(called, []) if site.scope.lookup(called)[1] is bindings]
+    sites = [site for site in index.calls_to(called) if site.scope.lookup(called)[1] is bindings]
     if len(sites) > _MAX_SITES:
         return None
     found = _agreed(receivers, sites, position, name, module, None)
@@ -71,7 +72,7 @@ def _passed_class(receivers, function: Scope, name: str, counts: _Counts) -> Opt
     if others is None or not sites + others or len(sites) + len(others) > _MAX_SITES:
         return None  # never called, or too often
     found = _agreed(receivers, others, position, name, module, found)
-    if not found or index.names().get(called, 0) != 1 + len(sites):
+    if not found or index.count(called, import_paths=False) != 1 + len(sites):
         return None  # a call disagrees, or the function is named elsewhere than its calls (handed on)
     return found
 
@@ -149,36 +150,10 @@ def _class_elsewhere(receivers, func: cst.BaseExpression, scope: Scope, linted: 
     return defined.binding.body, defined.module
 
 
-class _Index:
-    """A module's calls by the plain name they call, and how often each name appears in it."""
-
-    def __init__(self, module: Scope) -> None:
-        self.calls: Dict[str, List[CallSite]] = {}
-        for site in module.call_sites:
-            if isinstance(site.node.func, cst.Name):
-                self.calls.setdefault(site.node.func.value, []).append(site)
-        self._module = module
-        self._names: Optional[Dict[str, int]] = None
-
-    def names(self) -> Dict[str, int]:
-        """How often each name appears in the module (counted on first use)."""
-        if self._names is None:
-            self._names = {}
-            for node in nodes_under(self._module.node, enter_nested_scopes=True):
-                if isinstance(node, cst.Name):
-                    self._names[node.value] = self._names.get(node.value, 0) + 1
-                elif isinstance(node, cst.ImportFrom) and node.module is not None:
-                    # ``from rawdog.config import x`` names a module, not the function ``rawdog``.
-                    for part in nodes_under(node.module, enter_nested_scopes=True):
-                        if isinstance(part, cst.Name):
-                            self._names[part.value] = self._names.get(part.value, 0) - 1
-        return self._names
-
-
-def _index(module: Scope, counts: _Counts) -> _Index:
+def _index(module: Scope, counts: _Counts) -> NameIndex:
     known = counts.get(id(module))
     if known is None or known[0] is not module:
-        known = counts[id(module)] = (module, _Index(module))
+        known = counts[id(module)] = (module, NameIndex(module.node, module.call_sites))
     index = known[1]
-    assert isinstance(index, _Index)
+    assert isinstance(index, NameIndex)
     return index
