@@ -203,17 +203,13 @@ class Cache:
         except (TypeError, ValueError):
             return  # a result a rule pack made of something JSON cannot hold: not cached, still reported
         entry = self._entry(key)
-        try:
-            import tempfile
+        from promptlint.cache_files import write_cache_file
 
+        try:
             self._prepare()
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(text)
-            os.replace(temporary, entry)
         except OSError:
-            pass  # a read-only tree or a full disk costs speed, never a result
+            return  # a read-only tree or a full disk costs speed, never a result
+        write_cache_file(str(entry), text.encode("utf-8"))
 
     def _prepare(self) -> None:
         if self._ready:

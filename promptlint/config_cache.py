@@ -105,15 +105,9 @@ def remember(path: str, stamp: Stamp, tool: Any) -> None:
     target = _file()
     if target is None:
         return
-    try:
-        import tempfile
+    from promptlint.cache_files import write_cache_file
 
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), suffix=".tmp")
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, target)
-    except OSError:
+    if not write_cache_file(target, data):
         return
     global _entries
     _entries = entries

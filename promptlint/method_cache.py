@@ -96,7 +96,6 @@ def save() -> None:
     if not _new or _path is None:
         return
     import marshal
-    import tempfile
 
     table = (
         dict(_codes)
@@ -107,11 +106,10 @@ def save() -> None:
     table[""] = sys.version
     _codes.update(_new)
     _new = {}
+    from promptlint.cache_files import write_cache_file
+
     try:
-        os.makedirs(os.path.dirname(_path), exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=os.path.dirname(_path), suffix=".tmp")
-        with os.fdopen(handle, "wb") as stream:
-            marshal.dump(table, stream)
-        os.replace(temporary, _path)
-    except (OSError, ValueError):
-        pass
+        data = marshal.dumps(table)
+    except ValueError:
+        return
+    write_cache_file(_path, data)

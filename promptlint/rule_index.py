@@ -174,17 +174,13 @@ def _write(
         "rules": [list(rule) for rule in rules],
         "packs": [list(pack) for pack in packs],
     }
-    try:
-        import tempfile
+    from promptlint.cache_files import write_cache_file
 
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(document, stream)
-        os.replace(temporary, path)
-        _prune(os.path.dirname(path))
-    except OSError:
-        pass
+    if write_cache_file(path, json.dumps(document).encode("utf-8")):
+        try:
+            _prune(os.path.dirname(path))
+        except OSError:
+            pass
 
 
 # Index files kept in the cache directory: one per environment (virtualenv, PYTHONPATH) that ran promptlint.

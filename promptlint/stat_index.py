@@ -155,20 +155,9 @@ class StatIndex:
         if not self._changed:
             return
         import json
-        import tempfile
+
+        from promptlint.cache_files import write_cache_file
 
         document = {"format": _FORMAT, "files": self._files, "snapshots": self._snapshots}
-        directory = os.path.dirname(self.path)
-        try:
-            os.makedirs(directory, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                    json.dump(document, stream, separators=(",", ":"))
-                os.replace(temporary, self.path)
-            except BaseException:
-                os.unlink(temporary)
-                raise
-        except OSError:
-            pass
+        write_cache_file(self.path, json.dumps(document, separators=(",", ":")).encode("utf-8"))
         self._changed = False

@@ -131,18 +131,13 @@ def _load(file: str) -> Any:
 def _save(file: str, entry: Dict[str, Any]) -> None:
     """Replace ``file`` atomically and keep the ``_KEPT`` most recent entries; a failure costs speed only."""
     import json
-    import tempfile
 
+    from promptlint.cache_files import write_cache_file
+
+    if not write_cache_file(file, json.dumps(entry, separators=(",", ":")).encode("utf-8")):
+        return
     directory = os.path.dirname(file)
     try:
-        handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(entry, stream, separators=(",", ":"))
-            os.replace(temporary, file)
-        except BaseException:
-            os.unlink(temporary)
-            raise
         names = [os.path.join(directory, n) for n in os.listdir(directory) if n.startswith(_PREFIX)]
         if len(names) > _KEPT:
             names.sort(key=lambda name: os.stat(name).st_mtime_ns)
